@@ -1,0 +1,17 @@
+// The sinkhub command line: one function per subcommand, each returning the exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace sinkhub::cli {
+
+using Args = std::vector<std::string>;  // arguments after the subcommand name
+
+int serve(const Args& args);
+int check_config(const Args& args);
+
+// Dispatches argv to a subcommand; prints usage on --help or an unknown command.
+int run(int argc, char** argv);
+
+}  // namespace sinkhub::cli

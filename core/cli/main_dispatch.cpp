@@ -1,0 +1,44 @@
+#include <iostream>
+
+#include "cli/commands.hpp"
+
+namespace sinkhub::cli {
+
+namespace {
+
+constexpr const char* kUsage = R"(sinkhub - receive Apify webhooks, record them durably, deliver run datasets to sinks
+
+Usage: sinkhub COMMAND [OPTIONS]
+
+Commands:
+  serve          run the daemon in the foreground (logs to stderr)
+  check-config   validate a config file; prints file:line: message for each problem
+  version        print the version
+
+Run 'sinkhub COMMAND --help' for the options of a command.
+)";
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string cmd = argv[1];
+  const Args args(argv + 2, argv + argc);
+  if (cmd == "serve") return serve(args);
+  if (cmd == "check-config") return check_config(args);
+  if (cmd == "version" || cmd == "--version") {
+    std::cout << "sinkhub " << SINKHUB_VERSION << "\n";
+    return 0;
+  }
+  if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+    std::cout << kUsage;
+    return 0;
+  }
+  std::cerr << "sinkhub: unknown command '" << cmd << "'\n\n" << kUsage;
+  return 2;
+}
+
+}  // namespace sinkhub::cli

@@ -1,0 +1,78 @@
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "config/config.hpp"
+#include "http/server.hpp"
+#include "ledger/ledger.hpp"
+#include "observe/log.hpp"
+
+namespace sinkhub::cli {
+
+int serve(const Args& args) {
+  using Poco::Util::Option;
+  Poco::Util::OptionSet opts;
+  opts.addOption(Option("config", "c", "config file (.yaml, .yml or .ini)").required(true).argument("FILE"));
+  opts.addOption(Option("log-format", "", "log line format on stderr: text (default) or json").argument("FORMAT"));
+  opts.addOption(Option("log-level", "", "trace, debug, info (default), warn or error").argument("LEVEL"));
+  Parsed p;
+  const char* summary =
+      "Runs sinkhub in the foreground: listens for Apify webhooks, verifies them, records them in the ledger and "
+      "answers once they are durable. Stops cleanly on SIGTERM or SIGINT.";
+  if (!parse_options("serve", summary, opts, args, p)) return 2;
+  if (p.help) return 0;
+
+  const std::string format = p.get("log-format", "text"), level = p.get("log-level", "info");
+  if (format != "text" && format != "json") {
+    std::cerr << "sinkhub serve: --log-format must be text or json\n";
+    return 2;
+  }
+  if (level != "trace" && level != "debug" && level != "info" && level != "warn" && level != "error") {
+    std::cerr << "sinkhub serve: --log-level must be trace, debug, info, warn or error\n";
+    return 2;
+  }
+  observe::init_logging(format == "json" ? observe::LogFormat::Json : observe::LogFormat::Text, level);
+
+  // Signals are taken synchronously by this thread (sigwait), so they are blocked before any
+  // other thread exists and every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  config::Config cfg;
+  try {
+    cfg = config::load(p.get("config"));
+  } catch (const config::ConfigError& e) {
+    for (const auto& line : e.lines()) spdlog::error("{}", line);
+    spdlog::error("not starting: fix the config (sinkhub check-config --config {})", p.get("config"));
+    return 1;
+  }
+  if (cfg.auth.secrets.empty())
+    spdlog::warn("auth.allow_unauthenticated is set: anyone who can reach {}:{} can post webhooks", cfg.server.host,
+                 cfg.server.port);
+
+  try {
+    auto ledger = ledger::open_sqlite(cfg.ledger);
+    spdlog::info("ledger {} open (synchronous={})", cfg.ledger.path, cfg.ledger.synchronous);
+    http::Server server(cfg, *ledger);
+    server.start();
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    spdlog::info("received {}: no new connections, finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    server.stop();
+    ledger->close();
+    spdlog::info("stopped cleanly");
+    return 0;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+}
+
+}  // namespace sinkhub::cli

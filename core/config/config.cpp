@@ -1,0 +1,412 @@
+#include "config/config.hpp"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Stringifier.h>
+#include <Poco/Net/IPAddress.h>
+#include <Poco/NumberParser.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "webhook/event.hpp"
+
+namespace sinkhub::config {
+
+namespace {
+
+// Reads one map section, remembering which keys were used so leftovers can be reported
+// as typos instead of being silently ignored.
+class Section {
+ public:
+  Section(const Node* node, std::string name, std::vector<Diagnostic>& diags)
+      : node_(node), name_(std::move(name)), diags_(diags) {
+    if (node_ && !node_->is_map() && !node_->is_null()) {
+      error(node_->line, name_ + " must be a map");
+      node_ = nullptr;
+    }
+  }
+
+  const Node* get(const std::string& key) {
+    used_.insert(key);
+    if (!node_) return nullptr;
+    const Node* n = node_->find(key);
+    return (n && n->is_null()) ? nullptr : n;
+  }
+
+  int line() const { return node_ ? node_->line : 0; }
+  std::string where(const std::string& key) const { return name_ + "." + key; }
+
+  std::string str(const std::string& key, std::string def, bool required = false) {
+    const Node* n = get(key);
+    if (!n) {
+      if (required) error(line(), where(key) + " is required");
+      return def;
+    }
+    if (!n->is_scalar()) {
+      error(n->line, where(key) + " must be a string");
+      return def;
+    }
+    return n->scalar;
+  }
+
+  long long integer(const std::string& key, long long def, long long min, long long max) {
+    const Node* n = get(key);
+    if (!n) return def;
+    Poco::Int64 v = 0;
+    if (!n->is_scalar() || !Poco::NumberParser::tryParse64(n->scalar, v)) {
+      error(n->line, where(key) + " must be an integer");
+      return def;
+    }
+    if (v < min || v > max) {
+      error(n->line, where(key) + " must be between " + std::to_string(min) + " and " + std::to_string(max));
+      return def;
+    }
+    return v;
+  }
+
+  bool boolean(const std::string& key, bool def) {
+    const Node* n = get(key);
+    if (!n) return def;
+    if (n->is_scalar()) {
+      std::string v = n->scalar;
+      std::transform(v.begin(), v.end(), v.begin(), ::tolower);
+      if (v == "true" || v == "yes" || v == "on" || v == "1") return true;
+      if (v == "false" || v == "no" || v == "off" || v == "0") return false;
+    }
+    error(n->line, where(key) + " must be true or false");
+    return def;
+  }
+
+  // A YAML sequence of strings, or an INI comma-separated scalar.
+  std::vector<std::string> list(const std::string& key, std::vector<std::string> def = {}) {
+    const Node* n = get(key);
+    if (!n) return def;
+    std::vector<std::string> out;
+    if (n->is_scalar() && n->from_ini) {
+      std::istringstream ss(n->scalar);
+      for (std::string item; std::getline(ss, item, ',');) {
+        const auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+        if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+      }
+      return out;
+    }
+    if (!n->is_list()) {
+      error(n->line, where(key) + " must be a list");
+      return def;
+    }
+    for (const auto& item : n->items) {
+      if (!item.is_scalar()) {
+        error(item.line, where(key) + " must hold only strings");
+        continue;
+      }
+      out.push_back(item.scalar);
+    }
+    return out;
+  }
+
+  int line_of(const std::string& key) const {
+    const Node* n = node_ ? node_->find(key) : nullptr;
+    return n ? n->line : line();
+  }
+
+  void finish() {
+    if (!node_) return;
+    for (const auto& [k, v] : node_->fields)
+      if (!used_.count(k)) error(v.line, "unknown key " + where(k));
+  }
+
+  void error(int line, std::string msg) { diags_.push_back({line, std::move(msg)}); }
+
+ private:
+  const Node* node_;
+  std::string name_;
+  std::vector<Diagnostic>& diags_;
+  std::set<std::string> used_;
+};
+
+const Node* top(const Node& root, const std::string& key) {
+  const Node* n = root.find(key);
+  return (n && n->is_null()) ? nullptr : n;
+}
+
+void read_server(const Node& root, ServerConfig& s, std::vector<Diagnostic>& d) {
+  Section sec(top(root, "server"), "server", d);
+  const std::string listen = sec.str("listen", s.host + ":" + std::to_string(s.port));
+  // host:port, [v6]:port
+  std::string host, port;
+  if (!listen.empty() && listen.front() == '[') {
+    const auto close = listen.find("]:");
+    if (close != std::string::npos) {
+      host = listen.substr(1, close - 1);
+      port = listen.substr(close + 2);
+    }
+  } else if (const auto colon = listen.rfind(':'); colon != std::string::npos &&
+                                                   listen.find(':') == colon) {
+    host = listen.substr(0, colon);
+    port = listen.substr(colon + 1);
+  }
+  Poco::Net::IPAddress ip;
+  unsigned portnum = 0;
+  if (host.empty() || !Poco::Net::IPAddress::tryParse(host, ip) ||
+      port.find_first_not_of("0123456789") != std::string::npos || port.empty() || port.size() > 5 ||
+      (portnum = Poco::NumberParser::parseUnsigned(port)) == 0 || portnum > 65535) {
+    const Node* n = sec.get("listen");
+    sec.error(sec.line_of("listen"), "server.listen must be IP:PORT (e.g. 127.0.0.1:8787 or [::1]:8787), got " +
+                                         (n && n->substituted ? std::string("a substituted value") : "'" + listen + "'"));
+  } else {
+    s.host = host;
+    s.port = static_cast<std::uint16_t>(portnum);
+  }
+  s.path = sec.str("path", s.path);
+  if (s.path.empty() || s.path.front() != '/' || s.path.find_first_of("?# ") != std::string::npos)
+    sec.error(sec.line_of("path"), "server.path must start with '/' and hold no query, fragment or space");
+  if (s.path == "/healthz" || s.path == "/readyz" || s.path == "/metrics")
+    sec.error(sec.line_of("path"), "server.path must not be " + s.path + " (reserved)");
+  s.max_body_bytes = static_cast<std::size_t>(sec.integer("max_body_bytes", static_cast<long long>(s.max_body_bytes),
+                                                           1024, 64LL * 1024 * 1024));
+  s.read_timeout_ms = static_cast<int>(sec.integer("read_timeout_ms", s.read_timeout_ms, 100, 300000));
+  s.max_connections = static_cast<int>(sec.integer("max_connections", s.max_connections, 4, 4096));
+  sec.finish();
+}
+
+void read_cidrs(Section& sec, const std::string& key, std::vector<webhook::Cidr>& out) {
+  for (const auto& text : sec.list(key)) {
+    auto c = webhook::Cidr::parse(text);
+    if (!c)
+      sec.error(sec.line_of(key), sec.where(key) + ": '" + text + "' is not an IP address or CIDR block");
+    else
+      out.push_back(*c);
+  }
+}
+
+void read_auth(const Node& root, AuthConfig& a, std::vector<Diagnostic>& d) {
+  Section sec(top(root, "auth"), "auth", d);
+  a.header = sec.str("header", a.header);
+  if (a.header.empty() || a.header.find_first_of(" :\t\r\n") != std::string::npos)
+    sec.error(sec.line_of("header"), "auth.header must be a valid HTTP header name");
+  a.secrets = sec.list("secrets");
+  a.allow_unauthenticated = sec.boolean("allow_unauthenticated", false);
+  for (const auto& s : a.secrets)
+    if (s.size() < 16) {
+      // The value is secret: the message names the rule, never the value.
+      sec.error(sec.line_of("secrets"), "auth.secrets: every secret must be at least 16 characters");
+      break;
+    }
+  if (a.secrets.empty() && !a.allow_unauthenticated)
+    sec.error(sec.line_of("secrets"),
+              "auth.secrets needs at least one secret (or set auth.allow_unauthenticated: true explicitly)");
+  read_cidrs(sec, "allow_ips", a.allow_ips);
+  read_cidrs(sec, "trusted_proxies", a.trusted_proxies);
+  a.verify_with_api = sec.boolean("verify_with_api", false);
+  sec.finish();
+}
+
+void read_apify(const Node& root, ApifyConfig& a, std::vector<Diagnostic>& d) {
+  Section sec(top(root, "apify"), "apify", d);
+  a.base_url = sec.str("base_url", a.base_url);
+  try {
+    Poco::URI uri(a.base_url);
+    if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty())
+      throw Poco::SyntaxException("scheme");
+  } catch (const Poco::Exception&) {
+    sec.error(sec.line_of("base_url"), "apify.base_url must be an http(s) URL");
+  }
+  while (!a.base_url.empty() && a.base_url.back() == '/') a.base_url.pop_back();
+  a.token = sec.str("token", "");
+  a.page_size = static_cast<int>(sec.integer("page_size", a.page_size, 1, 100000));
+  sec.finish();
+}
+
+void read_ledger(const Node& root, LedgerConfig& l, std::vector<Diagnostic>& d) {
+  Section sec(top(root, "ledger"), "ledger", d);
+  l.path = sec.str("path", l.path);
+  if (l.path.empty()) sec.error(sec.line_of("path"), "ledger.path must not be empty");
+  l.synchronous = sec.str("synchronous", l.synchronous);
+  if (l.synchronous != "full" && l.synchronous != "normal")
+    sec.error(sec.line_of("synchronous"), "ledger.synchronous must be 'full' or 'normal'");
+  sec.finish();
+}
+
+void read_delivery(const Node& root, DeliveryConfig& dl, std::vector<Diagnostic>& d) {
+  Section sec(top(root, "delivery"), "delivery", d);
+  dl.workers = static_cast<int>(sec.integer("workers", dl.workers, 1, 256));
+  dl.max_attempts = static_cast<int>(sec.integer("max_attempts", dl.max_attempts, 1, 1000));
+  if (const Node* n = sec.get("max_age")) {
+    std::chrono::milliseconds ms{};
+    if (!n->is_scalar() || !parse_duration(n->scalar, ms) || ms.count() <= 0)
+      sec.error(n->line, "delivery.max_age must be a duration such as 72h, 30m or 3600s");
+    else
+      dl.max_age = std::chrono::duration_cast<std::chrono::seconds>(ms);
+  }
+  sec.finish();
+}
+
+bool valid_name(const std::string& n) {
+  return !n.empty() && n.size() <= 64 &&
+         n.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == std::string::npos;
+}
+
+void read_sinks(const Node& root, Config& c, std::vector<Diagnostic>& d) {
+  const Node* sinks = top(root, "sinks");
+  if (!sinks) return;
+  if (!sinks->is_map()) {
+    d.push_back({sinks->line, "sinks must be a map of NAME: {plugin: ..., options...}"});
+    return;
+  }
+  for (const auto& [name, body] : sinks->fields) {
+    if (!valid_name(name)) {
+      d.push_back({body.line, "sink name '" + name + "' must be 1-64 letters, digits, '-' or '_'"});
+      continue;
+    }
+    if (!body.is_map()) {
+      d.push_back({body.line, "sinks." + name + " must be a map with at least 'plugin'"});
+      continue;
+    }
+    SinkConfig s;
+    s.name = name;
+    s.line = body.line;
+    s.options.kind = Node::Kind::Map;
+    s.options.line = body.line;
+    for (const auto& [k, v] : body.fields) {
+      if (k == "plugin") {
+        if (v.is_scalar() && valid_name(v.scalar))
+          s.plugin = v.scalar;
+        else
+          d.push_back({v.line, "sinks." + name + ".plugin must be a plugin id"});
+      } else {
+        s.options.fields.emplace_back(k, v);
+      }
+    }
+    if (s.plugin.empty() && !body.find("plugin"))
+      d.push_back({body.line, "sinks." + name + ".plugin is required"});
+    c.sinks.push_back(std::move(s));
+  }
+}
+
+void read_routes(const Node& root, Config& c, std::vector<Diagnostic>& d) {
+  const Node* routes = top(root, "routes");
+  if (!routes) return;
+  if (!routes->is_list()) {
+    d.push_back({routes->line, "routes must be a list of {actors, events, sinks}"});
+    return;
+  }
+  for (std::size_t i = 0; i < routes->items.size(); ++i) {
+    const Node& item = routes->items[i];
+    const std::string label = "routes[" + std::to_string(i) + "]";
+    Section sec(&item, label, d);
+    RouteConfig r;
+    r.line = item.line;
+    r.name = sec.str("name", label);
+    r.actors = sec.list("actors", {"*"});
+    r.events = sec.list("events");
+    r.sinks = sec.list("sinks");
+    if (r.actors.empty()) sec.error(sec.line_of("actors"), label + ".actors must name at least one actor or '*'");
+    for (const auto& a : r.actors)
+      if (a.empty() || a.find_first_of(" \t") != std::string::npos)
+        sec.error(sec.line_of("actors"), label + ".actors: '" + a + "' is not an actor id, username/name or '*'");
+    if (r.events.empty()) sec.error(sec.line_of("events"), label + ".events must list event types or '*'");
+    for (const auto& e : r.events)
+      if (e != "*" && !webhook::is_known_event_type(e))
+        sec.error(sec.line_of("events"), label + ".events: unknown event type '" + e + "'");
+    if (r.sinks.empty()) sec.error(sec.line_of("sinks"), label + ".sinks must name at least one sink");
+    for (const auto& s : r.sinks)
+      if (!c.find_sink(s)) sec.error(sec.line_of("sinks"), label + ".sinks: no sink named '" + s + "' is declared");
+    sec.finish();
+    c.routes.push_back(std::move(r));
+  }
+}
+
+void to_json_value(const Node& n, std::ostream& out) {
+  switch (n.kind) {
+    case Node::Kind::Null:
+      out << "null";
+      break;
+    case Node::Kind::Scalar:
+      Poco::JSON::Stringifier::formatString(n.scalar, out);
+      break;
+    case Node::Kind::List: {
+      out << '[';
+      for (std::size_t i = 0; i < n.items.size(); ++i) {
+        if (i) out << ',';
+        to_json_value(n.items[i], out);
+      }
+      out << ']';
+      break;
+    }
+    case Node::Kind::Map: {
+      out << '{';
+      for (std::size_t i = 0; i < n.fields.size(); ++i) {
+        if (i) out << ',';
+        Poco::JSON::Stringifier::formatString(n.fields[i].first, out);
+        out << ':';
+        to_json_value(n.fields[i].second, out);
+      }
+      out << '}';
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+const SinkConfig* Config::find_sink(const std::string& name) const {
+  for (const auto& s : sinks)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+bool parse_duration(const std::string& text, std::chrono::milliseconds& out) {
+  std::size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0 || i > 12) return false;
+  const long long n = std::stoll(text.substr(0, i));
+  const std::string unit = text.substr(i);
+  if (unit == "ms") out = std::chrono::milliseconds(n);
+  else if (unit == "s") out = std::chrono::seconds(n);
+  else if (unit == "m") out = std::chrono::minutes(n);
+  else if (unit == "h") out = std::chrono::hours(n);
+  else if (unit == "d") out = std::chrono::hours(24 * n);
+  else return false;
+  return true;
+}
+
+std::string to_json(const Node& node) {
+  std::ostringstream out;
+  to_json_value(node, out);
+  return out.str();
+}
+
+Config from_tree(Node root, const std::string& file) {
+  std::vector<Diagnostic> d;
+  substitute(root, d);
+  static const std::set<std::string> sections = {"server", "auth",    "apify", "ledger", "delivery",
+                                                 "plugins", "sinks", "routes"};
+  for (const auto& [k, v] : root.fields)
+    if (!sections.count(k)) d.push_back({v.line, "unknown section '" + k + "'"});
+  Config c;
+  c.file = file;
+  read_server(root, c.server, d);
+  read_auth(root, c.auth, d);
+  read_apify(root, c.apify, d);
+  read_ledger(root, c.ledger, d);
+  read_delivery(root, c.delivery, d);
+  {
+    Section sec(top(root, "plugins"), "plugins", d);
+    c.plugin_dirs = sec.list("dirs");
+    sec.finish();
+  }
+  read_sinks(root, c, d);
+  read_routes(root, c, d);
+  if (!d.empty()) {
+    std::stable_sort(d.begin(), d.end(), [](const Diagnostic& a, const Diagnostic& b) { return a.line < b.line; });
+    throw ConfigError(file, std::move(d));
+  }
+  return c;
+}
+
+Config load(const std::string& path) { return from_tree(load_tree(path), path); }
+
+}  // namespace sinkhub::config

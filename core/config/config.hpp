@@ -1,0 +1,91 @@
+// The typed configuration: what sinkhub.yaml / sinkhub.ini mean once validated.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/error.hpp"
+#include "config/tree.hpp"
+#include "webhook/cidr.hpp"
+
+namespace sinkhub::config {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8787;
+  std::string path = "/apify-webhook";
+  std::size_t max_body_bytes = 1048576;
+  int read_timeout_ms = 10000;
+  int max_connections = 256;  // concurrent keep-alive connections (one thread each)
+};
+
+struct AuthConfig {
+  std::string header = "X-Webhook-Secret";
+  std::vector<std::string> secrets;  // any one matches; several allow rotation
+  bool allow_unauthenticated = false;
+  std::vector<webhook::Cidr> allow_ips;        // empty = any source
+  std::vector<webhook::Cidr> trusted_proxies;  // peers whose X-Forwarded-For is believed
+  bool verify_with_api = false;
+};
+
+struct ApifyConfig {
+  std::string base_url = "https://api.apify.com";
+  std::string token;
+  int page_size = 1000;
+};
+
+struct LedgerConfig {
+  std::string path = "./var/sinkhub.db";
+  std::string synchronous = "full";  // full | normal
+};
+
+struct DeliveryConfig {
+  int workers = 4;
+  int max_attempts = 12;
+  std::chrono::seconds max_age{72 * 3600};
+};
+
+struct SinkConfig {
+  std::string name;
+  std::string plugin;
+  Node options;  // every key but "plugin", handed to the plugin as JSON
+  int line = 0;
+};
+
+struct RouteConfig {
+  std::string name;                 // INI section name or "routes[N]"
+  std::vector<std::string> actors;  // actor id, username/actor-name, task id, or "*"
+  std::vector<std::string> events;  // known event types or "*"
+  std::vector<std::string> sinks;   // names of declared sink instances
+  int line = 0;
+};
+
+struct Config {
+  std::string file;
+  ServerConfig server;
+  AuthConfig auth;
+  ApifyConfig apify;
+  LedgerConfig ledger;
+  DeliveryConfig delivery;
+  std::vector<std::string> plugin_dirs;
+  std::vector<SinkConfig> sinks;
+  std::vector<RouteConfig> routes;
+
+  const SinkConfig* find_sink(const std::string& name) const;
+};
+
+// Loads, substitutes and validates a config file. Throws ConfigError listing every problem.
+Config load(const std::string& path);
+// The same from an already parsed tree (tests, and the INI/YAML equivalence check).
+Config from_tree(Node root, const std::string& file);
+
+// "72h", "30m", "15s", "500ms", "2d" -> seconds (ms rounded up). False if malformed.
+bool parse_duration(const std::string& text, std::chrono::milliseconds& out);
+
+// Serialises a node (sink options) as JSON; INI scalars stay strings.
+std::string to_json(const Node& node);
+
+}  // namespace sinkhub::config

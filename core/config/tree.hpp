@@ -1,0 +1,42 @@
+// A format-neutral config tree with source lines, so YAML and INI share one validator
+// and every error can say file:line.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sinkhub::config {
+
+struct Node {
+  enum class Kind { Null, Scalar, List, Map };
+  Kind kind = Kind::Null;
+  std::string scalar;                                  // Kind::Scalar
+  std::vector<Node> items;                             // Kind::List
+  std::vector<std::pair<std::string, Node>> fields;    // Kind::Map, file order
+  int line = 0;                                        // 1-based, 0 = unknown
+  bool from_ini = false;     // INI scalars may stand for lists ("a, b") and numbers
+  bool substituted = false;  // holds ${env:..}/${file:..} text: never echo it in errors
+
+  const Node* find(const std::string& key) const;
+  bool is_map() const { return kind == Kind::Map; }
+  bool is_list() const { return kind == Kind::List; }
+  bool is_scalar() const { return kind == Kind::Scalar; }
+  bool is_null() const { return kind == Kind::Null; }
+};
+
+struct Diagnostic {
+  int line = 0;
+  std::string message;
+};
+
+// Parses a YAML or INI file (chosen by extension) into a tree. Throws ConfigError.
+Node load_tree(const std::string& path);
+Node parse_yaml(const std::string& text, const std::string& file);
+Node parse_ini(const std::string& text, const std::string& file);
+
+// Replaces ${env:NAME} and ${file:/path} in every scalar. Each failure (unset variable,
+// unreadable file, malformed reference) becomes one diagnostic naming the reference.
+void substitute(Node& root, std::vector<Diagnostic>& out);
+
+}  // namespace sinkhub::config

@@ -1,0 +1,28 @@
+// The HTTP listener: POST {server.path} (the webhook), GET /healthz, GET /readyz.
+#pragma once
+
+#include <memory>
+
+#include "config/config.hpp"
+#include "ledger/ledger.hpp"
+
+namespace sinkhub::http {
+
+class Server {
+ public:
+  Server(const config::Config& cfg, ledger::Ledger& ledger);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts accepting. Throws with a clear message if the address is unusable.
+  void start();
+  // Stops accepting, lets in-flight requests finish (bounded), then returns.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sinkhub::http

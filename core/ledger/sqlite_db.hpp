@@ -1,0 +1,55 @@
+// Minimal RAII over the sqlite3 C API: a connection and a prepared statement.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace sinkhub::ledger {
+
+class SqliteError : public std::runtime_error {
+ public:
+  SqliteError(const std::string& what, int code) : std::runtime_error(what), code_(code) {}
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
+class Db {
+ public:
+  Db(const std::string& path, int flags);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  void exec(const char* sql);
+  sqlite3* handle() const { return db_; }
+  [[noreturn]] void fail(const std::string& context, int rc) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+class Stmt {
+ public:
+  Stmt(const Db& db, const char* sql);
+  ~Stmt();
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& bind(int idx, const std::string& v);
+  Stmt& bind(int idx, std::int64_t v);
+  bool step();  // true: a row is ready; false: done. Throws on error.
+  void reset();
+  std::int64_t column_int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string column_text(int col) const;
+
+ private:
+  const Db& db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+}  // namespace sinkhub::ledger
