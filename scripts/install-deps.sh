@@ -6,7 +6,7 @@
 set -euo pipefail
 
 pkgs=(cmake g++ make pkg-config
-      libpoco-dev libsqlite3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
+      libpoco-dev libsqlite3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev zlib1g-dev
       libboost-dev libgtest-dev libgmock-dev
       sqlite3 curl ca-certificates)
 if [[ "${1:-}" == "--bench" ]]; then

@@ -3,6 +3,8 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "config/config.hpp"
+#include "observe/log.hpp"
+#include "plugin/sinks.hpp"
 
 namespace sinkhub::cli {
 
@@ -14,12 +16,19 @@ int check_config(const Args& args) {
                      .argument("FILE"));
   Parsed p;
   const char* summary =
-      "Validates a sinkhub config file: syntax, every key and value, ${env:...}/${file:...} references, and that "
-      "routes name declared sinks. Exit 0 when valid, 1 with one 'file:line: message' per problem otherwise.";
+      "Validates a sinkhub config file: syntax, every key and value, ${env:...}/${file:...} references, that "
+      "routes name declared sinks, and every sink's options against its plugin (schema and the plugin's own "
+      "create(), without network access). Exit 0 when valid, 1 with one 'file:line: message' per problem.";
   if (!parse_options("check-config", summary, opts, args, p)) return 2;
   if (p.help) return 0;
+  observe::init_logging(observe::LogFormat::Text, "error");  // plugin scan details only on failure
   try {
     const auto cfg = config::load(p.get("config"));
+    plugin::Registry registry;
+    registry.scan(cfg.plugin_dirs);
+    std::vector<config::Diagnostic> diags;
+    plugin::bind_sinks(cfg, registry, /*check_only=*/true, diags, nullptr);
+    if (!diags.empty()) throw config::ConfigError(cfg.file, std::move(diags));
     std::cout << cfg.file << ": ok (" << cfg.sinks.size() << " sinks, " << cfg.routes.size() << " routes)\n";
     return 0;
   } catch (const config::ConfigError& e) {

@@ -10,6 +10,7 @@ using Args = std::vector<std::string>;  // arguments after the subcommand name
 
 int serve(const Args& args);
 int check_config(const Args& args);
+int plugins(const Args& args);
 
 // Dispatches argv to a subcommand; prints usage on --help or an unknown command.
 int run(int argc, char** argv);

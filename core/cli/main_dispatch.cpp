@@ -13,6 +13,7 @@ Usage: sinkhub COMMAND [OPTIONS]
 Commands:
   serve          run the daemon in the foreground (logs to stderr)
   check-config   validate a config file; prints file:line: message for each problem
+  plugins        list the sink plugins found in plugins.dirs (--json for machines)
   version        print the version
 
 Run 'sinkhub COMMAND --help' for the options of a command.
@@ -29,6 +30,7 @@ int run(int argc, char** argv) {
   const Args args(argv + 2, argv + argc);
   if (cmd == "serve") return serve(args);
   if (cmd == "check-config") return check_config(args);
+  if (cmd == "plugins") return plugins(args);
   if (cmd == "version" || cmd == "--version") {
     std::cout << "sinkhub " << SINKHUB_VERSION << "\n";
     return 0;

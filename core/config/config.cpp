@@ -249,6 +249,12 @@ bool valid_name(const std::string& n) {
          n.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == std::string::npos;
 }
 
+// As the ABI defines plugin ids (sink.h): [a-z0-9][a-z0-9._-]{0,63}.
+bool valid_plugin_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 && id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") == std::string::npos &&
+         id.front() != '.' && id.front() != '_' && id.front() != '-';
+}
+
 void read_sinks(const Node& root, Config& c, std::vector<Diagnostic>& d) {
   const Node* sinks = top(root, "sinks");
   if (!sinks) return;
@@ -272,10 +278,10 @@ void read_sinks(const Node& root, Config& c, std::vector<Diagnostic>& d) {
     s.options.line = body.line;
     for (const auto& [k, v] : body.fields) {
       if (k == "plugin") {
-        if (v.is_scalar() && valid_name(v.scalar))
+        if (v.is_scalar() && valid_plugin_id(v.scalar))
           s.plugin = v.scalar;
         else
-          d.push_back({v.line, "sinks." + name + ".plugin must be a plugin id"});
+          d.push_back({v.line, "sinks." + name + ".plugin must be a plugin id ([a-z0-9][a-z0-9._-]*, e.g. file or com.example.kafka)"});
       } else {
         s.options.fields.emplace_back(k, v);
       }

@@ -177,7 +177,12 @@ void Server::start() {
   Poco::Net::SocketAddress addr(s.host, s.port);
   Poco::Net::ServerSocket socket;
   try {
-    socket.bind(addr, /*reuseAddress=*/true, /*ipV6Only=*/true);
+    // Three bools would be (reuseAddress, reusePort, ipV6Only) only for bind6(); bind()'s third
+    // bool is reusePort, which would let a second instance silently share the port.
+    if (addr.family() == Poco::Net::SocketAddress::IPv6)
+      socket.bind6(addr, /*reuseAddress=*/true, /*reusePort=*/false, /*ipV6Only=*/true);
+    else
+      socket.bind(addr, /*reuseAddress=*/true, /*reusePort=*/false);
     socket.listen(1024);
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("cannot listen on " + addr.toString() + ": " + e.displayText());

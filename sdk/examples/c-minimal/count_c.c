@@ -1,0 +1,89 @@
+/* count_c: a minimal sinkhub sink written in plain C99.
+ * It accepts every batch, counts the items of each delivery and logs the
+ * total through the host's log service on the last batch. It takes no
+ * options. Build: see CMakeLists.txt. */
+#include <sinkhub/sink.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef struct count_sink {
+  const sinkhub_host *host;      /* static host services table */
+  sinkhub_host_instance *hi;     /* our handle for host services */
+  int32_t items_metric;          /* metric id, or negative when undefined */
+} count_sink;
+
+static void say(count_sink *s, int32_t level, const char *msg) {
+  size_t n = 0;
+  while (msg[n]) ++n;
+  s->host->log(s->hi, level, msg, n);
+}
+
+static int32_t count_create(const sinkhub_create_args *args, sinkhub_instance **out,
+                            sinkhub_result *result) {
+  count_sink *s;
+  *out = NULL;
+  /* The host validated options against our schema (an empty object). */
+  s = (count_sink *)calloc(1, sizeof *s);
+  if (s == NULL) {
+    sinkhub_result_set_message(result, "out of memory");
+    return SINKHUB_FATAL;
+  }
+  s->host = args->host;
+  s->hi = args->host_instance;
+  s->items_metric = s->host->metric_define(s->hi, SINKHUB_METRIC_COUNTER, "count_c_items",
+                                           "Items seen by the count_c example sink");
+  *out = (sinkhub_instance *)s;
+  return SINKHUB_OK;
+}
+
+static int32_t count_deliver(sinkhub_instance *inst, const sinkhub_run_context *ctx,
+                             const sinkhub_batch *batch, sinkhub_result *result) {
+  count_sink *s = (count_sink *)inst;
+  char line[512];
+  (void)result; /* OK with items_accepted left UNSET means "all items accepted" */
+  if (ctx->flags & SINKHUB_CTX_EVENT_ONLY) {
+    snprintf(line, sizeof line, "event %s for run %s (no items)", ctx->event_type.ptr,
+             ctx->run_id.ptr);
+    say(s, SINKHUB_LOG_INFO, line);
+    return SINKHUB_OK;
+  }
+  s->host->metric_record(s->hi, s->items_metric, (double)batch->item_count);
+  if (ctx->flags & SINKHUB_CTX_LAST_BATCH) {
+    snprintf(line, sizeof line, "run %s: %llu items delivered (%s)", ctx->run_id.ptr,
+             (unsigned long long)(ctx->item_offset + batch->item_count), ctx->event_type.ptr);
+    say(s, SINKHUB_LOG_INFO, line);
+  }
+  return SINKHUB_OK;
+}
+
+static void count_destroy(sinkhub_instance *inst) { free(inst); }
+
+static const sinkhub_plugin_descriptor descriptor = {
+    sizeof(sinkhub_plugin_descriptor), /* struct_size */
+    SINKHUB_ABI_VERSION_MAJOR,         /* abi_major */
+    SINKHUB_ABI_VERSION_MINOR,         /* abi_minor */
+    SINKHUB_ABI_VERSION_MINOR,         /* min_host_abi_minor */
+    "example.count-c",                 /* id */
+    "Item counter (C example)",        /* name */
+    "1.0.0",                           /* version */
+    "Counts the items of each delivery and logs the total", /* description */
+    "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", /* options schema */
+    SINKHUB_CAP_IDEMPOTENT,            /* capabilities */
+    1,                                 /* max_concurrency */
+    0,                                 /* reserved_0 */
+    0,                                 /* max_items: all */
+    0, 0, 0, 0, 0,                     /* batch hints: host defaults */
+    count_create,                      /* create */
+    NULL,                              /* open (optional) */
+    count_deliver,                     /* deliver */
+    NULL,                              /* flush (optional) */
+    NULL,                              /* close (optional) */
+    count_destroy,                     /* destroy */
+};
+
+SINKHUB_EXPORT const sinkhub_plugin_descriptor *sinkhub_plugin_entry_v1(uint32_t host_abi_major,
+                                                                        uint32_t host_abi_minor) {
+  (void)host_abi_minor;
+  return host_abi_major == SINKHUB_ABI_VERSION_MAJOR ? &descriptor : NULL;
+}

@@ -1,0 +1,226 @@
+// SDK-side ABI tests: the frozen layout is compiled in, the version/size
+// macros behave, and the C++ wrapper's exception barrier never lets an
+// exception cross the C boundary.
+#include <sinkhub/sink.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+extern "C" int sinkhub_layout_check_count(void);
+
+namespace {
+
+TEST(SdkAbi, LayoutChecksAreCompiledIn) {
+#if defined(__x86_64__)
+  EXPECT_GT(sinkhub_layout_check_count(), 200);
+#else
+  EXPECT_GE(sinkhub_layout_check_count(), 3);
+#endif
+}
+
+TEST(SdkAbi, HasMacrosRespectStructSize) {
+  sinkhub_host h;
+  std::memset(&h, 0, sizeof h);
+  h.struct_size = static_cast<uint32_t>(SINKHUB_END_OF(sinkhub_host, log));  // a host trimmed after `log`
+  h.log = [](sinkhub_host_instance*, int32_t, const char*, size_t) {};
+  EXPECT_TRUE(SINKHUB_HAS(&h, sinkhub_host, log));
+  EXPECT_TRUE(SINKHUB_HAS_FN(&h, sinkhub_host, log));
+  EXPECT_FALSE(SINKHUB_HAS(&h, sinkhub_host, log_enabled));
+  EXPECT_FALSE(SINKHUB_HAS_FN(&h, sinkhub_host, http_request));
+  h.struct_size = sizeof h;
+  EXPECT_FALSE(SINKHUB_HAS_FN(&h, sinkhub_host, http_request));  // present but NULL
+  EXPECT_EQ(SINKHUB_PLUGIN_DESCRIPTOR_MIN_SIZE, sizeof(sinkhub_plugin_descriptor));  // 1.0
+  EXPECT_STREQ(SINKHUB_PLUGIN_ENTRY_SYMBOL, "sinkhub_plugin_entry_v1");
+}
+
+TEST(SdkAbi, SetMessageTruncatesAndTerminates) {
+  char buf[8];
+  std::memset(buf, 'z', sizeof buf);
+  sinkhub_result r;
+  std::memset(&r, 0, sizeof r);
+  r.message = buf;
+  r.message_cap = sizeof buf;
+  sinkhub_result_set_message(&r, "0123456789");
+  EXPECT_STREQ(buf, "0123456");
+  sinkhub_result_set_message(&r, nullptr);
+  EXPECT_STREQ(buf, "");
+}
+
+// ---- the C++ wrapper, driven through its C entry points --------------------
+
+struct Behaviour {
+  static inline std::string mode;
+};
+
+class Thrower : public sinkhub::Sink {
+ public:
+  explicit Thrower(const sinkhub::CreateArgs& a) : Sink(a) {
+    if (a.options_json == "bad") throw sinkhub::OptionsError("option 'x': bad");
+    if (a.options_json == "boom") throw std::runtime_error("boom");
+    if (a.options_json == "int") throw 42;
+    if (a.limits) a.limits->max_items = 7;
+  }
+  sinkhub::Outcome deliver(const sinkhub::Context& c, const sinkhub::Batch& b) override {
+    const std::string& m = Behaviour::mode;
+    if (m == "ok") return sinkhub::Outcome::ok();
+    if (m == "partial") return sinkhub::Outcome::ok_partial(1);
+    if (m == "retry") return sinkhub::Outcome::retry("later", 1500, 2);
+    if (m == "reject") return sinkhub::Outcome::reject("bad item");
+    if (m == "fatal") return sinkhub::Outcome::fatal("broken");
+    if (m == "throw-retry") throw sinkhub::RetryError("429", 2000);
+    if (m == "throw-reject") throw sinkhub::RejectError("nope");
+    if (m == "throw-std") throw std::logic_error(std::string(5000, 'x'));
+    if (m == "throw-int") throw 1;
+    if (m == "view") {
+      if (c.run_id() != "r1" || b.size() != 2 || b.item(1) != "{\"b\":2}" || !c.first_batch()) throw 0;
+      if (c.save_checkpoint("cp") != SINKHUB_E_OK) throw 0;
+      return sinkhub::Outcome::ok();
+    }
+    return sinkhub::Outcome::ok();
+  }
+  static void describe(sinkhub_plugin_descriptor& d) noexcept { d.max_concurrency = 3; }
+};
+
+using A = sinkhub::detail::Adapter<Thrower>;
+
+struct Result {
+  char msg[SINKHUB_MIN_MESSAGE_CAP];
+  sinkhub_result r;
+  Result() {
+    std::memset(&r, 0, sizeof r);
+    r.struct_size = sizeof r;
+    r.retry_after_ms = -1;
+    r.items_accepted = SINKHUB_ITEMS_UNSET;
+    r.message = msg;
+    r.message_cap = sizeof msg;
+    msg[0] = 0;
+  }
+};
+
+std::string g_checkpoint;
+
+sinkhub_host test_host() {
+  sinkhub_host h;
+  std::memset(&h, 0, sizeof h);
+  h.struct_size = sizeof h;
+  h.abi_major = 1;
+  h.checkpoint_save = [](sinkhub_call*, const void* d, size_t n) -> int32_t {
+    g_checkpoint.assign(static_cast<const char*>(d), n);
+    return SINKHUB_E_OK;
+  };
+  h.call_cancelled = [](sinkhub_call*) -> int32_t { return 0; };
+  return h;
+}
+
+int32_t create(const char* opts, sinkhub_instance** out, Result& res, sinkhub_instance_limits* lim = nullptr) {
+  static const sinkhub_host h = test_host();
+  sinkhub_instance_limits local;
+  std::memset(&local, 0, sizeof local);
+  sinkhub_create_args a;
+  std::memset(&a, 0, sizeof a);
+  a.struct_size = sizeof a;
+  a.host = &h;
+  a.options_json = {opts, std::strlen(opts)};
+  a.instance_name = {"t", 1};
+  a.data_dir = {"", 0};
+  a.limits = lim ? lim : &local;
+  return A::create(&a, out, &res.r);
+}
+
+TEST(SdkWrapper, CreateBarrier) {
+  sinkhub_instance* inst = reinterpret_cast<sinkhub_instance*>(0x1);
+  Result r1;
+  EXPECT_EQ(create("bad", &inst, r1), SINKHUB_REJECT);
+  EXPECT_EQ(inst, nullptr);
+  EXPECT_STREQ(r1.msg, "option 'x': bad");
+  Result r2;
+  EXPECT_EQ(create("boom", &inst, r2), SINKHUB_FATAL);
+  EXPECT_NE(std::string(r2.msg).find("boom"), std::string::npos);
+  Result r3;
+  EXPECT_EQ(create("int", &inst, r3), SINKHUB_FATAL);
+  EXPECT_EQ(inst, nullptr);
+  Result r4;
+  sinkhub_instance_limits lim;
+  std::memset(&lim, 0, sizeof lim);
+  ASSERT_EQ(create("{}", &inst, r4, &lim), SINKHUB_OK);
+  EXPECT_EQ(lim.max_items, 7u);
+  ASSERT_NE(inst, nullptr);
+  A::destroy(inst);
+}
+
+TEST(SdkWrapper, DescriptorFromMacroHelpers) {
+  const sinkhub_plugin_descriptor d = A::make("t.id", "T", "1.0.0", nullptr, nullptr, SINKHUB_CAP_PARTIAL);
+  EXPECT_EQ(d.struct_size, sizeof d);
+  EXPECT_EQ(d.abi_major, 1u);
+  EXPECT_EQ(d.min_host_abi_minor, static_cast<uint32_t>(SINKHUB_ABI_VERSION_MINOR));
+  EXPECT_EQ(d.capabilities, SINKHUB_CAP_PARTIAL);
+  EXPECT_EQ(d.max_concurrency, 3u);  // from describe()
+  EXPECT_TRUE(d.create && d.open && d.deliver && d.flush && d.close && d.destroy);
+}
+
+TEST(SdkWrapper, DeliverBarrierMapsEveryOutcome) {
+  sinkhub_instance* inst = nullptr;
+  Result cr;
+  ASSERT_EQ(create("{}", &inst, cr), SINKHUB_OK);
+  const sinkhub_host h = test_host();
+  (void)h;
+
+  const char data[] = "{\"a\":1}\n{\"b\":2}\n";
+  const size_t offs[] = {0, 8};
+  const size_t lens[] = {7, 7};
+  sinkhub_batch b;
+  std::memset(&b, 0, sizeof b);
+  b.struct_size = sizeof b;
+  b.format = SINKHUB_FORMAT_NDJSON;
+  b.item_count = 2;
+  b.data = data;
+  b.data_len = sizeof data - 1;
+  b.item_offsets = offs;
+  b.item_lengths = lens;
+  sinkhub_run_context c;
+  std::memset(&c, 0, sizeof c);
+  c.struct_size = sizeof c;
+  c.flags = SINKHUB_CTX_FIRST_BATCH;
+  c.run_id = {"r1", 2};
+  const sinkhub_str empty = {"", 0};
+  c.delivery_id = c.event_type = c.actor_id = c.task_id = c.dataset_id = c.event_json = empty;
+
+  struct Case {
+    const char* mode;
+    int32_t code;
+    const char* msg_part;
+    uint64_t accepted;
+    int64_t retry_after;
+  };
+  const Case cases[] = {
+      {"ok", SINKHUB_OK, "", SINKHUB_ITEMS_UNSET, -1},
+      {"partial", SINKHUB_OK, "", 1, -1},
+      {"retry", SINKHUB_RETRY, "later", 2, 1500},
+      {"reject", SINKHUB_REJECT, "bad item", SINKHUB_ITEMS_UNSET, -1},
+      {"fatal", SINKHUB_FATAL, "broken", SINKHUB_ITEMS_UNSET, -1},
+      {"throw-retry", SINKHUB_RETRY, "429", SINKHUB_ITEMS_UNSET, 2000},
+      {"throw-reject", SINKHUB_REJECT, "nope", SINKHUB_ITEMS_UNSET, -1},
+      {"throw-std", SINKHUB_FATAL, "unhandled exception: xxx", SINKHUB_ITEMS_UNSET, -1},
+      {"throw-int", SINKHUB_FATAL, "non-standard", SINKHUB_ITEMS_UNSET, -1},
+      {"view", SINKHUB_OK, "", SINKHUB_ITEMS_UNSET, -1},
+  };
+  for (const Case& k : cases) {
+    Behaviour::mode = k.mode;
+    Result r;
+    EXPECT_EQ(A::deliver(inst, &c, &b, &r.r), k.code) << k.mode;
+    EXPECT_NE(std::string(r.msg).find(k.msg_part), std::string::npos) << k.mode << ": " << r.msg;
+    EXPECT_LT(std::strlen(r.msg), sizeof r.msg) << k.mode;
+    EXPECT_EQ(r.r.items_accepted, k.accepted) << k.mode;
+    EXPECT_EQ(r.r.retry_after_ms, k.retry_after) << k.mode;
+  }
+  EXPECT_EQ(g_checkpoint, "cp");
+  Result fr;
+  EXPECT_EQ(A::flush(inst, 0, &fr.r), SINKHUB_OK);
+  EXPECT_EQ(A::close(inst, 0, &fr.r), SINKHUB_OK);
+  A::destroy(inst);
+}
+
+}  // namespace
