@@ -11,6 +11,10 @@ using Args = std::vector<std::string>;  // arguments after the subcommand name
 int serve(const Args& args);
 int check_config(const Args& args);
 int plugins(const Args& args);
+int status(const Args& args);
+int deliveries(const Args& args);
+int replay(const Args& args);
+int events(const Args& args);
 
 // Dispatches argv to a subcommand; prints usage on --help or an unknown command.
 int run(int argc, char** argv);

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "observe/log.hpp"
 
 namespace sinkhub::cli {
 
@@ -14,6 +15,10 @@ Commands:
   serve          run the daemon in the foreground (logs to stderr)
   check-config   validate a config file; prints file:line: message for each problem
   plugins        list the sink plugins found in plugins.dirs (--json for machines)
+  status         deliveries by state, oldest waiting delivery, suspended sinks
+  deliveries     list deliveries (--state, --run)
+  replay         queue dead or finished deliveries again (--delivery ID | --run ID)
+  events show    the events of a run with their deliveries and attempts
   version        print the version
 
 Run 'sinkhub COMMAND --help' for the options of a command.
@@ -21,7 +26,19 @@ Run 'sinkhub COMMAND --help' for the options of a command.
 
 }  // namespace
 
+namespace {
+int dispatch(int argc, char** argv);
+}
+
 int run(int argc, char** argv) {
+  const int rc = dispatch(argc, argv);
+  observe::flush_logging();
+  return rc;
+}
+
+namespace {
+
+int dispatch(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << kUsage;
     return 2;
@@ -31,6 +48,10 @@ int run(int argc, char** argv) {
   if (cmd == "serve") return serve(args);
   if (cmd == "check-config") return check_config(args);
   if (cmd == "plugins") return plugins(args);
+  if (cmd == "status") return status(args);
+  if (cmd == "deliveries") return deliveries(args);
+  if (cmd == "replay") return replay(args);
+  if (cmd == "events") return events(args);
   if (cmd == "version" || cmd == "--version") {
     std::cout << "sinkhub " << SINKHUB_VERSION << "\n";
     return 0;
@@ -42,5 +63,7 @@ int run(int argc, char** argv) {
   std::cerr << "sinkhub: unknown command '" << cmd << "'\n\n" << kUsage;
   return 2;
 }
+
+}  // namespace
 
 }  // namespace sinkhub::cli

@@ -5,13 +5,44 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "apify/client.hpp"
 #include "config/config.hpp"
+#include "delivery/engine.hpp"
 #include "http/server.hpp"
 #include "ledger/ledger.hpp"
 #include "observe/log.hpp"
 #include "plugin/sinks.hpp"
 
 namespace sinkhub::cli {
+
+namespace {
+
+// Routes may name actors as "username/actor-name"; webhooks carry ids. Each name is
+// resolved once through GET /v2/acts/{username~name} at startup and replaced by the id.
+bool resolve_actor_names(config::Config& cfg) {
+  std::unique_ptr<apify::Client> client;
+  for (auto& route : cfg.routes)
+    for (auto& actor : route.actors) {
+      if (actor.find('/') == std::string::npos) continue;
+      try {
+        if (!client) client = std::make_unique<apify::Client>(cfg.apify);
+      } catch (const std::exception& e) {
+        spdlog::error("apify: {}", e.what());
+        return false;
+      }
+      const auto found = client->get_actor(actor);
+      if (!found.ok) {
+        spdlog::error("{}:{}: {}.actors: cannot resolve '{}' through the Apify API: {}", cfg.file, route.line,
+                      route.name, actor, found.error.describe());
+        return false;
+      }
+      spdlog::info("route {}: actor {} is {}", route.name, actor, found.value.id);
+      actor = found.value.id;
+    }
+  return true;
+}
+
+}  // namespace
 
 int serve(const Args& args) {
   using Poco::Util::Option;
@@ -80,15 +111,20 @@ int serve(const Args& args) {
     }
   }
 
+  if (!resolve_actor_names(cfg)) return 1;
+
   try {
     auto ledger = ledger::open_sqlite(cfg.ledger);
     spdlog::info("ledger {} open (synchronous={})", cfg.ledger.path, cfg.ledger.synchronous);
-    http::Server server(cfg, *ledger);
+    delivery::Engine engine(cfg, *ledger, sinks);
+    http::Server server(cfg, *ledger, [&engine] { engine.wake(); });
+    engine.start();
     server.start();
     int sig = 0;
     sigwait(&stop_signals, &sig);
     spdlog::info("received {}: no new connections, finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     server.stop();
+    engine.stop(cfg.delivery.shutdown_grace);
     ledger->close();
     spdlog::info("stopped cleanly");
     return 0;

@@ -241,6 +241,27 @@ void read_delivery(const Node& root, DeliveryConfig& dl, std::vector<Diagnostic>
     else
       dl.max_age = std::chrono::duration_cast<std::chrono::seconds>(ms);
   }
+  auto duration = [&](const char* key, std::chrono::milliseconds& out, std::chrono::milliseconds min,
+                      std::chrono::milliseconds max) {
+    const Node* n = sec.get(key);
+    if (!n) return;
+    std::chrono::milliseconds ms{};
+    if (!n->is_scalar() || !parse_duration(n->scalar, ms) || ms < min || ms > max)
+      sec.error(n->line, std::string("delivery.") + key + " must be a duration between " + std::to_string(min.count()) +
+                             "ms and " + std::to_string(max.count() / 1000) + "s (e.g. 2s, 500ms, 30m)");
+    else
+      out = ms;
+  };
+  using std::chrono::hours;
+  using std::chrono::milliseconds;
+  duration("backoff_initial", dl.backoff_initial, milliseconds(10), hours(1));
+  duration("backoff_max", dl.backoff_max, milliseconds(10), hours(24));
+  duration("fatal_backoff", dl.fatal_backoff, milliseconds(10), hours(24));
+  duration("batch_timeout", dl.batch_timeout, milliseconds(100), hours(1));
+  duration("shutdown_grace", dl.shutdown_grace, milliseconds(0), hours(1));
+  duration("lease", dl.lease, milliseconds(500), hours(1));
+  if (dl.backoff_max < dl.backoff_initial)
+    sec.error(sec.line_of("backoff_max"), "delivery.backoff_max must not be below delivery.backoff_initial");
   sec.finish();
 }
 
@@ -277,7 +298,13 @@ void read_sinks(const Node& root, Config& c, std::vector<Diagnostic>& d) {
     s.options.kind = Node::Kind::Map;
     s.options.line = body.line;
     for (const auto& [k, v] : body.fields) {
-      if (k == "plugin") {
+      if (k == "dataset") {
+        Section ds(&v, "sinks." + name + ".dataset", d);
+        s.dataset.fields = ds.list("fields");
+        s.dataset.omit = ds.list("omit");
+        s.dataset.clean = ds.boolean("clean", false);
+        ds.finish();
+      } else if (k == "plugin") {
         if (v.is_scalar() && valid_plugin_id(v.scalar))
           s.plugin = v.scalar;
         else

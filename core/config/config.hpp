@@ -46,12 +46,25 @@ struct DeliveryConfig {
   int workers = 4;
   int max_attempts = 12;
   std::chrono::seconds max_age{72 * 3600};
+  std::chrono::milliseconds backoff_initial{2000};   // first retry delay (full jitter below it)
+  std::chrono::milliseconds backoff_max{1800000};    // cap of the retry delay
+  std::chrono::milliseconds fatal_backoff{300000};   // a FATAL sink pauses this long, doubling
+  std::chrono::milliseconds batch_timeout{120000};   // deadline of one deliver() call
+  std::chrono::milliseconds shutdown_grace{20000};   // SIGTERM: time for in-flight batches
+  std::chrono::milliseconds lease{30000};            // a crashed worker's delivery is reclaimed after this
+};
+
+// Which part of the dataset a sink gets (sinks.NAME.dataset: passed to the Apify API).
+struct DatasetQuery {
+  std::vector<std::string> fields, omit;
+  bool clean = false;
 };
 
 struct SinkConfig {
   std::string name;
   std::string plugin;
-  Node options;  // every key but "plugin", handed to the plugin as JSON
+  Node options;  // every key but "plugin" and "dataset", handed to the plugin as JSON
+  DatasetQuery dataset;
   int line = 0;
 };
 

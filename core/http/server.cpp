@@ -11,7 +11,10 @@
 #include <Poco/ThreadPool.h>
 #include <spdlog/spdlog.h>
 
+#include <sstream>
+
 #include "http/reply.hpp"
+#include "observe/metrics.hpp"
 #include "http/watchdog.hpp"
 #include "http/webhook_endpoint.hpp"
 
@@ -70,10 +73,49 @@ class Rearm final : public HTTPRequestHandler {
   std::chrono::milliseconds idle_;
 };
 
+// GET /metrics: Prometheus text. Queue figures are read from the ledger at scrape time, so
+// they are right even for work another process (the CLI's replay) queued.
+class MetricsPage final : public HTTPRequestHandler {
+ public:
+  explicit MetricsPage(ledger::Ledger& ledger) : ledger_(ledger) {}
+  void handleRequest(HTTPServerRequest&, HTTPServerResponse& resp) override {
+    std::ostringstream out;
+    try {
+      const auto st = ledger_.status();
+      out << "# HELP sinkhub_deliveries Deliveries in the ledger by state\n# TYPE sinkhub_deliveries gauge\n";
+      std::int64_t queued = 0;
+      for (const auto& [state, n] : st.deliveries_by_state) {
+        out << "sinkhub_deliveries{state=\"" << state << "\"} " << n << "\n";
+        if (state == "pending" || state == "retrying") queued += n;
+      }
+      out << "# HELP sinkhub_queue_depth Deliveries waiting (pending or retrying)\n"
+          << "# TYPE sinkhub_queue_depth gauge\nsinkhub_queue_depth " << queued << "\n"
+          << "# HELP sinkhub_oldest_due_seconds Age of the oldest delivery that is due and not running\n"
+          << "# TYPE sinkhub_oldest_due_seconds gauge\nsinkhub_oldest_due_seconds " << st.oldest_due_age_ms / 1000.0
+          << "\n# HELP sinkhub_events Events in the ledger\n# TYPE sinkhub_events gauge\nsinkhub_events " << st.events
+          << "\n# HELP sinkhub_sink_suspended 1 while a sink is suspended after FATAL\n"
+          << "# TYPE sinkhub_sink_suspended gauge\n";
+      for (const auto& [sink, until] : st.suspended_sinks) out << "sinkhub_sink_suspended{sink=\"" << sink << "\"} 1\n";
+    } catch (const std::exception& e) {
+      out << "# ledger unavailable: " << e.what() << "\n";
+    }
+    out << observe::Metrics::instance().prometheus_text();
+    const std::string body = out.str();
+    resp.setStatusAndReason(HTTPResponse::HTTP_OK);
+    resp.setContentType("text/plain; version=0.0.4");
+    resp.setContentLength(static_cast<std::streamsize>(body.size()));
+    resp.sendBuffer(body.data(), body.size());
+  }
+
+ private:
+  ledger::Ledger& ledger_;
+};
+
 class Router final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Router(const config::Config& cfg, ledger::Ledger& ledger, std::chrono::milliseconds idle)
-      : cfg_(cfg), ledger_(ledger), verifier_(cfg.auth), idle_(idle) {}
+  Router(const config::Config& cfg, ledger::Ledger& ledger, std::chrono::milliseconds idle,
+         std::function<void()> on_accepted)
+      : cfg_(cfg), ledger_(ledger), verifier_(cfg.auth), idle_(idle), on_accepted_(std::move(on_accepted)) {}
 
   // Headers are in: the watchdog's part is done until the answer is sent.
   HTTPRequestHandler* createRequestHandler(const HTTPServerRequest& req) override {
@@ -92,12 +134,13 @@ class Router final : public Poco::Net::HTTPRequestHandlerFactory {
     const std::string& method = req.getMethod();
     if (path == cfg_.server.path) {
       if (method != "POST") return error(HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "method not allowed", "POST");
-      return new WebhookEndpoint(cfg_, verifier_, ledger_);
+      return new WebhookEndpoint(cfg_, verifier_, ledger_, on_accepted_);
     }
-    if (path == "/healthz" || path == "/readyz") {
+    if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
       if (method != "GET" && method != "HEAD")
         return error(HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "method not allowed", "GET, HEAD");
       if (path == "/healthz") return new FixedReply(HTTPResponse::HTTP_OK, R"({"status":"alive"})");
+      if (path == "/metrics") return new MetricsPage(ledger_);
       return new Readiness(ledger_);
     }
     return error(HTTPResponse::HTTP_NOT_FOUND, "not found");
@@ -111,6 +154,7 @@ class Router final : public Poco::Net::HTTPRequestHandlerFactory {
   ledger::Ledger& ledger_;
   webhook::Verifier verifier_;
   std::chrono::milliseconds idle_;
+  std::function<void()> on_accepted_;
 };
 
 // Poco's HTTP connection, registered with the watchdog for its whole life.
@@ -162,13 +206,15 @@ class ConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
 struct Server::Impl {
   const config::Config& cfg;
   ledger::Ledger& ledger;
+  std::function<void()> on_accepted;
   Watchdog watchdog;
   Poco::SharedPtr<Router> router;
   std::unique_ptr<Poco::ThreadPool> pool;
   std::unique_ptr<Poco::Net::TCPServer> server;
 };
 
-Server::Server(const config::Config& cfg, ledger::Ledger& ledger) : impl_(new Impl{cfg, ledger, {}, {}, {}, {}}) {}
+Server::Server(const config::Config& cfg, ledger::Ledger& ledger, std::function<void()> on_accepted)
+    : impl_(new Impl{cfg, ledger, std::move(on_accepted), {}, {}, {}, {}}) {}
 
 Server::~Server() { stop(); }
 
@@ -200,7 +246,8 @@ void Server::start() {
   params->setSoftwareVersion("");
   // Keep-alive connections each hold a thread: size the pool for max_connections.
   impl_->pool = std::make_unique<Poco::ThreadPool>("http", 8, s.max_connections + 8, 60);
-  impl_->router = new Router(impl_->cfg, impl_->ledger, read_timeout + std::chrono::seconds(kKeepAliveSeconds));
+  impl_->router = new Router(impl_->cfg, impl_->ledger, read_timeout + std::chrono::seconds(kKeepAliveSeconds),
+                             impl_->on_accepted);
   impl_->server = std::make_unique<Poco::Net::TCPServer>(
       new ConnectionFactory(params, impl_->router, impl_->watchdog, read_timeout), *impl_->pool, socket, params);
   impl_->server->start();

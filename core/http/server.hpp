@@ -1,6 +1,7 @@
 // The HTTP listener: POST {server.path} (the webhook), GET /healthz, GET /readyz.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "config/config.hpp"
@@ -10,7 +11,9 @@ namespace sinkhub::http {
 
 class Server {
  public:
-  Server(const config::Config& cfg, ledger::Ledger& ledger);
+  // on_accepted runs after an event with planned deliveries was committed (wakes the
+  // delivery engine); may be empty.
+  Server(const config::Config& cfg, ledger::Ledger& ledger, std::function<void()> on_accepted = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

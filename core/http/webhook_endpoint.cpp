@@ -11,10 +11,13 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstring>
 #include <sstream>
+#include <vector>
 
 #include "http/reply.hpp"
 #include "http/watchdog.hpp"
+#include "observe/metrics.hpp"
 #include "routing/router.hpp"
 
 namespace sinkhub::http {
@@ -131,6 +134,23 @@ std::string headers_of_interest(const HTTPServerRequest& req, const std::string&
   return out.str();
 }
 
+// sinkhub_webhooks_total{outcome}: every answer the endpoint gives, by kind. The series are
+// defined once, so counting is one lock-free add per request.
+const char* const kOutcomes[] = {"accepted",  "duplicate", "unauthorized", "forbidden",  "unsupported_media_type",
+                                 "too_large", "timeout",   "bad_request",  "unavailable"};
+
+void count(const char* outcome) {
+  static const std::vector<int> ids = [] {
+    std::vector<int> v;
+    for (const char* o : kOutcomes)
+      v.push_back(observe::Metrics::instance().define(observe::Metrics::Kind::Counter, "sinkhub_webhooks_total",
+                                                      "Webhook requests by outcome", {{"outcome", o}}));
+    return v;
+  }();
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    if (std::strcmp(kOutcomes[i], outcome) == 0) return observe::Metrics::instance().record(ids[i], 1);
+}
+
 }  // namespace
 
 void WebhookEndpoint::handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) {
@@ -146,22 +166,28 @@ void WebhookEndpoint::handleRequest(HTTPServerRequest& req, HTTPServerResponse& 
     case webhook::Verdict::Allowed:
       break;
     case webhook::Verdict::ForbiddenAddress:
+      count("forbidden");
       spdlog::warn("webhook rejected: source address {} is not in auth.allow_ips", client_text);
       return reject_and_close(req, resp, HTTPResponse::HTTP_FORBIDDEN, "source address not allowed");
     case webhook::Verdict::MissingSecret:
+      count("unauthorized");
       spdlog::warn("webhook rejected from {}: header {} missing", client_text, verifier_.header());
       return reject_and_close(req, resp, HTTPResponse::HTTP_UNAUTHORIZED, "missing or invalid webhook secret");
     case webhook::Verdict::WrongSecret:
+      count("unauthorized");
       spdlog::warn("webhook rejected from {}: header {} holds no valid secret", client_text, verifier_.header());
       return reject_and_close(req, resp, HTTPResponse::HTTP_UNAUTHORIZED, "missing or invalid webhook secret");
   }
 
-  if (!is_json_media_type(req.getContentType()))
+  if (!is_json_media_type(req.getContentType())) {
+    count("unsupported_media_type");
     return reject_and_close(req, resp, HTTPResponse::HTTP_UNSUPPORTEDMEDIATYPE,
                             "Content-Type must be application/json");
+  }
 
   const auto max = cfg_.server.max_body_bytes;
   if (req.getContentLength64() > static_cast<Poco::Int64>(max)) {
+    count("too_large");
     spdlog::warn("webhook rejected from {}: body of {} bytes exceeds server.max_body_bytes", client_text,
                  req.getContentLength64());
     return reject_and_close(req, resp, HTTPResponse::HTTP_REQUESTENTITYTOOLARGE,
@@ -173,12 +199,15 @@ void WebhookEndpoint::handleRequest(HTTPServerRequest& req, HTTPServerResponse& 
     case ReadResult::Ok:
       break;
     case ReadResult::TooLarge:
+      count("too_large");
       return reject_and_close(req, resp, HTTPResponse::HTTP_REQUESTENTITYTOOLARGE,
                               "body exceeds " + std::to_string(max) + " bytes");
     case ReadResult::Timeout:
+      count("timeout");
       spdlog::warn("webhook from {}: body not received within server.read_timeout_ms", client_text);
       return reject_and_close(req, resp, HTTPResponse::HTTP_REQUEST_TIMEOUT, "request body timed out");
     case ReadResult::Broken:
+      count("bad_request");
       resp.setKeepAlive(false);
       return reply_error(resp, HTTPResponse::HTTP_BAD_REQUEST, "request body incomplete");
   }
@@ -186,6 +215,7 @@ void WebhookEndpoint::handleRequest(HTTPServerRequest& req, HTTPServerResponse& 
   ledger::IncomingEvent in;
   webhook::EnvelopeError err;
   if (!webhook::parse_envelope(body, in.event, err)) {
+    count("bad_request");
     spdlog::warn("webhook rejected from {}: {}", client_text, err.message);
     std::ostringstream out;
     out << "{\"error\":";
@@ -211,14 +241,18 @@ void WebhookEndpoint::handleRequest(HTTPServerRequest& req, HTTPServerResponse& 
   const auto outcome = ledger_.record(in);
   switch (outcome.kind) {
     case ledger::RecordOutcome::Kind::Accepted:
+      count("accepted");
+      if (planned && on_accepted_) on_accepted_();
       spdlog::info("webhook accepted: event {} {} run {} actor {} ({} deliveries planned)", outcome.event_id,
                    in.event.event_type, in.event.run_id, in.event.actor_id, planned);
       return reply_json(resp, HTTPResponse::HTTP_OK,
                         "{\"status\":\"accepted\",\"event\":" + std::to_string(outcome.event_id) + "}");
     case ledger::RecordOutcome::Kind::Duplicate:
+      count("duplicate");
       spdlog::debug("webhook duplicate: {} run {}", in.event.event_type, in.event.run_id);
       return reply_json(resp, HTTPResponse::HTTP_OK, "{\"status\":\"duplicate\"}");
     case ledger::RecordOutcome::Kind::Failed:
+      count("unavailable");
       spdlog::error("ledger write failed, answering 503 so Apify retries: {}", outcome.error);
       resp.set("Retry-After", "5");
       return reply_error(resp, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "ledger unavailable, retry later");

@@ -1,10 +1,12 @@
 // The ledger: the durable record of every accepted webhook and the deliveries it planned.
-// Narrow on purpose (record, readiness, the reads the CLI needs) so that a PostgreSQL
-// implementation can sit behind the same interface later.
+// Narrow on purpose (record; claim with a lease; progress; finish, retry or dead-letter;
+// the reads the CLI needs) so that a PostgreSQL implementation can sit behind the same
+// interface later.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,82 @@ struct RecordOutcome {
   std::string error;          // Failed only; for logs, not for the HTTP client
 };
 
+// Delivery states as stored: pending (never tried), running (leased by a worker),
+// retrying (waiting for next_attempt_at), done, dead (dead letter; replayable).
+inline const char* const kDeliveryStates[] = {"pending", "running", "retrying", "done", "dead"};
+
+// A delivery leased to a worker, with everything needed to run it.
+struct Claim {
+  std::int64_t id = 0;
+  std::int64_t event_id = 0;
+  std::string sink;
+  bool with_items = false;
+  int attempt = 0;  // this attempt's number (1-based)
+  std::uint64_t items_done = 0;
+  std::int64_t source_offset = 0;     // raw dataset offset to resume reading at
+  std::uint64_t source_items = 0;     // items delivered before source_offset
+  std::string checkpoint;  // empty = none
+  std::int64_t created_at = 0;
+  webhook::Event event;
+  std::string event_body;
+  std::int64_t received_at = 0;
+  int verified = -1;  // auth.verify_with_api: -1 not yet, 1 confirmed
+  bool replayed = false;  // an operator replayed it from the dead-letter state
+};
+
+// One attempt's outcome, kept as the delivery's history.
+struct AttemptRecord {
+  std::int64_t started_at = 0, finished_at = 0;  // unix ms
+  std::string outcome;                             // ok | retry | reject | fatal | error | interrupted
+  std::uint64_t items = 0;                         // items accepted during the attempt
+  std::string message;
+};
+
+// Progress of a delivery after an accepted batch.
+struct Progress {
+  std::uint64_t items_done = 0;
+  std::int64_t source_offset = 0;
+  std::uint64_t source_items = 0;
+};
+
+// How an attempt ends, for finish().
+struct Finish {
+  std::string state;              // done | retrying | dead
+  std::int64_t next_attempt_at = 0;  // retrying only (unix ms)
+  bool count_attempt = true;      // false: the attempt is given back (shutdown, suspension)
+  std::string error;              // last_error; empty keeps none
+};
+
+struct DeliveryRow {
+  std::int64_t id = 0, event_id = 0;
+  std::string sink, state, event_type, run_id, actor_id, last_error;
+  bool with_items = false;
+  int attempts = 0;
+  std::uint64_t items_done = 0;
+  std::int64_t next_attempt_at = 0, created_at = 0, updated_at = 0;
+};
+
+struct EventRow {
+  std::int64_t id = 0;
+  webhook::Event event;
+  std::string dispatch_id, headers_json, body, status_note;
+  std::int64_t received_at = 0;
+};
+
+struct Status {
+  std::vector<std::pair<std::string, std::int64_t>> deliveries_by_state;  // every state, in kDeliveryStates order
+  std::int64_t events = 0;
+  std::int64_t oldest_due_age_ms = 0;  // age of the oldest pending/retrying delivery that is due
+  std::vector<std::pair<std::string, std::int64_t>> suspended_sinks;       // sink -> until (unix ms)
+};
+
+struct ReplayRequest {
+  std::optional<std::int64_t> delivery_id;
+  std::optional<std::string> run_id;
+  std::optional<std::string> sink;
+  bool from_start = false;  // forget progress and checkpoint
+};
+
 class Ledger {
  public:
   virtual ~Ledger() = default;
@@ -45,6 +123,36 @@ class Ledger {
 
   // True if a write transaction can be started and committed right now.
   virtual bool writable() = 0;
+
+  // --- delivery engine -------------------------------------------------------------
+  // Leases up to `limit` due deliveries of the given sinks to `owner` for lease_ms: pending
+  // or retrying ones whose time has come, and running ones whose lease expired (a crashed
+  // worker or process). Oldest first. Each claim starts a new attempt.
+  virtual std::vector<Claim> claim(const std::string& owner, std::int64_t lease_ms, const std::vector<std::string>& sinks,
+                                   int limit) = 0;
+  // Commits progress after a batch: items accepted so far and the sink's checkpoint
+  // (nullopt: unchanged), and extends the lease. False if the lease was lost.
+  virtual bool save_progress(std::int64_t id, const std::string& owner, const Progress& progress,
+                             const std::optional<std::string>& checkpoint, std::int64_t lease_ms) = 0;
+  // Keeps a lease alive while a long call runs. False if the lease was lost.
+  virtual bool extend_lease(std::int64_t id, const std::string& owner, std::int64_t lease_ms) = 0;
+  // Ends an attempt: done, retrying (at next_attempt_at) or dead; appends the attempt to the
+  // history. False if the lease was lost.
+  virtual bool finish(std::int64_t id, const std::string& owner, const Finish& how, const AttemptRecord& attempt) = 0;
+  // Marks an event's result of auth.verify_with_api; a failed check dead-letters every
+  // delivery of the event that has not finished.
+  virtual void set_verified(std::int64_t event_id, bool ok, const std::string& reason) = 0;
+  // FATAL from a sink: its deliveries are not claimed until `until` (unix ms).
+  virtual void suspend_sink(const std::string& sink, std::int64_t until, const std::string& reason) = 0;
+
+  // --- operators (CLI) ---------------------------------------------------------------
+  virtual Status status() = 0;
+  // state and run_id filters are optional (empty = any); newest first, at most `limit`.
+  virtual std::vector<DeliveryRow> deliveries(const std::string& state, const std::string& run_id, int limit) = 0;
+  virtual std::vector<EventRow> events_for_run(const std::string& run_id) = 0;
+  virtual std::vector<AttemptRecord> attempts(std::int64_t delivery_id) = 0;
+  // Makes matching deliveries due now (attempt budget reset). Returns how many.
+  virtual int replay(const ReplayRequest& r) = 0;
 
   // Finishes queued work and closes. Further record() calls fail.
   virtual void close() = 0;

@@ -49,6 +49,33 @@ CREATE TABLE deliveries (
 );
 CREATE INDEX deliveries_due ON deliveries(state, next_attempt_at);
 )SQL"},
+      {2, "delivery engine: leases, attempt history, sink suspension, run verification", R"SQL(
+ALTER TABLE deliveries ADD COLUMN lease_owner TEXT;
+ALTER TABLE deliveries ADD COLUMN replayed INTEGER NOT NULL DEFAULT 0;  -- an operator replayed it from dead
+-- Where to resume reading the dataset: a raw Apify offset and how many delivered items lie
+-- before it (they differ when `clean` filters items out).
+ALTER TABLE deliveries ADD COLUMN source_offset INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deliveries ADD COLUMN source_items INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN verified INTEGER;      -- auth.verify_with_api: NULL unknown, 1 ok, 0 rejected
+ALTER TABLE events ADD COLUMN status_note TEXT;      -- why an event was rejected after acceptance
+CREATE TABLE attempts (
+  id           INTEGER PRIMARY KEY,
+  delivery_id  INTEGER NOT NULL REFERENCES deliveries(id),
+  attempt      INTEGER NOT NULL,
+  started_at   INTEGER NOT NULL,
+  finished_at  INTEGER NOT NULL,
+  outcome      TEXT    NOT NULL,                     -- ok | retry | reject | fatal | error | interrupted
+  items        INTEGER NOT NULL,
+  message      TEXT    NOT NULL
+);
+CREATE INDEX attempts_by_delivery ON attempts(delivery_id);
+CREATE TABLE sink_suspensions (
+  sink         TEXT    PRIMARY KEY,
+  until_ms     INTEGER NOT NULL,
+  reason       TEXT    NOT NULL
+);
+CREATE INDEX deliveries_by_event ON deliveries(event_id);
+)SQL"},
   };
   return all;
 }

@@ -42,6 +42,12 @@ Stmt& Stmt::bind(int idx, const std::string& v) {
   return *this;
 }
 
+Stmt& Stmt::bind_blob(int idx, const std::string& v) {
+  const int rc = sqlite3_bind_blob(stmt_, idx, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) db_.fail("bind", rc);
+  return *this;
+}
+
 Stmt& Stmt::bind(int idx, std::int64_t v) {
   const int rc = sqlite3_bind_int64(stmt_, idx, v);
   if (rc != SQLITE_OK) db_.fail("bind", rc);

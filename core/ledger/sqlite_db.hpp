@@ -42,6 +42,7 @@ class Stmt {
 
   Stmt& bind(int idx, const std::string& v);
   Stmt& bind(int idx, std::int64_t v);
+  Stmt& bind_blob(int idx, const std::string& v);
   bool step();  // true: a row is ready; false: done. Throws on error.
   void reset();
   std::int64_t column_int(int col) const { return sqlite3_column_int64(stmt_, col); }

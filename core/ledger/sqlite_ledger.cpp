@@ -1,11 +1,14 @@
-// SQLite ledger with group commit: request threads queue their record and wait; one writer
-// thread takes everything queued, writes it in one transaction and commits (one fsync under
-// synchronous=FULL), then wakes every waiter with its own outcome. Under load, one commit
-// carries many events, so durability does not cost throughput.
+// SQLite ledger with group commit: callers queue their write and wait; one writer thread
+// takes everything queued, runs it in one transaction (each job in its own savepoint, so one
+// failing job does not fail its neighbours) and commits — one fsync under synchronous=FULL —
+// then wakes every waiter with its own outcome. Under load one commit carries many webhooks,
+// so durability does not cost throughput. Reads (CLI, metrics) use a second connection;
+// WAL lets them run beside the writer.
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -55,14 +58,38 @@ void migrate(Db& db) {
   }
 }
 
+void configure(Db& db, const config::LedgerConfig& cfg) {
+  db.exec("PRAGMA busy_timeout=5000");
+  db.exec("PRAGMA journal_mode=WAL");
+  db.exec(cfg.synchronous == "normal" ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+  db.exec("PRAGMA foreign_keys=ON");
+}
+
+Db open_db(const config::LedgerConfig& cfg) {
+  const auto parent = std::filesystem::path(cfg.path).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  return Db(cfg.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+}
+
+std::string placeholders(std::size_t n) {
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s += i ? ",?" : "?";
+  return s;
+}
+
+const char* kClaimColumns =
+    "d.id, d.event_id, d.sink, d.with_items, d.attempts, d.items_done, d.checkpoint, d.created_at, "
+    "d.source_offset, d.source_items, "
+    "e.event_type, e.run_id, e.actor_id, e.task_id, e.dataset_id, e.status, e.finished_at, e.body, e.received_at, "
+    "COALESCE(e.verified, -1), d.replayed";
+
 class SqliteLedger final : public Ledger {
  public:
-  explicit SqliteLedger(const config::LedgerConfig& cfg) : db_(open(cfg)) {
-    db_.exec("PRAGMA journal_mode=WAL");
-    db_.exec(cfg.synchronous == "normal" ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
-    db_.exec("PRAGMA foreign_keys=ON");
-    db_.exec("PRAGMA busy_timeout=5000");
+  explicit SqliteLedger(const config::LedgerConfig& cfg) : db_(open_db(cfg)), reader_(cfg.path, SQLITE_OPEN_READWRITE) {
+    configure(db_, cfg);
     migrate(db_);
+    configure(reader_, cfg);
     insert_event_ = std::make_unique<Stmt>(
         db_,
         "INSERT INTO events (dedup_key, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, "
@@ -72,25 +99,302 @@ class SqliteLedger final : public Ledger {
         db_,
         "INSERT INTO deliveries (event_id, sink, with_items, state, next_attempt_at, created_at, updated_at) "
         "VALUES (?, ?, ?, 'pending', ?, ?, ?)");
+    savepoint_ = std::make_unique<Stmt>(db_, "SAVEPOINT job");
+    release_ = std::make_unique<Stmt>(db_, "RELEASE job");
+    rollback_to_ = std::make_unique<Stmt>(db_, "ROLLBACK TO job");
     writer_ = std::thread([this] { run(); });
   }
 
   ~SqliteLedger() override { close(); }
 
   RecordOutcome record(const IncomingEvent& ev) override {
-    Job job;
-    job.ev = &ev;  // the caller blocks until done, so the event outlives the job
-    auto fut = job.done.get_future();
-    if (!enqueue(job)) return {RecordOutcome::Kind::Failed, 0, "ledger is closed"};
-    return fut.get();
+    RecordOutcome out;
+    const bool ran = write([&](Db&) { out = insert(ev); }, [&](const std::string& e) {
+      out = {RecordOutcome::Kind::Failed, 0, e};
+    });
+    if (!ran) return {RecordOutcome::Kind::Failed, 0, "ledger is closed"};
+    return out;
   }
 
   bool writable() override {
-    Job job;
-    job.ping = true;
-    auto fut = job.done.get_future();
-    if (!enqueue(job)) return false;
-    return fut.get().kind != RecordOutcome::Kind::Failed;
+    return write([](Db&) {}, [](const std::string&) {}) && last_commit_ok_;
+  }
+
+  std::vector<Claim> claim(const std::string& owner, std::int64_t lease_ms, const std::vector<std::string>& sinks,
+                           int limit) override {
+    std::vector<Claim> out;
+    if (sinks.empty() || limit <= 0) return out;
+    write_or_throw([&](Db& db) {
+      const std::int64_t now = now_ms();
+      // Suspended sinks are skipped; their deliveries wait.
+      std::vector<std::string> usable;
+      {
+        Stmt q(db, "SELECT sink FROM sink_suspensions WHERE until_ms > ?");
+        q.bind(1, now);
+        std::vector<std::string> suspended;
+        while (q.step()) suspended.push_back(q.column_text(0));
+        for (const auto& s : sinks)
+          if (std::find(suspended.begin(), suspended.end(), s) == suspended.end()) usable.push_back(s);
+      }
+      if (usable.empty()) return;
+      const std::string sql = "SELECT id FROM deliveries WHERE sink IN (" + placeholders(usable.size()) +
+                              ") AND ((state IN ('pending','retrying') AND next_attempt_at <= ?) OR "
+                              "(state = 'running' AND lease_until < ?)) ORDER BY next_attempt_at, id LIMIT ?";
+      Stmt pick(db, sql.c_str());
+      int i = 1;
+      for (const auto& s : usable) pick.bind(i++, s);
+      pick.bind(i, now);
+      pick.bind(i + 1, now);
+      pick.bind(i + 2, static_cast<std::int64_t>(limit));
+      std::vector<std::int64_t> ids;
+      while (pick.step()) ids.push_back(pick.column_int(0));
+      Stmt lease(db,
+                 "UPDATE deliveries SET state='running', lease_owner=?, lease_until=?, attempts=attempts+1, "
+                 "updated_at=? WHERE id=?");
+      const std::string select = std::string("SELECT ") + kClaimColumns +
+                                 " FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?";
+      Stmt load(db, select.c_str());
+      for (auto id : ids) {
+        lease.reset();
+        lease.bind(1, owner).bind(2, now + lease_ms).bind(3, now).bind(4, id);
+        lease.step();
+        load.reset();
+        load.bind(1, id);
+        if (!load.step()) continue;
+        Claim c;
+        c.id = load.column_int(0);
+        c.event_id = load.column_int(1);
+        c.sink = load.column_text(2);
+        c.with_items = load.column_int(3) != 0;
+        c.attempt = static_cast<int>(load.column_int(4));
+        c.items_done = static_cast<std::uint64_t>(load.column_int(5));
+        c.checkpoint = load.column_text(6);
+        c.created_at = load.column_int(7);
+        c.source_offset = load.column_int(8);
+        c.source_items = static_cast<std::uint64_t>(load.column_int(9));
+        c.event.event_type = load.column_text(10);
+        c.event.run_id = load.column_text(11);
+        c.event.actor_id = load.column_text(12);
+        c.event.task_id = load.column_text(13);
+        c.event.dataset_id = load.column_text(14);
+        c.event.status = load.column_text(15);
+        c.event.finished_at = load.column_text(16);
+        c.event_body = load.column_text(17);
+        c.received_at = load.column_int(18);
+        c.verified = static_cast<int>(load.column_int(19));
+        c.replayed = load.column_int(20) != 0;
+        out.push_back(std::move(c));
+      }
+    });
+    return out;
+  }
+
+  bool save_progress(std::int64_t id, const std::string& owner, const Progress& p,
+                     const std::optional<std::string>& checkpoint, std::int64_t lease_ms) override {
+    bool owned = false;
+    write_or_throw([&](Db& db) {
+      const std::int64_t now = now_ms();
+      Stmt u(db, checkpoint ? "UPDATE deliveries SET items_done=?, source_offset=?, source_items=?, lease_until=?, "
+                              "updated_at=?, checkpoint=? WHERE id=? AND lease_owner=? AND state='running'"
+                            : "UPDATE deliveries SET items_done=?, source_offset=?, source_items=?, lease_until=?, "
+                              "updated_at=? WHERE id=? AND lease_owner=? AND state='running'");
+      u.bind(1, static_cast<std::int64_t>(p.items_done));
+      u.bind(2, p.source_offset);
+      u.bind(3, static_cast<std::int64_t>(p.source_items));
+      u.bind(4, now + lease_ms);
+      u.bind(5, now);
+      int i = 6;
+      if (checkpoint) u.bind_blob(i++, *checkpoint);
+      u.bind(i, id);
+      u.bind(i + 1, owner);
+      u.step();
+      owned = sqlite3_changes(db.handle()) == 1;
+    });
+    return owned;
+  }
+
+  bool extend_lease(std::int64_t id, const std::string& owner, std::int64_t lease_ms) override {
+    bool owned = false;
+    write_or_throw([&](Db& db) {
+      Stmt u(db, "UPDATE deliveries SET lease_until=? WHERE id=? AND lease_owner=? AND state='running'");
+      u.bind(1, now_ms() + lease_ms);
+      u.bind(2, id);
+      u.bind(3, owner);
+      u.step();
+      owned = sqlite3_changes(db.handle()) == 1;
+    });
+    return owned;
+  }
+
+  bool finish(std::int64_t id, const std::string& owner, const Finish& how, const AttemptRecord& a) override {
+    bool owned = false;
+    write_or_throw([&](Db& db) {
+      const std::int64_t now = now_ms();
+      const bool done = how.state == "done";
+      Stmt u(db,
+             "UPDATE deliveries SET state=?, next_attempt_at=?, lease_owner=NULL, lease_until=NULL, "
+             "attempts=attempts-?, last_error=CASE WHEN ? THEN NULL WHEN ?='' THEN last_error ELSE ? END, "
+             "checkpoint=CASE WHEN ? THEN NULL ELSE checkpoint END, updated_at=? "
+             "WHERE id=? AND lease_owner=? AND state='running'");
+      u.bind(1, how.state).bind(2, how.state == "retrying" ? how.next_attempt_at : now);
+      u.bind(3, static_cast<std::int64_t>(how.count_attempt ? 0 : 1));
+      u.bind(4, static_cast<std::int64_t>(done)).bind(5, how.error).bind(6, how.error);
+      u.bind(7, static_cast<std::int64_t>(done)).bind(8, now).bind(9, id).bind(10, owner);
+      u.step();
+      owned = sqlite3_changes(db.handle()) == 1;
+      if (!owned) return;
+      Stmt h(db,
+             "INSERT INTO attempts (delivery_id, attempt, started_at, finished_at, outcome, items, message) "
+             "SELECT id, attempts + ?, ?, ?, ?, ?, ? FROM deliveries WHERE id=?");
+      h.bind(1, static_cast<std::int64_t>(how.count_attempt ? 0 : 1)).bind(2, a.started_at).bind(3, a.finished_at);
+      h.bind(4, a.outcome).bind(5, static_cast<std::int64_t>(a.items)).bind(6, a.message).bind(7, id);
+      h.step();
+    });
+    return owned;
+  }
+
+  void set_verified(std::int64_t event_id, bool ok, const std::string& reason) override {
+    write_or_throw([&](Db& db) {
+      Stmt u(db, "UPDATE events SET verified=?, status_note=? WHERE id=?");
+      u.bind(1, static_cast<std::int64_t>(ok ? 1 : 0)).bind(2, ok ? std::string() : reason).bind(3, event_id);
+      u.step();
+      if (ok) return;
+      Stmt d(db,
+             "UPDATE deliveries SET state='dead', last_error=?, lease_owner=NULL, lease_until=NULL, updated_at=? "
+             "WHERE event_id=? AND state IN ('pending','retrying','running')");
+      d.bind(1, "rejected: " + reason).bind(2, now_ms()).bind(3, event_id);
+      d.step();
+    });
+  }
+
+  void suspend_sink(const std::string& sink, std::int64_t until, const std::string& reason) override {
+    write_or_throw([&](Db& db) {
+      Stmt u(db,
+             "INSERT INTO sink_suspensions (sink, until_ms, reason) VALUES (?, ?, ?) "
+             "ON CONFLICT (sink) DO UPDATE SET until_ms=excluded.until_ms, reason=excluded.reason");
+      u.bind(1, sink).bind(2, until).bind(3, reason);
+      u.step();
+    });
+  }
+
+  Status status() override {
+    std::lock_guard<std::mutex> lk(read_mu_);
+    Status s;
+    for (const char* state : kDeliveryStates) {
+      Stmt q(reader_, "SELECT COUNT(*) FROM deliveries WHERE state=?");
+      q.bind(1, std::string(state));
+      s.deliveries_by_state.emplace_back(state, q.step() ? q.column_int(0) : 0);
+    }
+    {
+      Stmt q(reader_, "SELECT COUNT(*) FROM events");
+      if (q.step()) s.events = q.column_int(0);
+    }
+    const std::int64_t now = now_ms();
+    {
+      Stmt q(reader_,
+             "SELECT MIN(next_attempt_at) FROM deliveries WHERE state IN ('pending','retrying') AND next_attempt_at <= ?");
+      q.bind(1, now);
+      if (q.step() && q.column_int(0) > 0) s.oldest_due_age_ms = now - q.column_int(0);
+    }
+    {
+      Stmt q(reader_, "SELECT sink, until_ms FROM sink_suspensions WHERE until_ms > ? ORDER BY sink");
+      q.bind(1, now);
+      while (q.step()) s.suspended_sinks.emplace_back(q.column_text(0), q.column_int(1));
+    }
+    return s;
+  }
+
+  std::vector<DeliveryRow> deliveries(const std::string& state, const std::string& run_id, int limit) override {
+    std::lock_guard<std::mutex> lk(read_mu_);
+    Stmt q(reader_,
+           "SELECT d.id, d.event_id, d.sink, d.state, e.event_type, e.run_id, e.actor_id, COALESCE(d.last_error,''), "
+           "d.with_items, d.attempts, d.items_done, d.next_attempt_at, d.created_at, d.updated_at "
+           "FROM deliveries d JOIN events e ON e.id = d.event_id "
+           "WHERE (?1 = '' OR d.state = ?1) AND (?2 = '' OR e.run_id = ?2) ORDER BY d.id DESC LIMIT ?3");
+    q.bind(1, state).bind(2, run_id).bind(3, static_cast<std::int64_t>(limit));
+    std::vector<DeliveryRow> out;
+    while (q.step()) {
+      DeliveryRow r;
+      r.id = q.column_int(0);
+      r.event_id = q.column_int(1);
+      r.sink = q.column_text(2);
+      r.state = q.column_text(3);
+      r.event_type = q.column_text(4);
+      r.run_id = q.column_text(5);
+      r.actor_id = q.column_text(6);
+      r.last_error = q.column_text(7);
+      r.with_items = q.column_int(8) != 0;
+      r.attempts = static_cast<int>(q.column_int(9));
+      r.items_done = static_cast<std::uint64_t>(q.column_int(10));
+      r.next_attempt_at = q.column_int(11);
+      r.created_at = q.column_int(12);
+      r.updated_at = q.column_int(13);
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  std::vector<EventRow> events_for_run(const std::string& run_id) override {
+    std::lock_guard<std::mutex> lk(read_mu_);
+    Stmt q(reader_,
+           "SELECT id, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, dispatch_id, headers, "
+           "body, received_at, COALESCE(status_note,'') FROM events WHERE run_id=? ORDER BY id");
+    q.bind(1, run_id);
+    std::vector<EventRow> out;
+    while (q.step()) {
+      EventRow r;
+      r.id = q.column_int(0);
+      r.event.event_type = q.column_text(1);
+      r.event.run_id = q.column_text(2);
+      r.event.actor_id = q.column_text(3);
+      r.event.task_id = q.column_text(4);
+      r.event.dataset_id = q.column_text(5);
+      r.event.status = q.column_text(6);
+      r.event.finished_at = q.column_text(7);
+      r.dispatch_id = q.column_text(8);
+      r.headers_json = q.column_text(9);
+      r.body = q.column_text(10);
+      r.received_at = q.column_int(11);
+      r.status_note = q.column_text(12);
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  std::vector<AttemptRecord> attempts(std::int64_t delivery_id) override {
+    std::lock_guard<std::mutex> lk(read_mu_);
+    Stmt q(reader_,
+           "SELECT started_at, finished_at, outcome, items, message FROM attempts WHERE delivery_id=? ORDER BY id");
+    q.bind(1, delivery_id);
+    std::vector<AttemptRecord> out;
+    while (q.step())
+      out.push_back({q.column_int(0), q.column_int(1), q.column_text(2), static_cast<std::uint64_t>(q.column_int(3)),
+                     q.column_text(4)});
+    return out;
+  }
+
+  int replay(const ReplayRequest& r) override {
+    int changed = 0;
+    write_or_throw([&](Db& db) {
+      // A running delivery is left alone: its worker owns it.
+      Stmt u(db,
+             "UPDATE deliveries SET state='pending', attempts=0, next_attempt_at=?1, lease_owner=NULL, "
+             "lease_until=NULL, updated_at=?1, replayed=CASE WHEN state='dead' THEN 1 ELSE replayed END, "
+             "items_done=CASE WHEN ?2 OR state='done' THEN 0 ELSE items_done END, "
+             "source_offset=CASE WHEN ?2 OR state='done' THEN 0 ELSE source_offset END, "
+             "source_items=CASE WHEN ?2 OR state='done' THEN 0 ELSE source_items END, "
+             "checkpoint=CASE WHEN ?2 OR state='done' THEN NULL ELSE checkpoint END "
+             "WHERE state IN ('dead','done','retrying','pending') "
+             "AND (?3 < 0 OR id = ?3) "
+             "AND (?4 = '' OR event_id IN (SELECT id FROM events WHERE run_id = ?4)) "
+             "AND (?5 = '' OR sink = ?5) "
+             "AND event_id NOT IN (SELECT id FROM events WHERE verified = 0)");
+      u.bind(1, now_ms()).bind(2, static_cast<std::int64_t>(r.from_start ? 1 : 0));
+      u.bind(3, r.delivery_id.value_or(-1)).bind(4, r.run_id.value_or("")).bind(5, r.sink.value_or(""));
+      u.step();
+      changed = sqlite3_changes(db.handle());
+    });
+    return changed;
   }
 
   void close() override {
@@ -103,31 +407,47 @@ class SqliteLedger final : public Ledger {
     if (writer_.joinable()) writer_.join();
     insert_event_.reset();
     insert_delivery_.reset();
+    savepoint_.reset();
+    release_.reset();
+    rollback_to_.reset();
   }
 
  private:
-  struct Job {
-    const IncomingEvent* ev = nullptr;
-    bool ping = false;
-    std::promise<RecordOutcome> done;
-    RecordOutcome out;
-  };
-
-  static Db open(const config::LedgerConfig& cfg) {
-    const auto parent = std::filesystem::path(cfg.path).parent_path();
-    std::error_code ec;
-    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-    return Db(cfg.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  // Prepared once: a savepoint per job is on the hot path of every webhook.
+  static void exec(Stmt& s) {
+    s.reset();
+    s.step();
+    s.reset();
   }
 
-  bool enqueue(Job& job) {
+  struct Job {
+    std::function<void(Db&)> run;
+    std::function<void(const std::string&)> failed;
+    std::promise<void> done;
+  };
+
+  // Runs fn in the writer thread inside the next group transaction; blocks until that
+  // transaction committed (or failed: then on_error runs instead). False if closed.
+  bool write(std::function<void(Db&)> fn, std::function<void(const std::string&)> on_error) {
+    Job job{std::move(fn), std::move(on_error), {}};
+    auto fut = job.done.get_future();
+    bool wake;
     {
       std::lock_guard<std::mutex> lk(mu_);
       if (closed_) return false;
       queue_.push_back(&job);
+      wake = writer_idle_;  // a busy writer picks the job up with its next batch
     }
-    cv_.notify_one();
+    if (wake) cv_.notify_one();
+    fut.get();
     return true;
+  }
+
+  void write_or_throw(std::function<void(Db&)> fn) {
+    std::string error;
+    if (!write(std::move(fn), [&](const std::string& e) { error = e.empty() ? "ledger write failed" : e; }))
+      throw std::runtime_error("ledger is closed");
+    if (!error.empty()) throw std::runtime_error("ledger: " + error);
   }
 
   void run() {
@@ -135,7 +455,9 @@ class SqliteLedger final : public Ledger {
     for (;;) {
       {
         std::unique_lock<std::mutex> lk(mu_);
+        writer_idle_ = true;
         cv_.wait(lk, [this] { return closed_ || !queue_.empty(); });
+        writer_idle_ = false;
         if (queue_.empty()) return;  // closed and drained
         while (!queue_.empty() && batch.size() < kMaxBatch) {
           batch.push_back(queue_.front());
@@ -143,36 +465,47 @@ class SqliteLedger final : public Ledger {
         }
       }
       commit(batch);
-      for (Job* j : batch) j->done.set_value(std::move(j->out));
+      for (Job* j : batch) j->done.set_value();
       batch.clear();
     }
   }
 
   void commit(std::vector<Job*>& batch) {
+    std::vector<std::string> errors(batch.size());
     try {
       db_.exec("BEGIN IMMEDIATE");
-      const std::int64_t now = now_ms();
-      for (Job* j : batch) {
-        if (j->ping) {
-          j->out.kind = RecordOutcome::Kind::Accepted;
-          continue;
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        exec(*savepoint_);
+        try {
+          batch[i]->run(db_);
+          exec(*release_);
+        } catch (const std::exception& e) {
+          errors[i] = e.what();
+          if (errors[i].empty()) errors[i] = "ledger write failed";
+          insert_event_->reset();
+          insert_delivery_->reset();
+          exec(*rollback_to_);
+          exec(*release_);
         }
-        write(*j, now);
       }
       db_.exec("COMMIT");
+      last_commit_ok_ = true;
     } catch (const std::exception& e) {
-      // One failed statement fails the whole batch: nobody gets a 2xx for work that might
-      // not be on disk, and Apify retries.
+      // The commit itself failed: nothing of the batch is durable, nobody gets a success
+      // (a webhook gets 503 and Apify retries).
       if (!sqlite3_get_autocommit(db_.handle())) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
       insert_event_->reset();
       insert_delivery_->reset();
-      for (Job* j : batch) j->out = {RecordOutcome::Kind::Failed, 0, e.what()};
+      last_commit_ok_ = false;
+      for (auto& err : errors) err = e.what();
     }
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      if (!errors[i].empty()) batch[i]->failed(errors[i]);
   }
 
-  void write(Job& j, std::int64_t now) {
-    const IncomingEvent& in = *j.ev;
+  RecordOutcome insert(const IncomingEvent& in) {
     const webhook::Event& e = in.event;
+    const std::int64_t now = now_ms();
     Stmt& s = *insert_event_;
     s.reset();
     s.bind(1, in.dedup_key).bind(2, e.event_type).bind(3, e.run_id).bind(4, e.actor_id).bind(5, e.task_id);
@@ -182,10 +515,7 @@ class SqliteLedger final : public Ledger {
     s.reset();
     // ON CONFLICT DO NOTHING: no row changed means the unique key already exists, in an
     // earlier commit or earlier in this very batch.
-    if (sqlite3_changes(db_.handle()) == 0) {
-      j.out = {RecordOutcome::Kind::Duplicate, 0, {}};
-      return;
-    }
+    if (sqlite3_changes(db_.handle()) == 0) return {RecordOutcome::Kind::Duplicate, 0, {}};
     const std::int64_t id = sqlite3_last_insert_rowid(db_.handle());
     Stmt& d = *insert_delivery_;
     for (const auto& p : in.deliveries) {
@@ -195,15 +525,19 @@ class SqliteLedger final : public Ledger {
       d.step();
     }
     d.reset();
-    j.out = {RecordOutcome::Kind::Accepted, id, {}};
+    return {RecordOutcome::Kind::Accepted, id, {}};
   }
 
-  Db db_;
-  std::unique_ptr<Stmt> insert_event_, insert_delivery_;
+  Db db_;      // the writer's connection (writer thread only, after construction)
+  Db reader_;  // reads for the CLI and metrics
+  std::mutex read_mu_;
+  std::unique_ptr<Stmt> insert_event_, insert_delivery_, savepoint_, release_, rollback_to_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job*> queue_;
   bool closed_ = false;
+  bool writer_idle_ = false;  // guarded by mu_
+  std::atomic<bool> last_commit_ok_{true};
   std::thread writer_;
 };
 

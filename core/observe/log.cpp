@@ -1,5 +1,6 @@
 #include "observe/log.hpp"
 
+#include <spdlog/async.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -37,7 +38,12 @@ class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
 }  // namespace
 
 void init_logging(LogFormat format, const std::string& level) {
-  auto logger = std::make_shared<spdlog::logger>("sinkhub", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  // Asynchronous: request threads hand the formatted line to one writer thread instead of
+  // queueing on the stderr lock (a line per accepted webhook at thousands per second).
+  // block: a full queue slows logging down rather than dropping lines.
+  spdlog::init_thread_pool(8192, 1);
+  auto logger = std::make_shared<spdlog::async_logger>("sinkhub", std::make_shared<spdlog::sinks::stderr_sink_mt>(),
+                                                       spdlog::thread_pool(), spdlog::async_overflow_policy::block);
   if (format == LogFormat::Json) {
     auto f = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
     f->add_flag<JsonEscapedMessage>('*');
@@ -50,5 +56,7 @@ void init_logging(LogFormat format, const std::string& level) {
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(std::move(logger));
 }
+
+void flush_logging() { spdlog::shutdown(); }
 
 }  // namespace sinkhub::observe

@@ -36,7 +36,20 @@ std::string labels_text(const std::vector<std::pair<std::string, std::string>>& 
   return out + "}";
 }
 
+// Counters of items and bytes grow past what the default 6 significant digits show.
+std::string number(double v) {
+  if (std::floor(v) == v && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
+  std::ostringstream o;
+  o.precision(12);
+  o << v;
+  return o.str();
+}
+
 }  // namespace
+
+Metrics::Metrics() : by_id_(new std::atomic<Series*>[kMaxSeries]) {
+  for (int i = 0; i < kMaxSeries; ++i) by_id_[i].store(nullptr, std::memory_order_relaxed);
+}
 
 Metrics& Metrics::instance() {
   static Metrics m;
@@ -48,6 +61,7 @@ int Metrics::define(Kind kind, const std::string& name, const std::string& help,
   std::lock_guard<std::mutex> lk(mu_);
   for (std::size_t i = 0; i < series_.size(); ++i)
     if (series_[i].name == name && series_[i].labels == labels) return series_[i].kind == kind ? static_cast<int>(i) : -1;
+  if (series_.size() >= static_cast<std::size_t>(kMaxSeries)) return -1;
   Series& s = series_.emplace_back();
   s.name = name;
   s.help = help;
@@ -59,17 +73,15 @@ int Metrics::define(Kind kind, const std::string& name, const std::string& help,
     s.buckets.reset(new std::atomic<std::uint64_t>[s.bounds.size()]);
     for (std::size_t i = 0; i < s.bounds.size(); ++i) s.buckets[i] = 0;
   }
-  return static_cast<int>(series_.size() - 1);
+  const int id = static_cast<int>(series_.size() - 1);
+  by_id_[id].store(&s, std::memory_order_release);
+  return id;
 }
 
 void Metrics::record(int id, double v) {
-  Series* s;
-  {
-    std::lock_guard<std::mutex> lk(mu_);
-    if (id < 0 || static_cast<std::size_t>(id) >= series_.size()) return;
-    s = &series_[static_cast<std::size_t>(id)];
-  }
-  if (!std::isfinite(v)) return;
+  if (id < 0 || id >= kMaxSeries || !std::isfinite(v)) return;
+  Series* s = by_id_[id].load(std::memory_order_acquire);
+  if (!s) return;
   switch (s->kind) {
     case Kind::Counter:
       if (v >= 0) add(s->value, v);
@@ -105,7 +117,7 @@ std::string Metrics::prometheus_text() const {
       last = s.name;
     }
     if (s.kind != Kind::Histogram) {
-      out << s.name << labels_text(s.labels) << ' ' << s.value.load() << '\n';
+      out << s.name << labels_text(s.labels) << ' ' << number(s.value.load()) << '\n';
       continue;
     }
     std::uint64_t cumulative = 0;
@@ -116,7 +128,7 @@ std::string Metrics::prometheus_text() const {
       out << s.name << "_bucket" << labels_text(s.labels, le.str()) << ' ' << cumulative << '\n';
     }
     out << s.name << "_bucket" << labels_text(s.labels, "le=\"+Inf\"") << ' ' << s.count.load() << '\n';
-    out << s.name << "_sum" << labels_text(s.labels) << ' ' << s.value.load() << '\n';
+    out << s.name << "_sum" << labels_text(s.labels) << ' ' << number(s.value.load()) << '\n';
     out << s.name << "_count" << labels_text(s.labels) << ' ' << s.count.load() << '\n';
   }
   return out.str();

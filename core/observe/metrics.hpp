@@ -30,15 +30,20 @@ class Metrics {
   static Metrics& instance();
 
   // Returns a stable index; defining the same name + labels twice returns the same one.
-  // Returns -1 when name + labels exist with another kind.
+  // Returns -1 when name + labels exist with another kind, or past kMaxSeries.
+  static constexpr int kMaxSeries = 16384;
   int define(Kind kind, const std::string& name, const std::string& help,
              std::vector<std::pair<std::string, std::string>> labels);
-  void record(int id, double v);  // counter: add (v >= 0); gauge: set; histogram: observe
+  // counter: add (v >= 0); gauge: set; histogram: observe. Lock-free: it is on the hot path
+  // of every webhook and every batch.
+  void record(int id, double v);
   std::string prometheus_text() const;
 
  private:
-  mutable std::mutex mu_;
+  Metrics();
+  mutable std::mutex mu_;      // define() and export
   std::deque<Series> series_;  // deque: addresses stay stable while it grows
+  std::unique_ptr<std::atomic<Series*>[]> by_id_;  // id -> series, published after define
 };
 
 }  // namespace sinkhub::observe

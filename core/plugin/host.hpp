@@ -90,6 +90,9 @@ class Instance {
   Instance& operator=(const Instance&) = delete;
 
   CallResult open(int64_t timeout_ms);
+  // After FATAL: close and destroy the plugin's instance, then create and open a new one
+  // with the same options. The caller guarantees no other call runs on this instance.
+  CallResult restart(int64_t timeout_ms);
   CallResult deliver(const DeliveryContext& ctx, const Batch& batch);
   CallResult flush(int64_t timeout_ms);
   CallResult close(int64_t timeout_ms);
@@ -104,6 +107,8 @@ class Instance {
  private:
   struct State;
   Instance(const PluginInfo& plugin, std::unique_ptr<State> state);
+  CallResult create_plugin_instance(bool check_only);
+  CallResult unavailable() const;
 
   const PluginInfo& plugin_;
   std::unique_ptr<State> state_;

@@ -24,6 +24,7 @@
 #include <memory>
 
 #include "plugin/host.hpp"
+#include "net/outbound.hpp"
 #include "plugin/host_internal.hpp"
 
 namespace sinkhub::plugin {
@@ -40,40 +41,6 @@ struct HttpError {
   std::string message;
 };
 
-Poco::Net::Context::Ptr tls_context() {
-  static Poco::Net::Context::Ptr ctx = [] {
-    Poco::Net::initializeSSL();
-    Poco::Net::Context::Params p;
-    p.verificationMode = Poco::Net::Context::VERIFY_RELAXED;  // chain + host name verified
-    p.loadDefaultCAs = true;
-    return Poco::Net::Context::Ptr(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, p));
-  }();
-  return ctx;
-}
-
-std::string env(const char* upper, const char* lower) {
-  if (const char* v = std::getenv(lower); v && *v) return v;
-  if (const char* v = std::getenv(upper); v && *v) return v;
-  return {};
-}
-
-bool bypass_proxy(const std::string& host) {
-  const std::string list = env("NO_PROXY", "no_proxy");
-  if (list == "*") return true;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    const auto comma = list.find(',', start);
-    std::string item = Poco::trim(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (!item.empty() && item[0] == '.') item.erase(0, 1);
-    if (!item.empty() && (host == item || (host.size() > item.size() && host.compare(host.size() - item.size(), item.size(), item) == 0 &&
-                                           host[host.size() - item.size() - 1] == '.')))
-      return true;
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return false;
-}
-
 // One reusable session per (scheme, host, port) and thread: requests of one plugin call run
 // on one thread, so this gives keep-alive without any locking.
 Poco::Net::HTTPClientSession& session_for(const Poco::URI& uri) {
@@ -85,24 +52,7 @@ Poco::Net::HTTPClientSession& session_for(const Poco::URI& uri) {
       cache.clear();
       return session_for(uri);
     }
-    if (uri.getScheme() == "https")
-      slot = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), tls_context());
-    else
-      slot = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
-    const std::string proxy = uri.getScheme() == "https" ? env("HTTPS_PROXY", "https_proxy") : env("HTTP_PROXY", "http_proxy");
-    if (!proxy.empty() && !bypass_proxy(uri.getHost())) {
-      Poco::URI p(proxy);
-      Poco::Net::HTTPClientSession::ProxyConfig cfg;
-      cfg.host = p.getHost();
-      cfg.port = p.getPort();
-      const std::string info = p.getUserInfo();
-      if (const auto colon = info.find(':'); colon != std::string::npos) {
-        cfg.username = info.substr(0, colon);
-        cfg.password = info.substr(colon + 1);
-      }
-      slot->setProxyConfig(cfg);
-    }
-    slot->setKeepAlive(true);
+    slot = net::open_session(uri.getScheme(), uri.getHost(), uri.getPort());
   }
   return *slot;
 }
@@ -112,17 +62,6 @@ void drop_session(const Poco::URI& uri) {
     session_for(uri).reset();
   } catch (...) {
   }
-}
-
-int64_t parse_retry_after(const std::string& v) {
-  if (v.empty()) return -1;
-  Poco::UInt64 secs = 0;
-  if (Poco::NumberParser::tryParseUnsigned64(Poco::trim(v), secs)) return static_cast<int64_t>(secs) * 1000;
-  Poco::DateTime when;
-  int tz = 0;
-  if (!Poco::DateTimeParser::tryParse(v, when, tz)) return -1;
-  const auto delta = (when.timestamp() - Poco::Timestamp()) / 1000;  // microseconds -> ms
-  return delta > 0 ? delta : 0;
 }
 
 struct Deadline {
@@ -235,7 +174,7 @@ int32_t run(sinkhub_call* call, const sinkhub_http_request* req, sinkhub_http_re
       continue;
     }
     resp->status = status;
-    resp->retry_after_ms = parse_retry_after(response.get("Retry-After", ""));
+    resp->retry_after_ms = net::parse_retry_after(response.get("Retry-After", ""));
     if (resp->on_header)
       for (const auto& [name, value] : response)
         if (resp->on_header(req->user, name.data(), name.size(), value.data(), value.size()) != 0)

@@ -49,11 +49,9 @@ CallResult normalise(const PluginInfo& plugin, const std::string& instance, cons
     out.items_accepted = out.code == SINKHUB_OK ? item_count : 0;
   else
     out.items_accepted = std::min(acc, item_count);
-  if (out.code == SINKHUB_OK && out.items_accepted < item_count && !(plugin.desc.capabilities & SINKHUB_CAP_PARTIAL)) {
-    spdlog::warn("[{}/{}] {} accepted {} of {} items without SINKHUB_CAP_PARTIAL; treating it as RETRY (plugin bug)",
+  if (out.code == SINKHUB_OK && out.items_accepted < item_count && !(plugin.desc.capabilities & SINKHUB_CAP_PARTIAL))
+    spdlog::warn("[{}/{}] {} accepted {} of {} items without declaring SINKHUB_CAP_PARTIAL; the rest is sent again",
                  plugin.id, instance, what, out.items_accepted, item_count);
-    out.code = SINKHUB_RETRY;
-  }
   return out;
 }
 
@@ -61,6 +59,8 @@ CallResult normalise(const PluginInfo& plugin, const std::string& instance, cons
 
 struct Instance::State {
   sinkhub_host_instance hi;
+  std::string options_json;  // as validated: create() gets it again on restart
+  std::string data_dir;
 };
 
 void Batch::add(const char* item, size_t len) {
@@ -87,10 +87,17 @@ std::unique_ptr<Instance> Instance::create(const PluginInfo& plugin, const std::
   state->hi.plugin_id = plugin.id;
   state->hi.name = name;
   state->hi.log_prefix = "[" + plugin.id + "/" + name + "] ";
+  state->options_json = options_json.empty() ? "{}" : options_json;
+  state->data_dir = data_dir;
   std::unique_ptr<Instance> self(new Instance(plugin, std::move(state)));
+  err = self->create_plugin_instance(check_only);
+  if (!err.ok()) return nullptr;
+  return self;
+}
 
-  const auto& d = plugin.desc;
-  sinkhub_instance_limits& lim = self->limits_;
+CallResult Instance::create_plugin_instance(bool check_only) {
+  const auto& d = plugin_.desc;
+  sinkhub_instance_limits& lim = limits_;
   lim.struct_size = sizeof lim;
   lim.max_concurrency = d.max_concurrency;
   lim.max_items = d.max_items;
@@ -99,38 +106,61 @@ std::unique_ptr<Instance> Instance::create(const PluginInfo& plugin, const std::
   lim.preferred_batch_bytes = d.preferred_batch_bytes;
   lim.max_batch_bytes = d.max_batch_bytes;
   lim.min_batch_bytes = d.min_batch_bytes;
+  State& st = *state_;
+  st.hi.creating = true;
+  st.hi.defining_metrics = true;
+  st.hi.alive = true;
 
-  const std::string opts = options_json.empty() ? "{}" : options_json;
   sinkhub_create_args args;
   std::memset(&args, 0, sizeof args);
   args.struct_size = sizeof args;
   args.flags = check_only ? SINKHUB_CREATE_CHECK_ONLY : 0;
   args.host = host_services();
-  args.host_instance = &self->state_->hi;
-  args.instance_name = str(self->state_->hi.name);
-  args.options_json = str(opts);
-  args.data_dir = str(data_dir);
+  args.host_instance = &st.hi;
+  args.instance_name = str(st.hi.name);
+  args.options_json = str(st.options_json);
+  args.data_dir = str(st.data_dir);
   args.limits = &lim;
 
   ResultBuffer rb;
   sinkhub_instance* inst = nullptr;
   const int32_t code = d.create(&args, &inst, &rb.r);
-  self->state_->hi.creating = false;
-  err = normalise(plugin, name, "create", code, rb, 0);
+  st.hi.creating = false;
+  CallResult err = normalise(plugin_, st.hi.name, "create", code, rb, 0);
   if (err.code != SINKHUB_OK || !inst) {
     if (err.code == SINKHUB_OK) {
       err.code = SINKHUB_FATAL;
       err.message = "create returned OK without an instance (plugin bug)";
     } else if (inst) {
-      spdlog::warn("[{}/{}] create failed but returned an instance; destroying it", plugin.id, name);
+      spdlog::warn("[{}/{}] create failed but returned an instance; destroying it", plugin_.id, st.hi.name);
       d.destroy(inst);
     }
     if (err.message.empty()) err.message = "create failed without a message";
-    return nullptr;
+    st.hi.alive = false;
+    return err;
   }
   if (lim.min_batch_bytes > 64ull * 1024 * 1024) lim.min_batch_bytes = 64ull * 1024 * 1024;
-  self->inst_ = inst;
-  return self;
+  inst_ = inst;
+  return err;
+}
+
+CallResult Instance::unavailable() const {
+  CallResult r;
+  r.code = SINKHUB_FATAL;
+  r.message = "sink instance unavailable: its last re-creation failed";
+  return r;
+}
+
+CallResult Instance::restart(int64_t timeout_ms) {
+  if (inst_) {
+    if (opened_) close(timeout_ms);
+    state_->hi.alive = false;
+    plugin_.desc.destroy(inst_);
+    inst_ = nullptr;
+  }
+  CallResult r = create_plugin_instance(false);
+  if (!r.ok()) return r;
+  return open(timeout_ms);
 }
 
 Instance::~Instance() {
@@ -141,6 +171,7 @@ Instance::~Instance() {
 }
 
 CallResult Instance::open(int64_t timeout_ms) {
+  if (!inst_) return unavailable();
   ResultBuffer rb;
   int32_t code = SINKHUB_OK;
   if (plugin_.desc.open) code = plugin_.desc.open(inst_, monotonic_ms() + timeout_ms, &rb.r);
@@ -151,6 +182,7 @@ CallResult Instance::open(int64_t timeout_ms) {
 }
 
 CallResult Instance::deliver(const DeliveryContext& c, const Batch& batch) {
+  if (!inst_) return unavailable();
   sinkhub_call call;
   call.owner = &state_->hi;
   call.deadline_monotonic_ms = monotonic_ms() + c.timeout_ms;
@@ -209,6 +241,7 @@ CallResult Instance::deliver(const DeliveryContext& c, const Batch& batch) {
 }
 
 CallResult Instance::flush(int64_t timeout_ms) {
+  if (!inst_) return unavailable();
   ResultBuffer rb;
   if (!plugin_.desc.flush) return normalise(plugin_, name(), "flush", SINKHUB_OK, rb, 0);
   return normalise(plugin_, name(), "flush", plugin_.desc.flush(inst_, monotonic_ms() + timeout_ms, &rb.r), rb, 0);

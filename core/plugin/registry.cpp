@@ -1,4 +1,6 @@
 // Finding and checking plugins. Every refusal says exactly what is wrong with which file.
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 #include <boost/dll/shared_library.hpp>
 #include <dlfcn.h>
 #include <spdlog/spdlog.h>
@@ -99,6 +101,15 @@ PluginInfo inspect(const fs::path& path) {
   info.version = d->version;
   info.description = d->description ? d->description : "";
   info.schema = d->options_schema_json ? d->options_schema_json : "";
+  if (!info.schema.empty()) {
+    try {
+      const auto parsed = Poco::JSON::Parser().parse(info.schema);
+      const auto obj = parsed.extract<Poco::JSON::Object::Ptr>();
+      if (!obj || (obj->has("type") && obj->get("type").toString() != "object")) throw Poco::DataFormatException();
+    } catch (const std::exception&) {
+      info.error = "options_schema_json is not a JSON Schema object ({\"type\":\"object\", ...})";
+    }
+  }
   return info;
 }
 

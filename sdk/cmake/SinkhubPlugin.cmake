@@ -12,7 +12,8 @@
 #   - links with a version script exporting only sinkhub_plugin_entry_v*,
 #     and with --no-undefined so a missing symbol fails at link time, not at
 #     load time in the daemon,
-#   - installs to ${CMAKE_INSTALL_LIBDIR}/sinkhub/plugins unless NO_INSTALL.
+#   - installs to lib/sinkhub/plugins (the daemon's plugin directory, deliberately not
+#     multiarch: /usr/lib/sinkhub/plugins for prefix /usr) unless NO_INSTALL.
 # This very file is used by the in-tree plugins and installed with the SDK.
 include_guard(GLOBAL)
 include(GNUInstallDirs)
@@ -58,7 +59,7 @@ function(sinkhub_add_plugin)
   endif()
   if(NOT SHP_NO_INSTALL)
     if(NOT SHP_INSTALL_DESTINATION)
-      set(SHP_INSTALL_DESTINATION "${CMAKE_INSTALL_LIBDIR}/sinkhub/plugins")
+      set(SHP_INSTALL_DESTINATION "lib/sinkhub/plugins")
     endif()
     install(TARGETS ${name} LIBRARY DESTINATION "${SHP_INSTALL_DESTINATION}")
   endif()

@@ -193,8 +193,12 @@ static const sinkhub_plugin_descriptor descriptor = {
     "Fake sink",
     "0.0.1",
     "test double for the plugin host",
+#ifdef FAKE_BAD_SCHEMA
+    "[\"not\", \"a schema\"]",
+#else
     "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"mode\":{\"type\":\"string\"},"
     "\"url\":{\"type\":\"string\"}}}",
+#endif
     0, /* capabilities */
     1, /* max_concurrency */
     0,

@@ -55,6 +55,7 @@ TEST(Registry, EveryBrokenPluginIsRefusedWithItsReason) {
       {"fake_decline.so", "plugin declined host ABI 1.0"},
       {"fake_dup.so", "duplicate plugin id 'fake' (already provided by " GOOD_DIR "/fake.so)"},
       {"fake_missing_dep.so", "libghost.so: cannot open shared object file"},
+      {"fake_bad_schema.so", "options_schema_json is not a JSON Schema object"},
   };
   for (const auto& [file, why] : expected) {
     ASSERT_TRUE(e.count(file)) << file;
@@ -190,7 +191,9 @@ TEST(Instance, RejectAndFatalKeepTheirMessages) {
 
 TEST(Instance, PluginBugsAreContained) {
   EXPECT_EQ(deliver("bogus").code, SINKHUB_RETRY);    // unknown result code
-  EXPECT_EQ(deliver("partial").code, SINKHUB_RETRY);  // short OK without SINKHUB_CAP_PARTIAL
+  const auto partial = deliver("partial");  // short OK without SINKHUB_CAP_PARTIAL: honoured (and logged)
+  EXPECT_EQ(partial.code, SINKHUB_OK);
+  EXPECT_EQ(partial.items_accepted, 1u);
   const auto over = deliver("overclaim");             // more accepted than delivered
   EXPECT_EQ(over.code, SINKHUB_OK);
   EXPECT_EQ(over.items_accepted, 3u);
@@ -241,6 +244,15 @@ TEST(Instance, CancellationReachesTheRunningCall) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
   // The deadline alone also makes call_cancelled true.
   EXPECT_EQ(inst->deliver(context(200), items(1)).message, "stopped on cancel");
+}
+
+TEST(Instance, RestartGivesAFreshInstanceWithTheSameOptions) {
+  auto inst = make("fake", R"({"mode":"ok"})");
+  ASSERT_EQ(inst->deliver(context(), items(2)).code, SINKHUB_OK);
+  ASSERT_TRUE(inst->restart(1000).ok());
+  const auto r = inst->deliver(context(), items(3));
+  EXPECT_EQ(r.code, SINKHUB_OK);
+  EXPECT_EQ(r.message, "d1 got 3 items at 0 attempt 1");
 }
 
 TEST(Instance, CreateCanRejectOptions) {

@@ -54,7 +54,7 @@ for ex in c-minimal cpp-minimal; do
   mkdir -p "$work/host-plugins"
   cp "$so" "$work/host-plugins/"
   [[ -n $(find "$work/plugin-prefix" -path "*/sinkhub/plugins/$(basename "$so")") ]] \
-    || fail "$ex: not installed to <libdir>/sinkhub/plugins"
+    || fail "$ex: not installed to lib/sinkhub/plugins"
 done
 
 # A version this SDK does not satisfy must be refused.

@@ -77,7 +77,7 @@ namespace {
 
 config::Config two_routes() {
   config::Config c;
-  c.sinks = {{"files", "file", {}, 0}, {"slack", "slack", {}, 0}, {"s3", "s3", {}, 0}};
+  c.sinks = {{"files", "file", {}, {}, 0}, {"slack", "slack", {}, {}, 0}, {"s3", "s3", {}, {}, 0}};
   c.routes.push_back({"all", {"*"}, {"ACTOR.RUN.SUCCEEDED"}, {"files"}, 0});
   c.routes.push_back({"alerts", {"actorA", "taskT"}, {"*"}, {"slack", "files"}, 0});
   c.routes.push_back({"tests", {"*"}, {"TEST"}, {"slack"}, 0});

@@ -246,7 +246,8 @@ typedef struct sinkhub_result {
   int32_t dest_status;
   /* Plugin (optional, RETRY only): wait at least this many ms before the next
    * attempt (e.g. from a Retry-After header). Host preset: -1 (no hint). The
-   * host caps it at its own maximum backoff. */
+   * host never retries sooner, whatever its own backoff; the delivery's retry
+   * budget (attempts and age) still applies. */
   int64_t retry_after_ms;
   /* Plugin (deliver only): how many items, counted from the start of this
    * batch, are durably accepted. Host preset: SINKHUB_ITEMS_UNSET.

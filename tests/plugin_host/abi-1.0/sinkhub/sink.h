@@ -63,18 +63,24 @@ extern "C" {
 
 /* End offset of a field: a struct whose struct_size is at least this value
  * contains the field. Portable (uses offsetof), so it works on every target. */
-#define SINKHUB_END_OF(type, field) \
-  (offsetof(type, field) + sizeof(((type *)0)->field))
+#ifdef __cplusplus
+#define SINKHUB_FIELD_SIZE_(type, field) sizeof(static_cast<type *>(nullptr)->field)
+#define SINKHUB_SIZE_T_(x) static_cast<size_t>(x)
+#else
+#define SINKHUB_FIELD_SIZE_(type, field) sizeof(((type *)0)->field)
+#define SINKHUB_SIZE_T_(x) ((size_t)(x))
+#endif
+#define SINKHUB_END_OF(type, field) (offsetof(type, field) + SINKHUB_FIELD_SIZE_(type, field))
 
 /* True when the struct pointed to by `ptr` (of type `type`) is large enough to
  * contain `field`. Use it before reading any field newer than 1.0 from a
  * struct allocated by the other side (e.g. SINKHUB_HAS(host, sinkhub_host, x)). */
 #define SINKHUB_HAS(ptr, type, field) \
-  ((size_t)(ptr)->struct_size >= SINKHUB_END_OF(type, field))
+  (SINKHUB_SIZE_T_((ptr)->struct_size) >= SINKHUB_END_OF(type, field))
 
 /* As SINKHUB_HAS, and the (function) pointer field is non-NULL. */
 #define SINKHUB_HAS_FN(ptr, type, field) \
-  (SINKHUB_HAS(ptr, type, field) && (ptr)->field != 0)
+  (SINKHUB_HAS(ptr, type, field) && !!((ptr)->field))
 
 /* ========================================================================= */
 /* Result codes (returned by every plugin callback except destroy)           */
@@ -240,7 +246,8 @@ typedef struct sinkhub_result {
   int32_t dest_status;
   /* Plugin (optional, RETRY only): wait at least this many ms before the next
    * attempt (e.g. from a Retry-After header). Host preset: -1 (no hint). The
-   * host caps it at its own maximum backoff. */
+   * host never retries sooner, whatever its own backoff; the delivery's retry
+   * budget (attempts and age) still applies. */
   int64_t retry_after_ms;
   /* Plugin (deliver only): how many items, counted from the start of this
    * batch, are durably accepted. Host preset: SINKHUB_ITEMS_UNSET.
@@ -265,8 +272,8 @@ typedef struct sinkhub_result {
  * NUL-terminated. Convenience only, not part of the binary interface. */
 static inline void sinkhub_result_set_message(sinkhub_result *result, const char *msg) {
   size_t i = 0;
-  if (result == 0 || result->message == 0 || result->message_cap == 0) return;
-  if (msg != 0)
+  if (!result || !result->message || result->message_cap == 0) return;
+  if (msg)
     for (; i + 1 < result->message_cap && msg[i] != '\0'; ++i) result->message[i] = msg[i];
   result->message[i] = '\0';
 }
@@ -614,8 +621,12 @@ typedef int32_t (*sinkhub_deliver_fn)(sinkhub_instance *instance, const sinkhub_
                                       const sinkhub_batch *batch, sinkhub_result *result);
 /* flush [control, never concurrent with deliver on the same instance],
  * optional unless SINKHUB_CAP_BUFFERED: make everything provisionally
- * accepted durable. OK confirms it; any other code makes the host redeliver
- * the provisional items. */
+ * accepted durable. For a BUFFERED sink the host calls it periodically, before
+ * it marks any delivery finished, and before close; items (and checkpoints)
+ * OK'd by deliver since the previous successful flush count as delivered only
+ * once flush returns OK. Any other code makes the host redeliver them (their
+ * deliveries resume from the last state confirmed by a flush). Non-buffered
+ * sinks may get flush calls too (e.g. before close); NULL means OK. */
 typedef int32_t (*sinkhub_flush_fn)(sinkhub_instance *instance, int64_t deadline_monotonic_ms,
                                     sinkhub_result *result);
 /* close [control], optional: drain, stop and join every plugin thread,

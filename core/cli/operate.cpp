@@ -1,0 +1,306 @@
+// Operator commands on the ledger: status, deliveries, replay, events show. Safe while the
+// daemon runs (WAL readers; replay is one short write transaction).
+#include <Poco/DateTime.h>
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/NumberParser.h>
+#include <Poco/Timestamp.h>
+
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "config/config.hpp"
+#include "ledger/ledger.hpp"
+#include "observe/log.hpp"
+
+namespace sinkhub::cli {
+
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+std::string iso(std::int64_t unix_ms) {
+  if (unix_ms <= 0) return "-";
+  return Poco::DateTimeFormatter::format(Poco::Timestamp(unix_ms * 1000), "%Y-%m-%dT%H:%M:%SZ");
+}
+
+void add_config_option(Poco::Util::OptionSet& opts) {
+  opts.addOption(Poco::Util::Option("config", "c", "config file (only ledger.path is read)").required(true).argument("FILE"));
+  opts.addOption(Poco::Util::Option("json", "", "print JSON instead of text"));
+}
+
+// Opens the ledger of a config file. Only ledger.path is needed, so secrets of other
+// sections need not be in this shell's environment.
+std::unique_ptr<ledger::Ledger> open_ledger(const std::string& file) {
+  config::Node root = config::load_tree(file);
+  config::LedgerConfig lc;
+  if (const config::Node* l = root.find("ledger"))
+    if (const config::Node* p = l->find("path"); p && p->is_scalar()) {
+      config::Node only = *p;
+      std::vector<config::Diagnostic> d;
+      config::substitute(only, d);
+      if (!d.empty()) throw config::ConfigError(file, std::move(d));
+      lc.path = only.scalar;
+    }
+  if (!std::filesystem::exists(lc.path)) throw std::runtime_error("no ledger at " + lc.path + " (has sinkhub run yet?)");
+  return ledger::open_sqlite(lc);
+}
+
+Object::Ptr to_json(const ledger::DeliveryRow& d) {
+  Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  o->set("id", d.id);
+  o->set("event", d.event_id);
+  o->set("sink", d.sink);
+  o->set("state", d.state);
+  o->set("event_type", d.event_type);
+  o->set("run_id", d.run_id);
+  o->set("actor_id", d.actor_id);
+  o->set("with_items", d.with_items);
+  o->set("attempts", d.attempts);
+  o->set("items_done", d.items_done);
+  o->set("next_attempt_at", iso(d.next_attempt_at));
+  o->set("created_at", iso(d.created_at));
+  o->set("updated_at", iso(d.updated_at));
+  o->set("last_error", d.last_error);
+  return o;
+}
+
+// Wraps a command body: config and ledger errors become one clear line and exit 1.
+template <class F>
+int guarded(const char* cmd, F&& body) {
+  try {
+    return body();
+  } catch (const config::ConfigError& e) {
+    for (const auto& line : e.lines()) std::cerr << line << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "sinkhub " << cmd << ": " << e.what() << "\n";
+  }
+  return 1;
+}
+
+}  // namespace
+
+int status(const Args& args) {
+  Poco::Util::OptionSet opts;
+  add_config_option(opts);
+  Parsed p;
+  if (!parse_options("status", "Counts of deliveries by state, the oldest due delivery, suspended sinks.", opts, args, p))
+    return 2;
+  if (p.help) return 0;
+  observe::init_logging(observe::LogFormat::Text, "warn");
+  return guarded("status", [&] {
+    auto l = open_ledger(p.get("config"));
+    const auto st = l->status();
+    if (p.has("json")) {
+      Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+      Object::Ptr by = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      for (const auto& [state, n] : st.deliveries_by_state) by->set(state, n);
+      o.set("events", st.events);
+      o.set("deliveries", by);
+      o.set("oldest_due_seconds", st.oldest_due_age_ms / 1000.0);
+      Array::Ptr sus = new Array;
+      for (const auto& [sink, until] : st.suspended_sinks) {
+        Object::Ptr s = new Object;
+        s->set("sink", sink);
+        s->set("until", iso(until));
+        sus->add(s);
+      }
+      o.set("suspended_sinks", sus);
+      o.stringify(std::cout, 2);
+      std::cout << "\n";
+      return 0;
+    }
+    std::cout << "events: " << st.events << "\ndeliveries:";
+    for (const auto& [state, n] : st.deliveries_by_state) std::cout << "  " << state << " " << n;
+    std::cout << "\noldest due delivery waits: " << st.oldest_due_age_ms / 1000 << " s\n";
+    for (const auto& [sink, until] : st.suspended_sinks) std::cout << "sink " << sink << " suspended until " << iso(until) << "\n";
+    return 0;
+  });
+}
+
+int deliveries(const Args& args) {
+  using Poco::Util::Option;
+  Poco::Util::OptionSet opts;
+  add_config_option(opts);
+  opts.addOption(Option("state", "", "only this state: pending, running, retrying, dead or done").argument("STATE"));
+  opts.addOption(Option("run", "", "only deliveries of this Apify run id").argument("ID"));
+  opts.addOption(Option("limit", "", "at most N rows, newest first (default 100)").argument("N"));
+  Parsed p;
+  if (!parse_options("deliveries", "Lists deliveries (one per event and sink instance), newest first.", opts, args, p))
+    return 2;
+  if (p.help) return 0;
+  const std::string state = p.get("state");
+  if (!state.empty() && state != "pending" && state != "running" && state != "retrying" && state != "dead" &&
+      state != "done") {
+    std::cerr << "sinkhub deliveries: --state must be pending, running, retrying, dead or done\n";
+    return 2;
+  }
+  int limit = 100;
+  if (p.has("limit") && (!Poco::NumberParser::tryParse(p.get("limit"), limit) || limit < 1)) {
+    std::cerr << "sinkhub deliveries: --limit must be a positive integer\n";
+    return 2;
+  }
+  observe::init_logging(observe::LogFormat::Text, "warn");
+  return guarded("deliveries", [&] {
+    auto l = open_ledger(p.get("config"));
+    const auto rows = l->deliveries(state, p.get("run"), limit);
+    if (p.has("json")) {
+      Array out;
+      for (const auto& d : rows) out.add(to_json(d));
+      out.stringify(std::cout, 2);
+      std::cout << "\n";
+      return 0;
+    }
+    std::cout << std::left << std::setw(8) << "ID" << std::setw(10) << "STATE" << std::setw(18) << "SINK" << std::setw(22)
+              << "EVENT" << std::setw(20) << "RUN" << std::setw(9) << "ATTEMPTS" << std::setw(10) << "ITEMS"
+              << "NEXT / LAST ERROR\n";
+    for (const auto& d : rows)
+      std::cout << std::left << std::setw(8) << d.id << std::setw(10) << d.state << std::setw(18) << d.sink
+                << std::setw(22) << d.event_type << std::setw(20) << d.run_id << std::setw(9) << d.attempts
+                << std::setw(10) << d.items_done
+                << (d.state == "retrying" ? iso(d.next_attempt_at) + " " : std::string()) << d.last_error << "\n";
+    return 0;
+  });
+}
+
+int replay(const Args& args) {
+  using Poco::Util::Option;
+  Poco::Util::OptionSet opts;
+  add_config_option(opts);
+  opts.addOption(Option("delivery", "", "replay this delivery").argument("ID"));
+  opts.addOption(Option("run", "", "replay the deliveries of this Apify run").argument("ID"));
+  opts.addOption(Option("sink", "", "only deliveries to this sink instance").argument("NAME"));
+  opts.addOption(Option("from-start", "", "forget progress and checkpoint: deliver from item 0"));
+  Parsed p;
+  if (!parse_options("replay",
+                     "Makes dead (or done, or waiting) deliveries due now with a fresh retry budget. A delivery resumes "
+                     "where it stopped unless --from-start. Events rejected by verify_with_api are never replayed.",
+                     opts, args, p))
+    return 2;
+  if (p.help) return 0;
+  if (p.has("delivery") == p.has("run")) {
+    std::cerr << "sinkhub replay: give exactly one of --delivery ID or --run ID\n";
+    return 2;
+  }
+  ledger::ReplayRequest r;
+  if (p.has("delivery")) {
+    Poco::Int64 id = 0;
+    if (!Poco::NumberParser::tryParse64(p.get("delivery"), id) || id <= 0) {
+      std::cerr << "sinkhub replay: --delivery must be a delivery id (see sinkhub deliveries)\n";
+      return 2;
+    }
+    r.delivery_id = id;
+  } else {
+    r.run_id = p.get("run");
+  }
+  if (p.has("sink")) r.sink = p.get("sink");
+  r.from_start = p.has("from-start");
+  observe::init_logging(observe::LogFormat::Text, "warn");
+  return guarded("replay", [&] {
+    auto l = open_ledger(p.get("config"));
+    const int n = l->replay(r);
+    if (p.has("json")) {
+      std::cout << "{\"replayed\": " << n << "}\n";
+    } else {
+      std::cout << n << (n == 1 ? " delivery" : " deliveries") << " queued for replay\n";
+    }
+    return n > 0 ? 0 : 1;
+  });
+}
+
+int events(const Args& args) {
+  if (args.empty() || args[0] != "show" || args.size() < 2 || args[1].rfind("-", 0) == 0) {
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+      std::cout << "usage: sinkhub events show RUN_ID --config FILE [--json]\n"
+                   "Shows every event recorded for an Apify run, its deliveries and their attempts.\n";
+      return 0;
+    }
+    std::cerr << "usage: sinkhub events show RUN_ID --config FILE [--json]\n";
+    return 2;
+  }
+  const std::string run_id = args[1];
+  Poco::Util::OptionSet opts;
+  add_config_option(opts);
+  Parsed p;
+  if (!parse_options("events show", "Shows the events of a run, their deliveries and attempts.", opts,
+                     Args(args.begin() + 2, args.end()), p))
+    return 2;
+  if (p.help) return 0;
+  observe::init_logging(observe::LogFormat::Text, "warn");
+  return guarded("events show", [&] {
+    auto l = open_ledger(p.get("config"));
+    const auto evs = l->events_for_run(run_id);
+    if (evs.empty()) {
+      std::cerr << "sinkhub events show: no event recorded for run " << run_id << "\n";
+      return 1;
+    }
+    const auto dels = l->deliveries("", run_id, 10000);
+    Array out;
+    for (const auto& e : evs) {
+      Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      o->set("id", e.id);
+      o->set("event_type", e.event.event_type);
+      o->set("run_id", e.event.run_id);
+      o->set("actor_id", e.event.actor_id);
+      o->set("task_id", e.event.task_id);
+      o->set("dataset_id", e.event.dataset_id);
+      o->set("status", e.event.status);
+      o->set("finished_at", e.event.finished_at);
+      o->set("dispatch_id", e.dispatch_id);
+      o->set("received_at", iso(e.received_at));
+      if (!e.status_note.empty()) o->set("rejected", e.status_note);
+      try {
+        o->set("headers", Poco::JSON::Parser().parse(e.headers_json));
+        o->set("body", Poco::JSON::Parser().parse(e.body));
+      } catch (const std::exception&) {
+        o->set("body", e.body);
+      }
+      Array::Ptr ds = new Array;
+      for (const auto& d : dels) {
+        if (d.event_id != e.id) continue;
+        Object::Ptr dj = to_json(d);
+        Array::Ptr at = new Array;
+        for (const auto& a : l->attempts(d.id)) {
+          Object::Ptr aj = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+          aj->set("started_at", iso(a.started_at));
+          aj->set("finished_at", iso(a.finished_at));
+          aj->set("outcome", a.outcome);
+          aj->set("items", a.items);
+          aj->set("message", a.message);
+          at->add(aj);
+        }
+        dj->set("attempts_history", at);
+        ds->add(dj);
+      }
+      o->set("deliveries", ds);
+      out.add(o);
+    }
+    if (p.has("json")) {
+      out.stringify(std::cout, 2);
+      std::cout << "\n";
+      return 0;
+    }
+    for (const auto& e : evs) {
+      std::cout << "event " << e.id << "  " << e.event.event_type << "  run " << e.event.run_id << "  actor "
+                << e.event.actor_id << "  dataset " << e.event.dataset_id << "  received " << iso(e.received_at)
+                << (e.status_note.empty() ? "" : "  REJECTED: " + e.status_note) << "\n";
+      for (const auto& d : dels) {
+        if (d.event_id != e.id) continue;
+        std::cout << "  delivery " << d.id << " -> " << d.sink << ": " << d.state << ", " << d.items_done << " items, "
+                  << d.attempts << " attempts" << (d.last_error.empty() ? "" : ", last error: " + d.last_error) << "\n";
+        for (const auto& a : l->attempts(d.id))
+          std::cout << "    " << iso(a.started_at) << "  " << a.outcome << "  " << a.items << " items  " << a.message << "\n";
+      }
+    }
+    return 0;
+  });
+}
+
+}  // namespace sinkhub::cli

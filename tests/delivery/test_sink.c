@@ -1,0 +1,257 @@
+/* A scriptable sink plugin for the delivery-engine tests (plugin id "delivery-test"; built
+ * again with TS_ID/TS_CAPS as "delivery-test-restart" (SINKHUB_CAP_RESTART_ON_RETRY) and
+ * "delivery-test-noitems" (SINKHUB_CAP_NO_ITEMS) and "delivery-test-partial" (SINKHUB_CAP_PARTIAL)).
+ *
+ * Options (all strings):
+ *   mode            ok | reject | fatal | retry_n | fail_until_marker | fatal_until_marker
+ *   log             file that gets one line per deliver() call (appended, one write each):
+ *                   "t=<unix ms> id=<delivery_id> attempt=<n> flags=<bits> offset=<item_offset>
+ *                    count=<item_count> batch=<batch_index> cp=<checkpoint or -> rc=<code>
+ *                    sink=<instance name>"
+ *   marker          path of a marker file (the *_until_marker modes)
+ *   n               retry_n: how many calls answer RETRY before the first OK (per instance)
+ *   retry_after_ms  RETRY answers carry this retry_after_ms (default: none)
+ *   delay_ms        every call takes this long while `marker` is unset or absent (watching
+ *                   call_cancelled: a cancelled call returns RETRY with nothing accepted)
+ *   message         message of REJECT / FATAL / RETRY answers
+ *   batch_items     max_batch_items limit of the instance
+ *   max_items       max_items limit of the instance (the sink needs only the first N items)
+ *   retry_at        (mode ok) the retry_at-th call of the instance answers RETRY instead,
+ *   accept          accepting this many items of its batch first
+ *   ok_accept       OK answers accept only this many items of the batch (partial acceptance)
+ * The log line also has "first=<i>": the "i" field of the batch's first item when it starts
+ * with {"i":N (the fake's generated items), else -1; "conc=<n>": deliver() calls running on
+ * the instance when this one started (1 = alone).
+ * On OK the sink stages a checkpoint "cp-<item_offset + item_count>" so tests can see the
+ * checkpoint travel with the progress (across retries and restarts). */
+#include <sinkhub/sink.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct tsink {
+  const sinkhub_host *host;
+  sinkhub_host_instance *hi;
+  char name[128];
+  char mode[64];
+  char log[1024];
+  char marker[1024];
+  char message[512];
+  long n;
+  long long retry_after_ms;
+  long delay_ms;
+  long retry_at;
+  unsigned long long accept;
+  long long ok_accept;
+  pthread_mutex_t mu;
+  long calls;
+  int in_flight; /* deliver() calls running right now on this instance */
+} tsink;
+
+static void option(const char *json, size_t len, const char *key, char *out, size_t cap) {
+  char pat[80];
+  const char *p, *end;
+  size_t n;
+  out[0] = '\0';
+  snprintf(pat, sizeof pat, "\"%s\":\"", key);
+  p = strstr(json, pat);
+  if (!p || (size_t)(p - json) >= len) return;
+  p += strlen(pat);
+  end = strchr(p, '"');
+  if (!end) return;
+  n = (size_t)(end - p) < cap - 1 ? (size_t)(end - p) : cap - 1;
+  memcpy(out, p, n);
+  out[n] = '\0';
+}
+
+static long long option_int(const char *json, size_t len, const char *key, long long def) {
+  char buf[64];
+  option(json, len, key, buf, sizeof buf);
+  return buf[0] ? atoll(buf) : def;
+}
+
+static int exists(const char *path) { return path[0] && access(path, F_OK) == 0; }
+
+static void sleep_ms(long ms) {
+  struct timespec ts;
+  ts.tv_sec = ms / 1000;
+  ts.tv_nsec = (ms % 1000) * 1000000L;
+  nanosleep(&ts, NULL);
+}
+
+static int32_t ts_create(const sinkhub_create_args *a, sinkhub_instance **out, sinkhub_result *r) {
+  tsink *t;
+  const char *j = a->options_json.ptr;
+  size_t l = a->options_json.len;
+  long long batch_items;
+  *out = NULL;
+  t = (tsink *)calloc(1, sizeof *t);
+  if (!t) return SINKHUB_FATAL;
+  t->host = a->host;
+  t->hi = a->host_instance;
+  snprintf(t->name, sizeof t->name, "%.*s", (int)a->instance_name.len, a->instance_name.ptr);
+  option(j, l, "mode", t->mode, sizeof t->mode);
+  if (!t->mode[0]) strcpy(t->mode, "ok");
+  option(j, l, "log", t->log, sizeof t->log);
+  option(j, l, "marker", t->marker, sizeof t->marker);
+  option(j, l, "message", t->message, sizeof t->message);
+  t->n = (long)option_int(j, l, "n", 0);
+  t->retry_after_ms = option_int(j, l, "retry_after_ms", -1);
+  t->delay_ms = (long)option_int(j, l, "delay_ms", 0);
+  t->retry_at = (long)option_int(j, l, "retry_at", 0);
+  t->accept = (unsigned long long)option_int(j, l, "accept", 0);
+  t->ok_accept = option_int(j, l, "ok_accept", -1);
+  batch_items = option_int(j, l, "batch_items", 0);
+  if (batch_items > 0) a->limits->max_batch_items = (uint64_t)batch_items;
+  if (option_int(j, l, "max_items", 0) > 0) a->limits->max_items = (uint64_t)option_int(j, l, "max_items", 0);
+  if (strcmp(t->mode, "ok") && strcmp(t->mode, "reject") && strcmp(t->mode, "fatal") && strcmp(t->mode, "retry_n") &&
+      strcmp(t->mode, "fail_until_marker") && strcmp(t->mode, "fatal_until_marker")) {
+    sinkhub_result_set_message(r, "option 'mode': unknown mode");
+    free(t);
+    return SINKHUB_REJECT;
+  }
+  pthread_mutex_init(&t->mu, NULL);
+  *out = (sinkhub_instance *)t;
+  return SINKHUB_OK;
+}
+
+static long long first_index(const sinkhub_batch *b) {
+  if (b->item_count == 0 || b->data_len < 6 || strncmp(b->data, "{\"i\":", 5) != 0) return -1;
+  return atoll(b->data + 5);
+}
+
+static void log_call(tsink *t, const sinkhub_run_context *ctx, const sinkhub_batch *b, int32_t rc, int conc) {
+  char line[1024];
+  int n, fd;
+  if (!t->log[0]) return;
+  n = snprintf(line, sizeof line,
+               "t=%lld id=%.*s attempt=%u flags=%u offset=%llu count=%llu batch=%u cp=%.*s rc=%d sink=%s first=%lld "
+               "total=%lld conc=%d\n",
+               (long long)t->host->now_unix_ms(t->hi), (int)ctx->delivery_id.len, ctx->delivery_id.ptr,
+               (unsigned)ctx->attempt, (unsigned)ctx->flags, (unsigned long long)ctx->item_offset,
+               (unsigned long long)b->item_count, (unsigned)ctx->batch_index,
+               ctx->checkpoint_len ? (int)ctx->checkpoint_len : 1,
+               ctx->checkpoint_len ? (const char *)ctx->checkpoint : "-", (int)rc, t->name, first_index(b),
+               (long long)ctx->dataset_item_count, conc);
+  if (n <= 0) return;
+  if ((size_t)n >= sizeof line) n = (int)sizeof line - 1;
+  fd = open(t->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  if (write(fd, line, (size_t)n) < 0) { /* best effort */
+  }
+  close(fd);
+}
+
+static int32_t decide(tsink *t, const sinkhub_run_context *ctx, const sinkhub_batch *b, sinkhub_result *r) {
+  char cp[64];
+  long call;
+  if (t->delay_ms > 0 && !exists(t->marker)) {
+    long waited = 0;
+    while (waited < t->delay_ms) {
+      if (t->host->call_cancelled(ctx->call)) {
+        r->items_accepted = 0;
+        sinkhub_result_set_message(r, "cancelled while busy");
+        return SINKHUB_RETRY;
+      }
+      sleep_ms(5);
+      waited += 5;
+    }
+  }
+  pthread_mutex_lock(&t->mu);
+  call = ++t->calls;
+  pthread_mutex_unlock(&t->mu);
+  if (!strcmp(t->mode, "reject")) {
+    sinkhub_result_set_message(r, t->message[0] ? t->message : "delivery-test rejects this delivery");
+    return SINKHUB_REJECT;
+  }
+  if (!strcmp(t->mode, "fatal") || (!strcmp(t->mode, "fatal_until_marker") && !exists(t->marker))) {
+    sinkhub_result_set_message(r, t->message[0] ? t->message : "delivery-test is broken");
+    return SINKHUB_FATAL;
+  }
+  if ((!strcmp(t->mode, "retry_n") && call <= t->n) || (!strcmp(t->mode, "fail_until_marker") && !exists(t->marker))) {
+    r->retry_after_ms = t->retry_after_ms;
+    r->items_accepted = 0;
+    sinkhub_result_set_message(r, t->message[0] ? t->message : "delivery-test is busy");
+    return SINKHUB_RETRY;
+  }
+  if (!strcmp(t->mode, "ok") && call == t->retry_at) {
+    r->items_accepted = t->accept < b->item_count ? t->accept : b->item_count;
+    r->retry_after_ms = t->retry_after_ms;
+    snprintf(cp, sizeof cp, "cp-%llu", (unsigned long long)(ctx->item_offset + r->items_accepted));
+    t->host->checkpoint_save(ctx->call, cp, strlen(cp));
+    sinkhub_result_set_message(r, "delivery-test: partial batch, retry the rest");
+    return SINKHUB_RETRY;
+  }
+  if (t->ok_accept >= 0 && (unsigned long long)t->ok_accept < b->item_count) r->items_accepted = (uint64_t)t->ok_accept;
+  snprintf(cp, sizeof cp, "cp-%llu",
+           (unsigned long long)(ctx->item_offset + (r->items_accepted == SINKHUB_ITEMS_UNSET ? b->item_count : r->items_accepted)));
+  if (!(ctx->flags & SINKHUB_CTX_EVENT_ONLY)) t->host->checkpoint_save(ctx->call, cp, strlen(cp));
+  return SINKHUB_OK;
+}
+
+static int32_t ts_deliver(sinkhub_instance *inst, const sinkhub_run_context *ctx, const sinkhub_batch *b,
+                          sinkhub_result *r) {
+  tsink *t = (tsink *)inst;
+  int32_t rc;
+  int conc;
+  pthread_mutex_lock(&t->mu);
+  conc = ++t->in_flight;
+  pthread_mutex_unlock(&t->mu);
+  rc = decide(t, ctx, b, r);
+  pthread_mutex_lock(&t->mu);
+  --t->in_flight;
+  pthread_mutex_unlock(&t->mu);
+  log_call(t, ctx, b, rc, conc);
+  return rc;
+}
+
+static void ts_destroy(sinkhub_instance *inst) {
+  tsink *t = (tsink *)inst;
+  pthread_mutex_destroy(&t->mu);
+  free(t);
+}
+
+#ifndef TS_ID
+#define TS_ID "delivery-test"
+#endif
+#ifndef TS_CAPS
+#define TS_CAPS 0
+#endif
+
+static const sinkhub_plugin_descriptor descriptor = {
+    sizeof(sinkhub_plugin_descriptor),
+    SINKHUB_ABI_VERSION_MAJOR,
+    SINKHUB_ABI_VERSION_MINOR,
+    SINKHUB_ABI_VERSION_MINOR,
+    TS_ID,
+    "Delivery test sink",
+    "0.0.1",
+    "scriptable sink for the delivery engine tests",
+    "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"
+    "\"mode\":{\"type\":\"string\"},\"log\":{\"type\":\"string\"},\"marker\":{\"type\":\"string\"},"
+    "\"n\":{\"type\":\"string\"},\"retry_after_ms\":{\"type\":\"string\"},\"delay_ms\":{\"type\":\"string\"},"
+    "\"message\":{\"type\":\"string\"},\"batch_items\":{\"type\":\"string\"},"
+    "\"max_items\":{\"type\":\"string\"},\"retry_at\":{\"type\":\"string\"},\"accept\":{\"type\":\"string\"},"
+    "\"ok_accept\":{\"type\":\"string\"}}}",
+    TS_CAPS, /* capabilities */
+    1, /* max_concurrency */
+    0,
+    0, /* max_items */
+    0, 0, 0, 0, 0,
+    ts_create,
+    NULL, /* open */
+    ts_deliver,
+    NULL, /* flush */
+    NULL, /* close */
+    ts_destroy,
+};
+
+SINKHUB_EXPORT const sinkhub_plugin_descriptor *sinkhub_plugin_entry_v1(uint32_t host_abi_major,
+                                                                        uint32_t host_abi_minor) {
+  (void)host_abi_minor;
+  return host_abi_major == 1 ? &descriptor : NULL;
+}

@@ -1,0 +1,173 @@
+// The ledger's delivery life cycle: claim with a lease, progress, finish, expiry, replay.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "ledger/ledger.hpp"
+
+namespace sinkhub::ledger {
+namespace {
+
+namespace fs = std::filesystem;
+
+class DeliveryLedger : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) / ("dledger-" + std::to_string(::getpid()) + "-" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    cfg_.path = (dir_ / "sinkhub.db").string();
+    l_ = open_sqlite(cfg_);
+  }
+  void TearDown() override {
+    l_.reset();
+    fs::remove_all(dir_);
+  }
+
+  std::int64_t record(const std::string& run, std::vector<PlannedDelivery> d = {{"files", true}, {"slack", false}}) {
+    IncomingEvent in;
+    in.event.event_type = "ACTOR.RUN.SUCCEEDED";
+    in.event.run_id = run;
+    in.event.dataset_id = "ds-" + run;
+    in.event.actor_id = "actor";
+    in.dedup_key = in.event.dedup_key("");
+    in.body = "{\"run\":\"" + run + "\"}";
+    in.headers_json = "{}";
+    in.deliveries = std::move(d);
+    return l_->record(in).event_id;
+  }
+
+  static AttemptRecord attempt(const std::string& outcome, std::uint64_t items = 0) {
+    return {1, 2, outcome, items, outcome + " message"};
+  }
+
+  std::string state_of(std::int64_t id) {
+    for (const auto& d : l_->deliveries("", "", 1000))
+      if (d.id == id) return d.state;
+    return "?";
+  }
+
+  fs::path dir_;
+  config::LedgerConfig cfg_;
+  std::unique_ptr<Ledger> l_;
+};
+
+TEST_F(DeliveryLedger, ClaimLeasesDueDeliveriesWithTheirEvent) {
+  record("r1");
+  const auto c = l_->claim("w1", 60000, {"files"}, 10);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].sink, "files");
+  EXPECT_TRUE(c[0].with_items);
+  EXPECT_EQ(c[0].attempt, 1);
+  EXPECT_EQ(c[0].event.run_id, "r1");
+  EXPECT_EQ(c[0].event.dataset_id, "ds-r1");
+  EXPECT_EQ(c[0].event_body, "{\"run\":\"r1\"}");
+  EXPECT_EQ(c[0].verified, -1);
+  EXPECT_EQ(state_of(c[0].id), "running");
+  // Leased: nobody else gets it, and a sink not asked for is not claimed.
+  EXPECT_TRUE(l_->claim("w2", 60000, {"files"}, 10).empty());
+  EXPECT_EQ(l_->claim("w2", 60000, {"slack"}, 10).size(), 1u);
+}
+
+TEST_F(DeliveryLedger, AnExpiredLeaseIsClaimedAgainAndTheOldOwnerLosesIt) {
+  record("r1", {{"files", true}});
+  const auto first = l_->claim("crashed", 1, {"files"}, 1);
+  ASSERT_EQ(first.size(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto again = l_->claim("w2", 60000, {"files"}, 1);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].attempt, 2);
+  EXPECT_FALSE(l_->save_progress(first[0].id, "crashed", {5, 5, 5}, std::string("x"), 1000));
+  EXPECT_FALSE(l_->finish(first[0].id, "crashed", {"done", 0, true, ""}, attempt("ok")));
+  EXPECT_TRUE(l_->save_progress(again[0].id, "w2", {5, 5, 5}, std::string("x"), 1000));
+}
+
+TEST_F(DeliveryLedger, ProgressAndCheckpointSurviveARetry) {
+  record("r1", {{"files", true}});
+  auto c = l_->claim("w", 60000, {"files"}, 1).at(0);
+  ASSERT_TRUE(l_->save_progress(c.id, "w", {1000, 1200, 1000}, std::string("cp\0bin", 6), 60000));
+  ASSERT_TRUE(l_->save_progress(c.id, "w", {2000, 2400, 1990}, std::nullopt, 60000));  // checkpoint unchanged
+  ASSERT_TRUE(l_->finish(c.id, "w", {"retrying", 0, true, "sink said retry"}, attempt("retry", 2000)));
+  EXPECT_EQ(state_of(c.id), "retrying");
+  const auto again = l_->claim("w", 60000, {"files"}, 1).at(0);
+  EXPECT_EQ(again.items_done, 2000u);
+  EXPECT_EQ(again.source_offset, 2400);
+  EXPECT_EQ(again.source_items, 1990u);
+  EXPECT_EQ(again.checkpoint, std::string("cp\0bin", 6));
+  EXPECT_EQ(again.attempt, 2);
+  ASSERT_TRUE(l_->finish(again.id, "w", {"done", 0, true, ""}, attempt("ok", 10)));
+  EXPECT_EQ(state_of(c.id), "done");
+  const auto history = l_->attempts(c.id);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].outcome, "retry");
+  EXPECT_EQ(history[1].outcome, "ok");
+}
+
+TEST_F(DeliveryLedger, ARetryIsNotDueBeforeItsTime) {
+  record("r1", {{"files", true}});
+  auto c = l_->claim("w", 60000, {"files"}, 1).at(0);
+  const auto later = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch() + std::chrono::hours(1))
+                         .count();
+  ASSERT_TRUE(l_->finish(c.id, "w", {"retrying", later, true, "busy"}, attempt("retry")));
+  EXPECT_TRUE(l_->claim("w", 60000, {"files"}, 1).empty());
+}
+
+TEST_F(DeliveryLedger, AGivenBackAttemptDoesNotCount) {
+  record("r1", {{"files", true}});
+  auto c = l_->claim("w", 60000, {"files"}, 1).at(0);
+  ASSERT_TRUE(l_->finish(c.id, "w", {"retrying", 0, false, ""}, attempt("interrupted")));
+  EXPECT_EQ(l_->claim("w", 60000, {"files"}, 1).at(0).attempt, 1);
+}
+
+TEST_F(DeliveryLedger, DeadLettersAreReplayable) {
+  record("r1");
+  record("r2");
+  for (const auto& c : l_->claim("w", 60000, {"files", "slack"}, 10))
+    ASSERT_TRUE(l_->finish(c.id, "w", {"dead", 0, true, "gave up"}, attempt("reject")));
+  const auto dead = l_->deliveries("dead", "", 100);
+  ASSERT_EQ(dead.size(), 4u);
+  EXPECT_EQ(dead[0].last_error, "gave up");
+  EXPECT_EQ(l_->deliveries("dead", "r1", 100).size(), 2u);
+  EXPECT_EQ(l_->replay({std::nullopt, std::string("r1"), std::string("files"), false}), 1);
+  EXPECT_EQ(l_->replay({dead.front().id, std::nullopt, std::nullopt, true}), 1);  // newest: r2 slack
+  const auto again = l_->claim("w", 60000, {"files", "slack"}, 10);
+  EXPECT_EQ(again.size(), 2u);
+  for (const auto& c : again) {
+    EXPECT_EQ(c.attempt, 1);  // budget reset
+    EXPECT_TRUE(c.replayed);  // the sink is told (SINKHUB_CTX_REPLAY)
+  }
+  const auto st = l_->status();
+  EXPECT_EQ(st.events, 2);
+  EXPECT_EQ(st.deliveries_by_state[1], (std::pair<std::string, std::int64_t>("running", 2)));
+  EXPECT_EQ(st.deliveries_by_state[4], (std::pair<std::string, std::int64_t>("dead", 2)));
+}
+
+TEST_F(DeliveryLedger, ASuspendedSinkIsSkippedUntilItsTime) {
+  record("r1");
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  l_->suspend_sink("files", now + 3600000, "credentials revoked");
+  const auto c = l_->claim("w", 60000, {"files", "slack"}, 10);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].sink, "slack");
+  EXPECT_EQ(l_->status().suspended_sinks.size(), 1u);
+  l_->suspend_sink("files", now - 1, "over");
+  EXPECT_EQ(l_->claim("w", 60000, {"files"}, 10).size(), 1u);
+}
+
+TEST_F(DeliveryLedger, AFailedRunVerificationDeadLettersTheEvent) {
+  const auto ev = record("r1");
+  l_->set_verified(ev, false, "run r1 has status FAILED, the event says SUCCEEDED");
+  EXPECT_TRUE(l_->claim("w", 60000, {"files", "slack"}, 10).empty());
+  const auto dead = l_->deliveries("dead", "r1", 10);
+  ASSERT_EQ(dead.size(), 2u);
+  EXPECT_EQ(dead[0].last_error, "rejected: run r1 has status FAILED, the event says SUCCEEDED");
+  EXPECT_EQ(l_->replay({std::nullopt, std::string("r1"), std::nullopt, true}), 0);  // never exported
+  EXPECT_EQ(l_->events_for_run("r1").at(0).status_note, "run r1 has status FAILED, the event says SUCCEEDED");
+}
+
+}  // namespace
+}  // namespace sinkhub::ledger
