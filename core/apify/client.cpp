@@ -1,6 +1,7 @@
 // The Apify API client; see client.hpp for the contract.
 #include "apify/client.hpp"
 #include "net/outbound.hpp"
+#include "observe/metrics.hpp"
 
 #include <Poco/DateTime.h>
 #include <Poco/DateTimeParser.h>
@@ -8,13 +9,10 @@
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Net/SSLManager.h>
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>
 #include <Poco/Timestamp.h>
@@ -23,6 +21,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <mutex>
 #include <cstdlib>
 #include <cstring>
 #include <istream>
@@ -35,6 +35,26 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
+
+// sinkhub_apify_requests_total{status}: every HTTP attempt, by status ("network" when no
+// response came back).
+void count_request(int status) {
+  static std::mutex mu;
+  static std::map<int, int> ids;
+  int id;
+  {
+    std::lock_guard<std::mutex> lk(mu);
+    auto it = ids.find(status);
+    if (it == ids.end())
+      it = ids.emplace(status, observe::Metrics::instance().define(
+                                   observe::Metrics::Kind::Counter, "sinkhub_apify_requests_total",
+                                   "Apify API requests by HTTP status",
+                                   {{"status", status > 0 ? std::to_string(status) : std::string("network")}}))
+               .first;
+    id = it->second;
+  }
+  observe::Metrics::instance().record(id, 1);
+}
 
 Error make_error(int status, std::string type, std::string message, bool retryable) {
   Error e;
@@ -356,6 +376,7 @@ Error Client::get(const std::string& target, Response& out, const CancelFn& canc
       return e;
     }
     Attempt a = attempt(target, out, cancelled, max_body);
+    count_request(a.outcome == Outcome::Ok || out.status > 0 ? out.status : a.error.status);
     if (a.outcome == Outcome::Ok && validate) {
       Error v;
       if (!validate(out, v)) {

@@ -159,6 +159,8 @@ TEST_F(DeliveryTest, MetricsCountDeliveredItemsDeliveriesAndWebhooks) {
   EXPECT_EQ(metric(m.body, "sinkhub_webhooks_total{outcome=\"accepted\"}"), 1) << m.body;
   EXPECT_EQ(metric(m.body, "sinkhub_delivery_attempts_total{sink=\"files\",outcome=\"ok\"}"), 1) << m.body;
   EXPECT_EQ(metric(m.body, "sinkhub_queue_depth"), 0) << m.body;
+  // 2500 items in pages of 400: 7 pages and the empty one that ends the stream.
+  EXPECT_EQ(metric(m.body, "sinkhub_apify_requests_total{status=\"200\"}"), 8) << m.body;
 }
 
 // auth.verify_with_api: a webhook whose run does not match (status, dataset, existence)
