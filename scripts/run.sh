@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset default >/dev/null
-cmake --build --preset default -j"$(nproc)"
+cmake --build --preset default --target runtime -j"$(nproc)"
 mkdir -p var
 exec build/sinkhub serve --config "${SINKHUB_CONFIG:-config/sinkhub.yaml}" "$@"
