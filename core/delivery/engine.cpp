@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <random>
 #include <shared_mutex>
+#include <thread>
 
 #include "observe/metrics.hpp"
 
@@ -135,7 +137,7 @@ void Engine::stop(milliseconds grace) {
     std::lock_guard<std::mutex> lk(mu_);
     keeper_stop_ = true;
   }
-  cv_.notify_all();
+  keeper_cv_.notify_all();
   if (keeper_.joinable()) keeper_.join();
 }
 
@@ -164,7 +166,7 @@ void Engine::keep_leases() {
   const auto every = std::max<milliseconds>(cfg_.delivery.lease / 3, milliseconds(100));
   std::unique_lock<std::mutex> lk(mu_);
   while (!keeper_stop_) {
-    cv_.wait_for(lk, every, [this] { return keeper_stop_.load(); });
+    keeper_cv_.wait_for(lk, every, [this] { return keeper_stop_.load(); });
     if (keeper_stop_) break;
     std::map<std::int64_t, std::string> active;
     {
@@ -322,8 +324,10 @@ class Engine::Run {
       const std::uint64_t hard = max ? max : fallback;
       return preferred ? std::min(preferred, hard) : hard;
     };
+    // A sink that sizes its batches in bytes only is not cut at one page of items.
+    const bool sized_in_bytes = lim.preferred_batch_bytes || lim.max_batch_bytes;
     const std::uint64_t max_items = target(lim.preferred_batch_items, lim.max_batch_items,
-                                           static_cast<std::uint64_t>(e_.cfg_.apify.page_size));
+                                           sized_in_bytes ? UINT64_MAX : static_cast<std::uint64_t>(e_.cfg_.apify.page_size));
     const std::uint64_t max_bytes = target(lim.preferred_batch_bytes, lim.max_batch_bytes, 16ull * 1024 * 1024);
     const std::uint64_t min_bytes = lim.min_batch_bytes;
     apify::ItemsQuery q;
@@ -386,10 +390,9 @@ class Engine::Run {
       }
       return true;
     };
-    const auto result = client_.stream_items(c_.event.dataset_id, source_offset_, q, on_page,
-                                             [this] { return e_.stopping_.load(); });
+    const auto result = read_ahead(q, on_page);
     if (stopped) return;  // the outcome was handled by send()
-    if (interrupted_ || (!result.ok && result.error.type == "cancelled")) {
+    if (!reached_max && (interrupted_ || (!result.ok && result.error.type == "cancelled"))) {
       give_back("interrupted by shutdown");
       return;
     }
@@ -403,6 +406,69 @@ class Engine::Run {
     }
     dataset_exhausted_ = !reached_max;
     if (send(SINKHUB_CTX_LAST_BATCH) == Step::Continue) done();
+  }
+
+  // Streams the dataset on a helper thread that reads up to kReadAhead pages ahead while
+  // this thread hands batches to the sink, so network and sink I/O overlap. Memory stays
+  // bounded: kReadAhead pages plus the batch being built. on_page runs on this thread;
+  // when it returns false the reader stops at its next page.
+  apify::StreamResult read_ahead(const apify::ItemsQuery& q, const std::function<bool(const apify::Page&)>& on_page) {
+    constexpr std::size_t kReadAhead = 2;
+    struct Copy {
+      std::string body;
+      apify::Page page;
+    };
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<Copy> ready;
+    bool reader_done = false;
+    std::atomic<bool> consumer_stop{false};
+    apify::StreamResult result;
+    std::thread reader([&] {
+      result = client_.stream_items(
+          c_.event.dataset_id, source_offset_, q,
+          [&](const apify::Page& p) {
+            std::unique_lock<std::mutex> lk(mu);
+            cv.wait(lk, [&] { return ready.size() < kReadAhead || consumer_stop; });
+            if (consumer_stop) return false;
+            ready.push_back({std::string(p.body), p});
+            cv.notify_all();
+            return true;
+          },
+          [&] { return e_.stopping_.load() || consumer_stop.load(); });
+      std::lock_guard<std::mutex> lk(mu);
+      reader_done = true;
+      cv.notify_all();
+    });
+    auto stop_reader = [&] {
+      std::lock_guard<std::mutex> lk(mu);
+      consumer_stop = true;
+      cv.notify_all();
+    };
+    try {
+      for (;;) {
+        Copy c;
+        {
+          std::unique_lock<std::mutex> lk(mu);
+          cv.wait(lk, [&] { return !ready.empty() || reader_done; });
+          if (ready.empty()) break;
+          c = std::move(ready.front());
+          ready.pop_front();
+          cv.notify_all();
+        }
+        c.page.body = c.body;  // the view follows the moved string
+        if (!on_page(c.page)) {
+          stop_reader();
+          break;
+        }
+      }
+    } catch (...) {  // e.g. the ledger failed: stop the reader before unwinding
+      stop_reader();
+      reader.join();
+      throw;
+    }
+    reader.join();
+    return result;
   }
 
   static std::uint64_t accepted_bytes(const plugin::Batch& b, std::uint64_t accepted) {

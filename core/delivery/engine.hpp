@@ -58,7 +58,8 @@ class Engine {
   std::mutex active_mu_;
   std::map<std::int64_t, std::string> active_;  // delivery id -> lease owner
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;         // idle workers (wake())
+  std::condition_variable keeper_cv_;  // the lease keeper (stop())
   bool work_hint_ = false;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> hard_stop_{false};
