@@ -390,7 +390,7 @@ class Engine::Run {
       }
       return true;
     };
-    const auto result = read_ahead(q, on_page);
+    const auto result = read_ahead(q, max_bytes == UINT64_MAX ? 16ull << 20 : max_bytes, on_page);
     if (stopped) return;  // the outcome was handled by send()
     if (!reached_max && (interrupted_ || (!result.ok && result.error.type == "cancelled"))) {
       give_back("interrupted by shutdown");
@@ -408,12 +408,15 @@ class Engine::Run {
     if (send(SINKHUB_CTX_LAST_BATCH) == Step::Continue) done();
   }
 
-  // Streams the dataset on a helper thread that reads up to kReadAhead pages ahead while
-  // this thread hands batches to the sink, so network and sink I/O overlap. Memory stays
-  // bounded: kReadAhead pages plus the batch being built. on_page runs on this thread;
-  // when it returns false the reader stops at its next page.
-  apify::StreamResult read_ahead(const apify::ItemsQuery& q, const std::function<bool(const apify::Page&)>& on_page) {
-    constexpr std::size_t kReadAhead = 2;
+  // Streams the dataset on a helper thread that reads ahead while this thread hands batches
+  // to the sink, so network and sink I/O overlap. The read-ahead holds about two batches'
+  // worth of pages (at least one page, at most 32 MiB): enough to keep fetching through a
+  // whole sink call, and memory stays bounded whatever the dataset size. on_page runs on
+  // this thread; when it returns false the reader stops at its next page.
+  apify::StreamResult read_ahead(const apify::ItemsQuery& q, std::uint64_t batch_bytes,
+                                 const std::function<bool(const apify::Page&)>& on_page) {
+    const std::size_t budget = static_cast<std::size_t>(std::min<std::uint64_t>(2 * batch_bytes, 32ull << 20));
+    std::size_t ready_bytes = 0;
     struct Copy {
       std::string body;
       apify::Page page;
@@ -429,8 +432,9 @@ class Engine::Run {
           c_.event.dataset_id, source_offset_, q,
           [&](const apify::Page& p) {
             std::unique_lock<std::mutex> lk(mu);
-            cv.wait(lk, [&] { return ready.size() < kReadAhead || consumer_stop; });
+            cv.wait(lk, [&] { return ready.empty() || ready_bytes + p.body.size() <= budget || consumer_stop; });
             if (consumer_stop) return false;
+            ready_bytes += p.body.size();
             ready.push_back({std::string(p.body), p});
             cv.notify_all();
             return true;
@@ -454,6 +458,7 @@ class Engine::Run {
           if (ready.empty()) break;
           c = std::move(ready.front());
           ready.pop_front();
+          ready_bytes -= c.body.size();
           cv.notify_all();
         }
         c.page.body = c.body;  // the view follows the moved string
