@@ -125,3 +125,36 @@ TEST_F(DeliveryTest, OkAcceptingNothingDoesNotSpin) {
 
 }  // namespace
 }  // namespace sinkhub::dt
+
+namespace sinkhub::dt {
+namespace {
+
+// SINKHUB_CAP_BUFFERED: deliver()'s OK is provisional; nothing counts as delivered until
+// flush() confirms it, and a refused flush is a retry with no progress.
+TEST_F(DeliveryTest, BufferedSinkCommitsOnlyWhatFlushConfirms) {
+  Conf s;
+  s.delivery["max_attempts"] = "1000";
+  s.test_sink("buf", {{"marker", "{{DIR}}/flush.ok"}, {"batch_items", "500"}}, {}, "delivery-test-buffered")
+      .route("ACTOR.RUN.SUCCEEDED", "buf");
+  start(s);
+  const RunInfo run = add_run();
+  fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{1200, 100, 0, 0});
+  post(run);
+  ASSERT_TRUE(wait_until([&] { return !read_file(dir() + "/buf.log.flush").empty(); }, seconds(20)));
+  ASSERT_TRUE(wait_until([&] { return state_of(run.run_id, "buf") == "retrying"; }, seconds(20)));
+  auto row = deliveries(run.run_id)["buf"];
+  EXPECT_EQ(row.at("items_done"), "0") << "a refused flush commits nothing";
+  EXPECT_NE(row.at("last_error").find("flush failed: flush refused"), std::string::npos) << row.at("last_error");
+
+  write_file(dir() + "/flush.ok", "");
+  ASSERT_TRUE(reaches(run.run_id, "buf", "done"));
+  row = deliveries(run.run_id)["buf"];
+  EXPECT_EQ(row.at("items_done"), "1200");
+  const std::string flushes = read_file(dir() + "/buf.log.flush");
+  std::size_t ok = 0;
+  for (std::size_t at = flushes.find("rc=0"); at != std::string::npos; at = flushes.find("rc=0", at + 1)) ++ok;
+  EXPECT_EQ(ok, 3u) << "one confirmed flush per batch of 500: " << flushes;
+}
+
+}  // namespace
+}  // namespace sinkhub::dt

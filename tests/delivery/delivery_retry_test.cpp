@@ -77,6 +77,8 @@ TEST_F(DeliveryTest, ExhaustedBudgetIsDeadLetteredAndReplayDeliversIt) {
   const auto c = calls("flaky");
   ASSERT_EQ(c.size(), 4u) << "1200 items in pages of 1000: two batches after the replay";
   EXPECT_EQ(c[2].attempt, 1u) << "replay gives a fresh budget";
+  EXPECT_FALSE(c[0].flags & SINKHUB_CTX_REPLAY);
+  EXPECT_TRUE(c[2].flags & SINKHUB_CTX_REPLAY) << "the sink is told the delivery came back from the dead";
   EXPECT_EQ(c[2].offset, 0u);
   EXPECT_EQ(c[2].count, 1000u);
   EXPECT_EQ(c[3].offset, 1000u);

@@ -1,6 +1,7 @@
 /* A scriptable sink plugin for the delivery-engine tests (plugin id "delivery-test"; built
  * again with TS_ID/TS_CAPS as "delivery-test-restart" (SINKHUB_CAP_RESTART_ON_RETRY) and
- * "delivery-test-noitems" (SINKHUB_CAP_NO_ITEMS) and "delivery-test-partial" (SINKHUB_CAP_PARTIAL)).
+ * "delivery-test-noitems" (SINKHUB_CAP_NO_ITEMS), "delivery-test-partial" (SINKHUB_CAP_PARTIAL) and
+ * "delivery-test-buffered" (SINKHUB_CAP_BUFFERED, with a flush() that waits for `marker`)).
  *
  * Options (all strings):
  *   mode            ok | reject | fatal | retry_n | fail_until_marker | fatal_until_marker
@@ -222,6 +223,30 @@ static void ts_destroy(sinkhub_instance *inst) {
 #define TS_CAPS 0
 #endif
 
+#ifdef TS_FLUSH
+/* Built with TS_FLUSH (SINKHUB_CAP_BUFFERED): flush() refuses while `marker` is set and
+ * absent, and appends "flush rc=<code>" to `log`.flush. */
+static int32_t ts_flush(sinkhub_instance *inst, int64_t deadline, sinkhub_result *r) {
+  tsink *t = (tsink *)inst;
+  const int32_t rc = (t->marker[0] && !exists(t->marker)) ? SINKHUB_RETRY : SINKHUB_OK;
+  (void)deadline;
+  if (t->log[0]) {
+    char path[1100], line[64];
+    int fd, n;
+    snprintf(path, sizeof path, "%s.flush", t->log);
+    n = snprintf(line, sizeof line, "flush rc=%d\n", (int)rc);
+    fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      if (write(fd, line, (size_t)n) < 0) { /* best effort */
+      }
+      close(fd);
+    }
+  }
+  if (rc != SINKHUB_OK) sinkhub_result_set_message(r, "flush refused");
+  return rc;
+}
+#endif
+
 static const sinkhub_plugin_descriptor descriptor = {
     sizeof(sinkhub_plugin_descriptor),
     SINKHUB_ABI_VERSION_MAJOR,
@@ -245,7 +270,11 @@ static const sinkhub_plugin_descriptor descriptor = {
     ts_create,
     NULL, /* open */
     ts_deliver,
+#ifdef TS_FLUSH
+    ts_flush,
+#else
     NULL, /* flush */
+#endif
     NULL, /* close */
     ts_destroy,
 };
