@@ -390,7 +390,8 @@ class Engine::Run {
       }
       return true;
     };
-    const auto result = read_ahead(q, max_bytes == UINT64_MAX ? 16ull << 20 : max_bytes, on_page);
+    // A sink that needs only the first items gets no read-ahead: nothing is fetched past them.
+    const auto result = read_ahead(q, max_total ? 0 : (max_bytes == UINT64_MAX ? 16ull << 20 : max_bytes), on_page);
     if (stopped) return;  // the outcome was handled by send()
     if (!reached_max && (interrupted_ || (!result.ok && result.error.type == "cancelled"))) {
       give_back("interrupted by shutdown");
@@ -411,10 +412,14 @@ class Engine::Run {
   // Streams the dataset on a helper thread that reads ahead while this thread hands batches
   // to the sink, so network and sink I/O overlap. The read-ahead holds about two batches'
   // worth of pages (at least one page, at most 32 MiB): enough to keep fetching through a
-  // whole sink call, and memory stays bounded whatever the dataset size. on_page runs on
-  // this thread; when it returns false the reader stops at its next page.
+  // whole sink call, and memory stays bounded whatever the dataset size. batch_bytes 0: no
+  // read-ahead. on_page runs on this thread; when it returns false the reader stops at its
+  // next page.
   apify::StreamResult read_ahead(const apify::ItemsQuery& q, std::uint64_t batch_bytes,
                                  const std::function<bool(const apify::Page&)>& on_page) {
+    if (batch_bytes == 0)  // no read-ahead: fetch a page only when the sink side asks for it
+      return client_.stream_items(c_.event.dataset_id, source_offset_, q, on_page,
+                                  [this] { return e_.stopping_.load(); });
     const std::size_t budget = static_cast<std::size_t>(std::min<std::uint64_t>(2 * batch_bytes, 32ull << 20));
     std::size_t ready_bytes = 0;
     struct Copy {
