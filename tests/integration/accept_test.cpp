@@ -70,7 +70,10 @@ TEST_F(Accepting, StoredHeadersKeepTheDispatchIdButNeverTheSecret) {
   EXPECT_EQ(rows.front().at("body").find(kSecret), std::string::npos);
 }
 
-TEST_F(Accepting, AcceptedSucceededRunPlansOnePendingDeliveryWithItems) {
+// A planned delivery not yet done: the engine may have claimed it the moment it was committed.
+bool is_queued(const std::string& state) { return state == "pending" || state == "running" || state == "retrying"; }
+
+TEST_F(Accepting, AcceptedSucceededRunPlansOneDeliveryWithItems) {
   const RunInfo run = new_run();
   const auto r = daemon().post_webhook(default_payload(run));
   ASSERT_EQ(r.status, 200) << r.body;
@@ -82,8 +85,9 @@ TEST_F(Accepting, AcceptedSucceededRunPlansOnePendingDeliveryWithItems) {
   ASSERT_EQ(deliveries.size(), 1u);
   EXPECT_EQ(deliveries[0].at("sink"), "local-files");
   EXPECT_EQ(deliveries[0].at("with_items"), "1");
-  EXPECT_EQ(deliveries[0].at("state"), "pending");
-  EXPECT_EQ(deliveries[0].at("attempts"), "0");
+  // Planned in the same transaction; the delivery engine may already have picked it up (its
+  // Apify API is unreachable here, so it never finishes): it is queued, running or waiting.
+  EXPECT_TRUE(is_queued(deliveries[0].at("state"))) << deliveries[0].at("state");
 }
 
 TEST_F(Accepting, CompactPayloadIsAcceptedAndRecorded) {
@@ -133,7 +137,7 @@ TEST_F(Accepting, RoutesFanOutToEveryMatchingSinkOnce) {
   EXPECT_EQ(deliveries[1].at("sink"), "local-files");
   for (const auto& d : deliveries) {
     EXPECT_EQ(d.at("with_items"), "1");
-    EXPECT_EQ(d.at("state"), "pending");
+    EXPECT_TRUE(is_queued(d.at("state"))) << d.at("state");
   }
 }
 
