@@ -25,7 +25,11 @@ bool resolve_actor_names(config::Config& cfg) {
     for (auto& actor : route.actors) {
       if (actor.find('/') == std::string::npos) continue;
       try {
-        if (!client) client = std::make_unique<apify::Client>(cfg.apify);
+        // Startup should not hang for minutes on an unreachable API: a few quick attempts.
+        apify::ClientOptions quick;
+        quick.max_attempts = 3;
+        quick.max_retry_after = std::chrono::seconds(10);
+        if (!client) client = std::make_unique<apify::Client>(cfg.apify, quick);
       } catch (const std::exception& e) {
         spdlog::error("apify: {}", e.what());
         return false;
