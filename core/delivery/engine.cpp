@@ -141,6 +141,20 @@ void Engine::stop(milliseconds grace) {
   if (keeper_.joinable()) keeper_.join();
 }
 
+std::int64_t Engine::suspend(Slot& slot, const std::string& why) {
+  // fatal_backoff, doubling with every FATAL in a row, at most a day.
+  const int streak = ++slot.fatal_streak;
+  auto pause = cfg_.delivery.fatal_backoff;
+  for (int i = 1; i < streak && pause < std::chrono::hours(24); ++i) pause *= 2;
+  pause = std::min<milliseconds>(pause, std::chrono::hours(24));
+  const std::int64_t until = unix_ms() + pause.count();
+  slot.suspended_until = until;
+  slot.recreate = true;
+  ledger_.suspend_sink(slot.name, until, why);
+  spdlog::error("sink {} suspended for {} s, its deliveries stay queued: {}", slot.name, pause.count() / 1000, why);
+  return until;
+}
+
 bool Engine::recreate(Slot& slot) {
   std::unique_lock<std::shared_mutex> only(slot.rw);
   if (!slot.recreate) return true;  // another worker did it
@@ -150,15 +164,7 @@ bool Engine::recreate(Slot& slot) {
     spdlog::info("sink {}: instance re-created after FATAL", slot.name);
     return true;
   }
-  const int streak = ++slot.fatal_streak;
-  auto pause = cfg_.delivery.fatal_backoff;
-  for (int i = 1; i < streak && pause < std::chrono::hours(24); ++i) pause *= 2;
-  pause = std::min<milliseconds>(pause, std::chrono::hours(24));
-  const std::int64_t until = unix_ms() + pause.count();
-  slot.suspended_until = until;
-  ledger_.suspend_sink(slot.name, until, "re-creating the instance failed: " + r.message);
-  spdlog::error("sink {}: re-creating the instance failed ({}); suspended for {} s", slot.name, r.message,
-                pause.count() / 1000);
+  suspend(slot, "re-creating the instance failed: " + r.message);
   return false;
 }
 
@@ -661,16 +667,7 @@ class Engine::Run {
   }
 
   void suspend(const std::string& why) {
-    const int streak = ++s_.fatal_streak;
-    auto pause = cfg_.fatal_backoff;
-    for (int i = 1; i < streak && pause < std::chrono::hours(24); ++i) pause *= 2;
-    pause = std::min<milliseconds>(pause, std::chrono::hours(24));
-    const std::int64_t until = unix_ms() + pause.count();
-    s_.suspended_until = until;
-    s_.recreate = true;
-    e_.ledger_.suspend_sink(c_.sink, until, why);
-    spdlog::error("sink {} reported FATAL ({}); suspended for {} s, its deliveries stay queued", c_.sink, why,
-                  pause.count() / 1000);
+    const std::int64_t until = e_.suspend(s_, "FATAL: " + why);
     // The attempt is given back: the delivery is not at fault.
     finish({"retrying", until, false, "sink suspended: " + why}, "fatal", why);
   }

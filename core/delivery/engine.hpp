@@ -46,6 +46,8 @@ class Engine {
 
   void worker(int index);
   void keep_leases();
+  // Suspends a sink after FATAL (or a failed re-creation); returns until when (unix ms).
+  std::int64_t suspend(Slot& slot, const std::string& why);
   bool recreate(Slot& slot);
   void process(const ledger::Claim& claim, Slot& slot, apify::Client& client, const std::string& owner);
 
