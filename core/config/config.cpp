@@ -84,15 +84,8 @@ class Section {
   std::vector<std::string> list(const std::string& key, std::vector<std::string> def = {}) {
     const Node* n = get(key);
     if (!n) return def;
+    if (n->is_scalar() && n->from_ini) return split_ini_list(n->scalar);
     std::vector<std::string> out;
-    if (n->is_scalar() && n->from_ini) {
-      std::istringstream ss(n->scalar);
-      for (std::string item; std::getline(ss, item, ',');) {
-        const auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
-        if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
-      }
-      return out;
-    }
     if (!n->is_list()) {
       error(n->line, where(key) + " must be a list");
       return def;

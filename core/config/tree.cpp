@@ -261,6 +261,16 @@ bool expand(Node& n, std::vector<Diagnostic>& out) {
 
 }  // namespace
 
+std::vector<std::string> split_ini_list(const std::string& value) {
+  std::vector<std::string> out;
+  std::istringstream ss(value);
+  for (std::string item; std::getline(ss, item, ',');) {
+    item = trim(item);
+    if (!item.empty()) out.push_back(std::move(item));
+  }
+  return out;
+}
+
 void substitute(Node& root, std::vector<Diagnostic>& out) {
   switch (root.kind) {
     case Node::Kind::Scalar:

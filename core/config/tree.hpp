@@ -35,6 +35,9 @@ Node load_tree(const std::string& path);
 Node parse_yaml(const std::string& text, const std::string& file);
 Node parse_ini(const std::string& text, const std::string& file);
 
+// An INI list value: comma-separated, each entry trimmed, empty entries dropped.
+std::vector<std::string> split_ini_list(const std::string& value);
+
 // Replaces ${env:NAME} and ${file:/path} in every scalar. Each failure (unset variable,
 // unreadable file, malformed reference) becomes one diagnostic naming the reference.
 void substitute(Node& root, std::vector<Diagnostic>& out);

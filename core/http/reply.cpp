@@ -14,13 +14,21 @@ void reply_json(Poco::Net::HTTPServerResponse& resp, Poco::Net::HTTPResponse::HT
   resp.sendBuffer(body.data(), body.size());
 }
 
-void reply_error(Poco::Net::HTTPServerResponse& resp, Poco::Net::HTTPResponse::HTTPStatus status,
-                 const std::string& message) {
+std::string error_body(const std::string& message, const std::string& field) {
   std::ostringstream out;
   out << "{\"error\":";
   Poco::JSON::Stringifier::formatString(message, out);
-  out << "}";
-  reply_json(resp, status, out.str());
+  if (!field.empty()) {
+    out << ",\"field\":";
+    Poco::JSON::Stringifier::formatString(field, out);
+  }
+  out << '}';
+  return out.str();
+}
+
+void reply_error(Poco::Net::HTTPServerResponse& resp, Poco::Net::HTTPResponse::HTTPStatus status,
+                 const std::string& message) {
+  reply_json(resp, status, error_body(message));
 }
 
 }  // namespace sinkhub::http

@@ -147,7 +147,7 @@ class Router final : public Poco::Net::HTTPRequestHandlerFactory {
   }
 
   static HTTPRequestHandler* error(HTTPResponse::HTTPStatus status, const std::string& msg, std::string allow = {}) {
-    return new FixedReply(status, "{\"error\":\"" + msg + "\"}", std::move(allow));
+    return new FixedReply(status, error_body(msg), std::move(allow));
   }
 
   const config::Config& cfg_;

@@ -37,11 +37,7 @@ using Clock = std::chrono::steady_clock;
 // close").
 void reject_and_close(HTTPServerRequest& req, HTTPServerResponse& resp, HTTPResponse::HTTPStatus status,
                       const std::string& message) {
-  std::ostringstream body;
-  body << "{\"error\":";
-  Poco::JSON::Stringifier::formatString(message, body);
-  body << '}';
-  const std::string text = body.str();
+  const std::string text = error_body(message);
   HTTPResponse head(Poco::Net::HTTPMessage::HTTP_1_1, status);
   head.setContentType("application/json");
   head.setContentLength(static_cast<std::streamsize>(text.size()));
@@ -217,15 +213,7 @@ void WebhookEndpoint::handleRequest(HTTPServerRequest& req, HTTPServerResponse& 
   if (!webhook::parse_envelope(body, in.event, err)) {
     count("bad_request");
     spdlog::warn("webhook rejected from {}: {}", client_text, err.message);
-    std::ostringstream out;
-    out << "{\"error\":";
-    Poco::JSON::Stringifier::formatString(err.message, out);
-    if (!err.field.empty()) {
-      out << ",\"field\":";
-      Poco::JSON::Stringifier::formatString(err.field, out);
-    }
-    out << '}';
-    return reply_json(resp, HTTPResponse::HTTP_BAD_REQUEST, out.str());
+    return reply_json(resp, HTTPResponse::HTTP_BAD_REQUEST, error_body(err.message, err.field));
   }
 
   in.dispatch_id = req.get("X-Apify-Webhook-Dispatch-Id", Poco::Net::HTTPMessage::EMPTY).substr(0, 128);

@@ -107,13 +107,10 @@ struct Converter {
     if (node.is_list()) {
       elems = node.items;
     } else if (node.is_scalar() && node.from_ini) {  // INI lists are comma-separated
-      std::istringstream ss(node.scalar);
-      for (std::string part; std::getline(ss, part, ',');) {
-        const auto b = part.find_first_not_of(" \t"), e = part.find_last_not_of(" \t");
-        if (b == std::string::npos) continue;
+      for (auto& part : config::split_ini_list(node.scalar)) {
         config::Node n = node;
-        n.scalar = part.substr(b, e - b + 1);
-        elems.push_back(n);
+        n.scalar = std::move(part);
+        elems.push_back(std::move(n));
       }
     } else {
       error(node.line, where + " must be a list");
