@@ -26,6 +26,7 @@
  * On OK the sink stages a checkpoint "cp-<item_offset + item_count>" so tests can see the
  * checkpoint travel with the progress (across retries and restarts). */
 #include <sinkhub/sink.h>
+#include "fake_plugin_util.h"
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -53,21 +54,6 @@ typedef struct tsink {
   int in_flight; /* deliver() calls running right now on this instance */
 } tsink;
 
-static void option(const char *json, size_t len, const char *key, char *out, size_t cap) {
-  char pat[80];
-  const char *p, *end;
-  size_t n;
-  out[0] = '\0';
-  snprintf(pat, sizeof pat, "\"%s\":\"", key);
-  p = strstr(json, pat);
-  if (!p || (size_t)(p - json) >= len) return;
-  p += strlen(pat);
-  end = strchr(p, '"');
-  if (!end) return;
-  n = (size_t)(end - p) < cap - 1 ? (size_t)(end - p) : cap - 1;
-  memcpy(out, p, n);
-  out[n] = '\0';
-}
 
 static long long option_int(const char *json, size_t len, const char *key, long long def) {
   char buf[64];
@@ -77,12 +63,6 @@ static long long option_int(const char *json, size_t len, const char *key, long 
 
 static int exists(const char *path) { return path[0] && access(path, F_OK) == 0; }
 
-static void sleep_ms(long ms) {
-  struct timespec ts;
-  ts.tv_sec = ms / 1000;
-  ts.tv_nsec = (ms % 1000) * 1000000L;
-  nanosleep(&ts, NULL);
-}
 
 static int32_t ts_create(const sinkhub_create_args *a, sinkhub_instance **out, sinkhub_result *r) {
   tsink *t;

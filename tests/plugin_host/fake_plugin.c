@@ -1,6 +1,7 @@
 /* One C source, compiled into many fake plugins (see CMakeLists.txt): a well-behaved one
  * whose behaviour is chosen by its "mode" option, and broken ones selected by FAKE_* macros. */
 #include <sinkhub/sink.h>
+#include "fake_plugin_util.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,29 +19,7 @@ typedef struct fake {
   int32_t http_in_create;
 } fake;
 
-/* Reads "key":"value" from the host's condensed options JSON. */
-static void option(const char *json, size_t len, const char *key, char *out, size_t cap) {
-  char pat[80];
-  const char *p, *end;
-  size_t n;
-  out[0] = '\0';
-  snprintf(pat, sizeof pat, "\"%s\":\"", key);
-  p = strstr(json, pat);
-  if (!p || (size_t)(p - json) >= len) return;
-  p += strlen(pat);
-  end = strchr(p, '"');
-  if (!end) return;
-  n = (size_t)(end - p) < cap - 1 ? (size_t)(end - p) : cap - 1;
-  memcpy(out, p, n);
-  out[n] = '\0';
-}
 
-static void sleep_ms(long ms) {
-  struct timespec ts;
-  ts.tv_sec = ms / 1000;
-  ts.tv_nsec = (ms % 1000) * 1000000L;
-  nanosleep(&ts, NULL);
-}
 
 static int32_t fake_create(const sinkhub_create_args *a, sinkhub_instance **out, sinkhub_result *r) {
   fake *f;
