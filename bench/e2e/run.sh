@@ -42,6 +42,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib.sh
+. "$root/bench/lib.sh"
 
 DATASET=${DATASET:-1000000}
 ITEM_BYTES=${ITEM_BYTES:-200}
@@ -61,8 +63,6 @@ SECTION_TITLE="## End-to-end: webhook → file sink"
 BEGIN_MARK="<!-- bench/e2e: begin (this section is replaced by bench/e2e/run.sh) -->"
 END_MARK="<!-- bench/e2e: end -->"
 
-die() { echo "run.sh: $*" >&2; exit 1; }
-log() { echo "== $*" >&2; }
 is_uint() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
 
 is_uint "$DATASET" || die "DATASET must be a positive integer, got '$DATASET'"
@@ -149,7 +149,6 @@ fi
 # ---------------------------------------------------------------- helpers
 now() { echo "$EPOCHREALTIME"; }                      # seconds.microseconds, no fork
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 used_ports=" "
 free_port() {  # sets $port: free, below Linux's ephemeral range, not handed out before
   local p
@@ -183,14 +182,6 @@ cpu_ticks() {  # user+system ticks of one process
   echo $((${12} + ${13}))
 }
 hz=$(getconf CLK_TCK)
-cpu_stat() { head -1 /proc/stat; }
-busy_pct() {  # before after: share of all cores busy between two cpu_stat lines
-  awk -v a="$1" -v b="$2" 'BEGIN {
-    n = split(a, x, " "); split(b, y, " "); tot = 0
-    for (i = 2; i <= 9 && i <= n; i++) tot += y[i] - x[i]
-    idle = (y[5] - x[5]) + (y[6] - x[6])
-    printf "%.0f", (tot > 0 ? 100 * (tot - idle) / tot : 0) }'
-}
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
 # Waits (WAIT_IDLE at most) until the machine is under 15% busy over 2 s; sets $pre_busy, $pre_load.
@@ -526,7 +517,6 @@ rm -f "$ref"
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------- table
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 mark() {  # var test...: sets var to met/MISSED (not in a subshell, so $missed sticks)
   local var=$1

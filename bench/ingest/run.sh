@@ -29,6 +29,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib.sh
+. "$root/bench/lib.sh"
 
 DURATION=${DURATION:-15}
 WARMUP=${WARMUP:-3}
@@ -42,8 +44,6 @@ THREADS=2
 SECRET=bench-secret-0123456789abcdef012   # 32 characters
 WRK_TIMEOUT=2s
 
-die() { echo "run.sh: $*" >&2; exit 1; }
-log() { echo "== $*" >&2; }
 
 [[ "$DURATION" =~ ^[1-9][0-9]*$ && "$DURATION" -le 600 ]] || die "DURATION must be 1..600 seconds, got '$DURATION'"
 [[ "$WARMUP" =~ ^[0-9]+$ && "$WARMUP" -le 60 ]] || die "WARMUP must be 0..60 seconds, got '$WARMUP'"
@@ -119,7 +119,6 @@ if [[ ! -f "$express_dir/node_modules/express/package.json" ||
 fi
 
 # ---------------------------------------------------------------- helpers
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 used_ports=" "
 free_port() {  # sets $port to a free port not handed out before in this run
   local p
@@ -159,14 +158,6 @@ cpu_ticks() {
   echo "$total"
 }
 hz=$(getconf CLK_TCK)
-cpu_stat() { head -1 /proc/stat; }  # "cpu user nice system idle iowait irq softirq steal ..."
-busy_pct() {  # before after: share of all cores that was busy between two cpu_stat lines
-  awk -v a="$1" -v b="$2" 'BEGIN {
-    n = split(a, x, " "); split(b, y, " "); tot = 0
-    for (i = 2; i <= 9 && i <= n; i++) tot += y[i] - x[i]
-    idle = (y[5] - x[5]) + (y[6] - x[6])
-    printf "%.0f", (tot > 0 ? 100 * (tot - idle) / tot : 0) }'
-}
 
 # The server must still be running, and be the only listener on its port: a process that
 # dies mid-run, or a second process bound to the same port (SO_REUSEPORT), invalidates a row.
@@ -456,7 +447,6 @@ table=$(
   done
 )
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", (b > 0 ? 100 * a / b : 0) }'; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 mark() { if "$@"; then echo met; else echo MISSED; fi; }
