@@ -70,16 +70,15 @@ int serve(const Args& args) {
     std::cerr << "sinkhub serve: --log-level must be trace, debug, info, warn or error\n";
     return 2;
   }
-  observe::init_logging(format == "json" ? observe::LogFormat::Json : observe::LogFormat::Text, level);
-
   // Signals are taken synchronously by this thread (sigwait), so they are blocked before any
-  // other thread exists and every thread inherits the mask.
+  // other thread exists (the async logger's included) and every thread inherits the mask.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  observe::init_logging(format == "json" ? observe::LogFormat::Json : observe::LogFormat::Text, level);
 
   config::Config cfg;
   try {

@@ -19,7 +19,7 @@ struct ServerConfig {
   std::string path = "/apify-webhook";
   std::size_t max_body_bytes = 1048576;
   int read_timeout_ms = 10000;
-  int max_connections = 256;  // concurrent keep-alive connections (one thread each)
+  int max_connections = 256;  // open connections; beyond: 503 and close
 };
 
 struct AuthConfig {

@@ -1,20 +1,36 @@
+// An HTTP answer as the handlers produce it, independent of the transport that sends it.
 #pragma once
 
-#include <Poco/Net/HTTPServerResponse.h>
-
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace sinkhub::http {
+
+struct Reply {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;  // extra ones (Allow, Retry-After)
+  bool close = false;   // Connection: close after this answer
+  // Answered before the request body was read: after the answer the write side is shut and
+  // what the client still sends is discarded for a short while, so it reads the answer
+  // instead of a connection reset ("lingering close"). Implies close.
+  bool linger = false;
+};
 
 // {"error": message} or {"error": message, "field": field}, strings JSON-escaped: the body of
 // every error answer.
 std::string error_body(const std::string& message, const std::string& field = {});
 
-// Sends a small JSON body with an exact Content-Length.
-void reply_json(Poco::Net::HTTPServerResponse& resp, Poco::Net::HTTPResponse::HTTPStatus status,
-                const std::string& body);
+// A small JSON answer.
+Reply json_reply(int status, std::string body);
 // {"error": message} (message JSON-escaped).
-void reply_error(Poco::Net::HTTPServerResponse& resp, Poco::Net::HTTPResponse::HTTPStatus status,
-                 const std::string& message);
+Reply error_reply(int status, const std::string& message);
+// An error answered before the body was read, closing with a lingering close.
+Reply reject_reply(int status, const std::string& message);
+
+// The standard reason phrase of a status code ("Unknown" for others).
+const char* reason_phrase(int status);
 
 }  // namespace sinkhub::http

@@ -1,4 +1,4 @@
-// The HTTP listener: POST {server.path} (the webhook), GET /healthz, GET /readyz.
+// The HTTP listener: POST {server.path} (the webhook), GET/HEAD /healthz, /readyz, /metrics.
 #pragma once
 
 #include <functional>

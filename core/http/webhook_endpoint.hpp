@@ -1,28 +1,58 @@
-// POST {server.path}: verify, bound, parse, record durably, then answer.
+// POST {server.path}: verify, bound, parse and plan a webhook, and answer it once the ledger
+// has it. Transport-independent: the listener feeds it a parsed head, then the body, then
+// the ledger's outcome, and sends the replies it returns.
 #pragma once
 
-#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/IPAddress.h>
 
+#include <cstddef>
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "config/config.hpp"
+#include "http/reply.hpp"
+#include "http/request_parser.hpp"
 #include "ledger/ledger.hpp"
 #include "webhook/verifier.hpp"
 
 namespace sinkhub::http {
 
-class WebhookEndpoint final : public Poco::Net::HTTPRequestHandler {
+class WebhookEndpoint {
  public:
-  WebhookEndpoint(const config::Config& cfg, const webhook::Verifier& verifier, ledger::Ledger& ledger,
-                  const std::function<void()>& on_accepted)
-      : cfg_(cfg), verifier_(verifier), ledger_(ledger), on_accepted_(on_accepted) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override;
+  // on_accepted runs after an event with planned deliveries was committed; may be empty.
+  WebhookEndpoint(const config::Config& cfg, std::function<void()> on_accepted)
+      : cfg_(cfg), verifier_(cfg.auth), on_accepted_(std::move(on_accepted)) {}
+
+  // What the answer after the commit needs to know about the event.
+  struct Summary {
+    std::size_t planned = 0;
+    std::string event_type, run_id, actor_id;
+  };
+
+  // The head is in: source address, secret, media type, declared size. A reply means
+  // "answer this and do not read the body"; nullopt means "read the body".
+  std::optional<Reply> screen(const RequestHead& head, const Poco::Net::IPAddress& peer) const;
+  // Reading the body failed.
+  Reply body_too_large() const;
+  Reply body_timed_out(const Poco::Net::IPAddress& peer) const;
+  Reply body_incomplete() const;
+  Reply body_malformed(const std::string& why) const;  // bad chunked framing
+  // The body is in: parses and plans. False with `reply` set if the body is refused; true with
+  // `event` ready for the ledger.
+  bool prepare(const RequestHead& head, const Poco::Net::IPAddress& peer, std::string body,
+               ledger::IncomingEvent& event, Summary& summary, Reply& reply) const;
+  // The ledger's verdict: the answer (200 accepted/duplicate, 503).
+  Reply finish(const Summary& summary, const ledger::RecordOutcome& outcome) const;
+
+  std::size_t max_body_bytes() const { return cfg_.server.max_body_bytes; }
 
  private:
+  Poco::Net::IPAddress client(const RequestHead& head, const Poco::Net::IPAddress& peer) const;
+
   const config::Config& cfg_;
-  const webhook::Verifier& verifier_;
-  ledger::Ledger& ledger_;
-  const std::function<void()>& on_accepted_;
+  webhook::Verifier verifier_;
+  std::function<void()> on_accepted_;
 };
 
 }  // namespace sinkhub::http

@@ -112,14 +112,41 @@ struct ReplayRequest {
   bool from_start = false;  // forget progress and checkpoint
 };
 
+// Where record_async() reports outcomes. Called on the ledger's writer thread after each group
+// commit: complete() once per event of the group, then flush() once per receiver that got any
+// (so a receiver wakes its consumer once per group, not once per event). If the ledger is
+// closed, both run at once on the calling thread. Both must be short and must not call the
+// ledger. The event is handed back with its outcome, so that its memory is released by the
+// thread that allocated it rather than by the writer (cross-thread frees cost the writer).
+class RecordReceiver {
+ public:
+  virtual ~RecordReceiver() = default;
+  virtual void complete(std::uint64_t token, RecordOutcome outcome, std::unique_ptr<IncomingEvent> event) = 0;
+  virtual void flush() {}
+};
+
+// One event for record_async(), with the token its outcome is reported under. Submitting
+// several at once queues them under one lock with at most one wake-up of the writer, so they
+// land in the same group commit.
+struct AsyncRecord {
+  std::unique_ptr<IncomingEvent> event;
+  std::uint64_t token = 0;
+};
+
 class Ledger {
  public:
   virtual ~Ledger() = default;
 
   // Inserts the event and its planned deliveries in one transaction, deduplicating on
-  // dedup_key with the table's unique constraint. Blocks until the transaction is durable
-  // (or failed). Safe from any thread; concurrent callers share one commit.
-  virtual RecordOutcome record(const IncomingEvent& ev) = 0;
+  // dedup_key with the table's unique constraint, and reports the outcome to `to` (with
+  // `token`) once that transaction is durable or failed. Never blocks on the commit. Safe
+  // from any thread; concurrent callers share one commit.
+  virtual void record_async(std::vector<AsyncRecord> records, std::shared_ptr<RecordReceiver> to) = 0;
+  // One event.
+  void record_async(std::unique_ptr<IncomingEvent> ev, std::shared_ptr<RecordReceiver> to, std::uint64_t token);
+
+  // record_async() that blocks until the outcome is known (CLI, tests).
+  RecordOutcome record(const IncomingEvent& ev);
 
   // True if a write transaction can be started and committed right now.
   virtual bool writable() = 0;

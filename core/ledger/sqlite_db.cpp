@@ -42,6 +42,12 @@ Stmt& Stmt::bind(int idx, const std::string& v) {
   return *this;
 }
 
+Stmt& Stmt::bind_ref(int idx, const std::string& v) {
+  const int rc = sqlite3_bind_text(stmt_, idx, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  if (rc != SQLITE_OK) db_.fail("bind", rc);
+  return *this;
+}
+
 Stmt& Stmt::bind_blob(int idx, const std::string& v) {
   const int rc = sqlite3_bind_blob(stmt_, idx, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK) db_.fail("bind", rc);

@@ -41,6 +41,9 @@ class Stmt {
   Stmt& operator=(const Stmt&) = delete;
 
   Stmt& bind(int idx, const std::string& v);
+  // As bind, without a copy: v must stay alive and unchanged until the statement is reset
+  // (the hot insert of every webhook binds its ~1 KiB body this way).
+  Stmt& bind_ref(int idx, const std::string& v);
   Stmt& bind(int idx, std::int64_t v);
   Stmt& bind_blob(int idx, const std::string& v);
   bool step();  // true: a row is ready; false: done. Throws on error.

@@ -1,15 +1,18 @@
-// SQLite ledger with group commit: callers queue their write and wait; one writer thread
-// takes everything queued, runs it in one transaction (each job in its own savepoint, so one
-// failing job does not fail its neighbours) and commits — one fsync under synchronous=FULL —
-// then wakes every waiter with its own outcome. Under load one commit carries many webhooks,
+// SQLite ledger with group commit: callers queue their write and wait (record_async: are
+// called back); one writer thread takes everything queued, runs it in one transaction (each
+// job in its own savepoint, so one failing job does not fail its neighbours) and commits — one
+// fsync under synchronous=FULL — then gives every job its own outcome (waking a waiter, or
+// reporting to a RecordReceiver). Under load one commit carries many webhooks,
 // so durability does not cost throughput. Reads (CLI, metrics) use a second connection;
 // WAL lets them run beside the writer.
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -107,13 +110,22 @@ class SqliteLedger final : public Ledger {
 
   ~SqliteLedger() override { close(); }
 
-  RecordOutcome record(const IncomingEvent& ev) override {
-    RecordOutcome out;
-    const bool ran = write([&](Db&) { out = insert(ev); }, [&](const std::string& e) {
-      out = {RecordOutcome::Kind::Failed, 0, e};
-    });
-    if (!ran) return {RecordOutcome::Kind::Failed, 0, "ledger is closed"};
-    return out;
+  void record_async(std::vector<AsyncRecord> records, std::shared_ptr<RecordReceiver> to) override {
+    if (records.empty()) return;
+    std::vector<std::unique_ptr<Job>> jobs;
+    jobs.reserve(records.size());
+    for (auto& r : records) {
+      auto job = std::make_unique<Job>();
+      job->event = std::move(r.event);
+      job->receiver = to;
+      job->token = r.token;
+      jobs.push_back(std::move(job));
+    }
+    if (!enqueue(jobs)) {
+      // Closed: the jobs are dropped with their events; the receiver gets none back.
+      for (auto& j : jobs) to->complete(j->token, {RecordOutcome::Kind::Failed, 0, "ledger is closed"}, nullptr);
+      to->flush();
+    }
   }
 
   bool writable() override {
@@ -420,25 +432,44 @@ class SqliteLedger final : public Ledger {
     s.reset();
   }
 
+  // A queued write: a webhook's event (receiver set) or any other write (run/failed/done).
   struct Job {
     std::function<void(Db&)> run;
     std::function<void(const std::string&)> failed;
-    std::promise<void> done;
+    std::function<void()> done;  // after the commit (or its failure), on the writer thread
+    std::unique_ptr<IncomingEvent> event;
+    std::shared_ptr<RecordReceiver> receiver;
+    std::uint64_t token = 0;
+    RecordOutcome outcome;
   };
 
-  // Runs fn in the writer thread inside the next group transaction; blocks until that
-  // transaction committed (or failed: then on_error runs instead). False if closed.
-  bool write(std::function<void(Db&)> fn, std::function<void(const std::string&)> on_error) {
-    Job job{std::move(fn), std::move(on_error), {}};
-    auto fut = job.done.get_future();
+  // Queues jobs for the next group transaction, together (one lock, at most one wake-up).
+  // False if closed: then nothing is queued and the jobs stay with the caller.
+  bool enqueue(std::vector<std::unique_ptr<Job>>& jobs) {
     bool wake;
     {
       std::lock_guard<std::mutex> lk(mu_);
       if (closed_) return false;
-      queue_.push_back(&job);
-      wake = writer_idle_;  // a busy writer picks the job up with its next batch
+      for (auto& j : jobs) queue_.push_back(std::move(j));
+      wake = writer_idle_;  // a busy writer picks the jobs up with its next batch
     }
+    jobs.clear();
     if (wake) cv_.notify_one();
+    return true;
+  }
+
+  // Runs fn in the writer thread inside the next group transaction; blocks until that
+  // transaction committed (or failed: then on_error runs instead). False if closed.
+  bool write(std::function<void(Db&)> fn, std::function<void(const std::string&)> on_error) {
+    std::promise<void> committed;
+    auto fut = committed.get_future();
+    auto job = std::make_unique<Job>();
+    job->run = std::move(fn);
+    job->failed = std::move(on_error);
+    job->done = [&committed] { committed.set_value(); };
+    std::vector<std::unique_ptr<Job>> jobs;
+    jobs.push_back(std::move(job));
+    if (!enqueue(jobs)) return false;
     fut.get();
     return true;
   }
@@ -451,7 +482,7 @@ class SqliteLedger final : public Ledger {
   }
 
   void run() {
-    std::vector<Job*> batch;
+    std::vector<std::unique_ptr<Job>> batch;
     for (;;) {
       {
         std::unique_lock<std::mutex> lk(mu_);
@@ -460,32 +491,50 @@ class SqliteLedger final : public Ledger {
         writer_idle_ = false;
         if (queue_.empty()) return;  // closed and drained
         while (!queue_.empty() && batch.size() < kMaxBatch) {
-          batch.push_back(queue_.front());
+          batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
       }
       commit(batch);
-      for (Job* j : batch) j->done.set_value();
+      // Outcomes first, then one flush per receiver: each consumer is woken once per group.
+      std::vector<RecordReceiver*> receivers;
+      for (auto& j : batch) {
+        if (!j->receiver) {
+          j->done();
+          continue;
+        }
+        j->receiver->complete(j->token, std::move(j->outcome), std::move(j->event));
+        if (std::find(receivers.begin(), receivers.end(), j->receiver.get()) == receivers.end())
+          receivers.push_back(j->receiver.get());
+      }
+      for (RecordReceiver* r : receivers) r->flush();
       batch.clear();
     }
   }
 
-  void commit(std::vector<Job*>& batch) {
+  void commit(std::vector<std::unique_ptr<Job>>& batch) {
     std::vector<std::string> errors(batch.size());
     try {
       db_.exec("BEGIN IMMEDIATE");
       for (std::size_t i = 0; i < batch.size(); ++i) {
-        exec(*savepoint_);
+        Job& j = *batch[i];
+        // An event without deliveries is one INSERT, which SQLite already undoes alone when
+        // it fails; only multi-statement jobs need a savepoint of their own.
+        const bool single = j.receiver && j.event->deliveries.empty();
+        if (!single) exec(*savepoint_);
         try {
-          batch[i]->run(db_);
-          exec(*release_);
+          if (j.receiver) j.outcome = insert(*j.event);
+          else j.run(db_);
+          if (!single) exec(*release_);
         } catch (const std::exception& e) {
           errors[i] = e.what();
           if (errors[i].empty()) errors[i] = "ledger write failed";
           insert_event_->reset();
           insert_delivery_->reset();
-          exec(*rollback_to_);
-          exec(*release_);
+          if (!single) {
+            exec(*rollback_to_);
+            exec(*release_);
+          }
         }
       }
       db_.exec("COMMIT");
@@ -499,8 +548,11 @@ class SqliteLedger final : public Ledger {
       last_commit_ok_ = false;
       for (auto& err : errors) err = e.what();
     }
-    for (std::size_t i = 0; i < batch.size(); ++i)
-      if (!errors[i].empty()) batch[i]->failed(errors[i]);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (errors[i].empty()) continue;
+      if (batch[i]->receiver) batch[i]->outcome = {RecordOutcome::Kind::Failed, 0, errors[i]};
+      else batch[i]->failed(errors[i]);
+    }
   }
 
   RecordOutcome insert(const IncomingEvent& in) {
@@ -508,9 +560,10 @@ class SqliteLedger final : public Ledger {
     const std::int64_t now = now_ms();
     Stmt& s = *insert_event_;
     s.reset();
-    s.bind(1, in.dedup_key).bind(2, e.event_type).bind(3, e.run_id).bind(4, e.actor_id).bind(5, e.task_id);
-    s.bind(6, e.dataset_id).bind(7, e.status).bind(8, e.finished_at).bind(9, in.dispatch_id);
-    s.bind(10, in.headers_json).bind(11, in.body).bind(12, now);
+    // `in` outlives the statement's reset below: no copies of the strings.
+    s.bind_ref(1, in.dedup_key).bind_ref(2, e.event_type).bind_ref(3, e.run_id).bind_ref(4, e.actor_id);
+    s.bind_ref(5, e.task_id).bind_ref(6, e.dataset_id).bind_ref(7, e.status).bind_ref(8, e.finished_at);
+    s.bind_ref(9, in.dispatch_id).bind_ref(10, in.headers_json).bind_ref(11, in.body).bind(12, now);
     s.step();
     s.reset();
     // ON CONFLICT DO NOTHING: no row changed means the unique key already exists, in an
@@ -534,7 +587,7 @@ class SqliteLedger final : public Ledger {
   std::unique_ptr<Stmt> insert_event_, insert_delivery_, savepoint_, release_, rollback_to_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Job*> queue_;
+  std::deque<std::unique_ptr<Job>> queue_;
   bool closed_ = false;
   bool writer_idle_ = false;  // guarded by mu_
   std::atomic<bool> last_commit_ok_{true};
@@ -542,6 +595,25 @@ class SqliteLedger final : public Ledger {
 };
 
 }  // namespace
+
+void Ledger::record_async(std::unique_ptr<IncomingEvent> ev, std::shared_ptr<RecordReceiver> to, std::uint64_t token) {
+  std::vector<AsyncRecord> one;
+  one.push_back({std::move(ev), token});
+  record_async(std::move(one), std::move(to));
+}
+
+RecordOutcome Ledger::record(const IncomingEvent& ev) {
+  struct Waiter final : RecordReceiver {
+    std::promise<RecordOutcome> result;
+    void complete(std::uint64_t, RecordOutcome o, std::unique_ptr<IncomingEvent>) override {
+      result.set_value(std::move(o));
+    }
+  };
+  auto waiter = std::make_shared<Waiter>();
+  auto fut = waiter->result.get_future();
+  record_async(std::make_unique<IncomingEvent>(ev), waiter, 0);
+  return fut.get();
+}
 
 std::unique_ptr<Ledger> open_sqlite(const config::LedgerConfig& cfg) {
   try {

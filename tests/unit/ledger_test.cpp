@@ -3,6 +3,9 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <filesystem>
 #include <thread>
 
@@ -120,6 +123,75 @@ TEST_F(LedgerTest, ClosedLedgerRefusesWork) {
   l->close();
   EXPECT_EQ(l->record(event("r1")).kind, RecordOutcome::Kind::Failed);
   EXPECT_FALSE(l->writable());
+}
+
+// Collects record_async() outcomes as the listener's loops do.
+struct Collector final : RecordReceiver {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<std::uint64_t, RecordOutcome> outcomes;
+  int events_back = 0;
+  int completes_since_flush = 0;
+  std::vector<int> group_sizes;  // complete() calls before each flush()
+  std::thread::id thread;
+
+  void complete(std::uint64_t token, RecordOutcome o, std::unique_ptr<IncomingEvent> ev) override {
+    std::lock_guard<std::mutex> lk(mu);
+    EXPECT_EQ(outcomes.count(token), 0u) << "token " << token << " reported twice";
+    outcomes[token] = std::move(o);
+    events_back += ev != nullptr;
+    ++completes_since_flush;
+    thread = std::this_thread::get_id();
+  }
+  void flush() override {
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      group_sizes.push_back(completes_since_flush);
+      completes_since_flush = 0;
+    }
+    cv.notify_all();
+  }
+  bool wait_for(std::size_t n) {
+    std::unique_lock<std::mutex> lk(mu);
+    return cv.wait_for(lk, std::chrono::seconds(10), [&] { return outcomes.size() >= n && completes_since_flush == 0; });
+  }
+};
+
+TEST_F(LedgerTest, RecordAsyncReportsEveryOutcomeOnTheWriterAndFlushesOncePerGroup) {
+  auto l = open_sqlite(cfg_);
+  auto c = std::make_shared<Collector>();
+  constexpr int kEvents = 200;
+  for (int i = 0; i < kEvents; ++i)
+    l->record_async(std::make_unique<IncomingEvent>(event("r" + std::to_string(i % 150))), c, static_cast<std::uint64_t>(i));
+  ASSERT_TRUE(c->wait_for(kEvents));
+  int accepted = 0, duplicate = 0;
+  for (const auto& [token, o] : c->outcomes) {
+    accepted += o.kind == RecordOutcome::Kind::Accepted;
+    duplicate += o.kind == RecordOutcome::Kind::Duplicate;
+  }
+  EXPECT_EQ(accepted, 150);
+  EXPECT_EQ(duplicate, 50);
+  EXPECT_EQ(c->events_back, kEvents) << "every event is handed back for release";
+  EXPECT_NE(c->thread, std::this_thread::get_id()) << "outcomes come from the writer thread";
+  int total = 0;
+  for (int g : c->group_sizes) {
+    EXPECT_GT(g, 0) << "a flush only follows outcomes";
+    total += g;
+  }
+  EXPECT_EQ(total, kEvents);
+  EXPECT_LT(c->group_sizes.size(), static_cast<std::size_t>(kEvents)) << "queued events share commits and flushes";
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM events"), 150);
+}
+
+TEST_F(LedgerTest, RecordAsyncOnAClosedLedgerFailsAtOnceOnTheCallingThread) {
+  auto l = open_sqlite(cfg_);
+  l->close();
+  auto c = std::make_shared<Collector>();
+  l->record_async(std::make_unique<IncomingEvent>(event("r1")), c, 7);
+  ASSERT_EQ(c->outcomes.count(7), 1u) << "reported before record_async returned";
+  EXPECT_EQ(c->outcomes[7].kind, RecordOutcome::Kind::Failed);
+  EXPECT_EQ(c->thread, std::this_thread::get_id());
+  EXPECT_EQ(c->group_sizes, std::vector<int>{1});
 }
 
 TEST_F(LedgerTest, ANewerSchemaIsNotTouched) {

@@ -1,0 +1,41 @@
+#include "http/status_pages.hpp"
+
+#include <sstream>
+
+#include "observe/metrics.hpp"
+
+namespace sinkhub::http {
+
+Reply readiness_page(ledger::Ledger& ledger) {
+  if (ledger.writable()) return json_reply(200, R"({"status":"ready"})");
+  return error_reply(503, "ledger not writable");
+}
+
+Reply metrics_page(ledger::Ledger& ledger) {
+  std::ostringstream out;
+  try {
+    const auto st = ledger.status();
+    out << "# HELP sinkhub_deliveries Deliveries in the ledger by state\n# TYPE sinkhub_deliveries gauge\n";
+    std::int64_t queued = 0;
+    for (const auto& [state, n] : st.deliveries_by_state) {
+      out << "sinkhub_deliveries{state=\"" << state << "\"} " << n << "\n";
+      if (state == "pending" || state == "retrying") queued += n;
+    }
+    out << "# HELP sinkhub_queue_depth Deliveries waiting (pending or retrying)\n"
+        << "# TYPE sinkhub_queue_depth gauge\nsinkhub_queue_depth " << queued << "\n"
+        << "# HELP sinkhub_oldest_due_seconds Age of the oldest delivery that is due and not running\n"
+        << "# TYPE sinkhub_oldest_due_seconds gauge\nsinkhub_oldest_due_seconds " << st.oldest_due_age_ms / 1000.0
+        << "\n# HELP sinkhub_events Events in the ledger\n# TYPE sinkhub_events gauge\nsinkhub_events " << st.events
+        << "\n# HELP sinkhub_sink_suspended 1 while a sink is suspended after FATAL\n"
+        << "# TYPE sinkhub_sink_suspended gauge\n";
+    for (const auto& [sink, until] : st.suspended_sinks) out << "sinkhub_sink_suspended{sink=\"" << sink << "\"} 1\n";
+  } catch (const std::exception& e) {
+    out << "# ledger unavailable: " << e.what() << "\n";
+  }
+  out << observe::Metrics::instance().prometheus_text();
+  Reply r = json_reply(200, out.str());
+  r.content_type = "text/plain; version=0.0.4";
+  return r;
+}
+
+}  // namespace sinkhub::http
