@@ -1,5 +1,8 @@
 #include "delivery/engine.hpp"
 
+#include <Poco/DateTimeParser.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -45,6 +48,41 @@ std::string status_for(const std::string& event_type) {
   if (event_type == "ACTOR.RUN.ABORTED") return "ABORTED";
   if (event_type == "ACTOR.RUN.TIMED_OUT") return "TIMED-OUT";
   return {};
+}
+
+// Apify's X-Apify-Pagination-Total lags item pushes by up to 5-10 s (apify-platform.md):
+// a total read this soon after the run finished may still grow.
+constexpr std::int64_t kCountSettlingMs = 10000;
+
+// When the run finished (Unix ms) per the webhook body (resource.finishedAt, or the compact
+// template's top-level finishedAt); `fallback` (when the event was received) otherwise.
+std::int64_t finished_at_ms(const std::string& event_body, std::int64_t fallback) {
+  try {
+    const auto root = Poco::JSON::Parser().parse(event_body).extract<Poco::JSON::Object::Ptr>();
+    std::string at;
+    const auto res = root->getObject("resource");
+    if (res && res->has("finishedAt") && res->get("finishedAt").isString())
+      at = res->getValue<std::string>("finishedAt");
+    else if (root->has("finishedAt") && root->get("finishedAt").isString())
+      at = root->getValue<std::string>("finishedAt");
+    int tz = 0;
+    Poco::DateTime dt;
+    if (!at.empty() && Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FRAC_FORMAT, at, dt, tz))
+      return dt.timestamp().epochMicroseconds() / 1000 - static_cast<std::int64_t>(tz) * 1000;
+  } catch (const std::exception&) {  // not JSON / not an object: use the fallback
+  }
+  return fallback;
+}
+
+// Options of the per-worker client used only for actor-name lookups: one short try, so a
+// slow or failing API never holds a delivery for long (failures are cached, see ActorNames).
+apify::ClientOptions names_client_options() {
+  apify::ClientOptions o;
+  o.connect_timeout = milliseconds(2000);
+  o.receive_timeout = milliseconds(3000);
+  o.max_attempts = 1;
+  o.max_retry_after = milliseconds(0);
+  return o;
 }
 
 }  // namespace
@@ -193,9 +231,10 @@ void Engine::keep_leases() {
 }
 
 void Engine::worker(int index) {
-  std::unique_ptr<apify::Client> client_ptr;
+  std::unique_ptr<apify::Client> client_ptr, names_ptr;
   try {
     client_ptr = std::make_unique<apify::Client>(cfg_.apify, client_options_);
+    names_ptr = std::make_unique<apify::Client>(cfg_.apify, names_client_options());
   } catch (const std::exception& e) {  // check-config validated base_url; this is a last resort
     spdlog::error("delivery: worker {} cannot start: {}", index, e.what());
     return;
@@ -244,7 +283,7 @@ void Engine::worker(int index) {
                        {unix_ms(), unix_ms(), "fatal", 0, "sink instance could not be re-created"});
       } else {
         std::shared_lock<std::shared_mutex> calls(used->rw);
-        process(claims[0], *used, client, owner);
+        process(claims[0], *used, client, *names_ptr, owner);
       }
     } catch (const std::exception& e) {
       // The ledger failed under us: the lease expires and the delivery is claimed again.
@@ -258,15 +297,18 @@ void Engine::worker(int index) {
 // One attempt of one delivery.
 class Engine::Run {
  public:
-  Run(Engine& e, const ledger::Claim& c, Slot& s, apify::Client& client, const std::string& owner)
-      : e_(e), c_(c), s_(s), client_(client), owner_(owner), cfg_(e.cfg_.delivery), items_done_(c.items_done),
-        source_offset_(c.source_offset), source_items_(c.source_items), checkpoint_(c.checkpoint) {
+  Run(Engine& e, const ledger::Claim& c, Slot& s, apify::Client& client, apify::Client& names,
+      const std::string& owner)
+      : e_(e), c_(c), s_(s), client_(client), names_(names), owner_(owner), cfg_(e.cfg_.delivery),
+        items_done_(c.items_done), source_offset_(c.source_offset), source_items_(c.source_items),
+        checkpoint_(c.checkpoint) {
     label_ = "delivery " + std::to_string(c.id) + " (" + c.event.event_type + " run " + c.event.run_id + " -> " +
              c.sink + ", attempt " + std::to_string(c.attempt) + ")";
   }
 
   void execute() {
     if (!verify()) return;
+    resolve_actor_name();
     const auto caps = s_.inst->plugin().desc.capabilities;
     if (!c_.with_items || (caps & SINKHUB_CAP_NO_ITEMS)) {
       plugin::Batch empty;
@@ -316,6 +358,20 @@ class Engine::Run {
     return true;
   }
 
+  // ABI 1.1 actor_name, only for sinks that declare they use it (no lookup otherwise).
+  void resolve_actor_name() {
+    if (!(s_.inst->plugin().desc.capabilities & SINKHUB_CAP_ACTOR_NAME) || c_.event.actor_id.empty()) return;
+    const auto lookup = [this](const std::string& id) -> std::optional<std::string> {
+      const auto a = names_.get_actor(id, [this] { return e_.stopping_.load(); });
+      if (!a.ok || a.value.name.empty()) {
+        spdlog::debug("{}: actor name of {} unknown: {}", label_, id, a.ok ? "no name" : a.error.describe());
+        return std::nullopt;
+      }
+      return a.value.username.empty() ? a.value.name : a.value.username + "/" + a.value.name;
+    };
+    actor_name_ = e_.actor_names_.resolve(c_.event.actor_id, lookup);
+  }
+
   struct PageMark {
     std::int64_t offset, next_offset;
     std::uint64_t items_before, items_after;
@@ -358,6 +414,7 @@ class Engine::Run {
 
     auto on_page = [&](const apify::Page& page) -> bool {
       pages_.push_back({page.offset, page.next_offset(), position, position + static_cast<std::uint64_t>(page.returned)});
+      last_total_ = page.total;
       const char* p = page.body.data();
       const char* end = p + page.body.size();
       while (p < end) {
@@ -560,9 +617,19 @@ class Engine::Run {
     ctx.event_time_unix_ms = c_.received_at;
     ctx.item_offset = items_done_;
     ctx.checkpoint = checkpoint_;
-    // The total is known only when the read reached the end of the dataset.
-    if ((flags & SINKHUB_CTX_LAST_BATCH) && dataset_exhausted_)
-      ctx.dataset_item_count = static_cast<std::int64_t>(items_done_ + batch.count());
+    ctx.actor_name = actor_name_;
+    // Exact when the read reached the end of the dataset. When max_items stopped it, the
+    // dataset's reported total (never below what was read), flagged while it may still grow.
+    if ((flags & SINKHUB_CTX_LAST_BATCH) && !(flags & SINKHUB_CTX_EVENT_ONLY)) {
+      const auto seen = static_cast<std::int64_t>(items_done_ + batch.count());
+      if (dataset_exhausted_) {
+        ctx.dataset_item_count = seen;
+      } else if (last_total_ >= 0) {
+        ctx.dataset_item_count = std::max(last_total_, seen);
+        if (unix_ms() - finished_at_ms(c_.event_body, c_.received_at) < kCountSettlingMs)
+          ctx.flags |= SINKHUB_CTX_COUNT_SETTLING;
+      }
+    }
     if (c_.replayed) ctx.flags |= SINKHUB_CTX_REPLAY;
     auto& m = observe::Metrics::instance();
     const auto t0 = Clock::now();
@@ -681,6 +748,7 @@ class Engine::Run {
   const ledger::Claim& c_;
   Slot& s_;
   apify::Client& client_;
+  apify::Client& names_;
   const std::string& owner_;
   const config::DeliveryConfig& cfg_;
   std::string label_;
@@ -696,19 +764,22 @@ class Engine::Run {
   std::uint32_t batch_index_ = 0;
   bool lost_ = false, interrupted_ = false;
   bool dataset_exhausted_ = false;  // the read ended at the dataset's end (not at max_items)
+  std::int64_t last_total_ = -1;    // X-Apify-Pagination-Total of the last page read
+  std::string actor_name_;
   std::string last_message_;
   Clock::time_point started_ = Clock::now(), last_log_;
   std::int64_t started_unix_ = unix_ms();
   std::uint64_t log_items_ = 0;
 };
 
-void Engine::process(const ledger::Claim& claim, Slot& slot, apify::Client& client, const std::string& owner) {
+void Engine::process(const ledger::Claim& claim, Slot& slot, apify::Client& client, apify::Client& names,
+                     const std::string& owner) {
   {
     std::lock_guard<std::mutex> lk(active_mu_);
     active_[claim.id] = owner;
   }
   try {
-    Run(*this, claim, slot, client, owner).execute();
+    Run(*this, claim, slot, client, names, owner).execute();
   } catch (...) {
     std::lock_guard<std::mutex> lk(active_mu_);
     active_.erase(claim.id);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "apify/client.hpp"
+#include "delivery/actor_names.hpp"
 #include "config/config.hpp"
 #include "ledger/ledger.hpp"
 #include "plugin/sinks.hpp"
@@ -49,7 +50,8 @@ class Engine {
   // Suspends a sink after FATAL (or a failed re-creation); returns until when (unix ms).
   std::int64_t suspend(Slot& slot, const std::string& why);
   bool recreate(Slot& slot);
-  void process(const ledger::Claim& claim, Slot& slot, apify::Client& client, const std::string& owner);
+  void process(const ledger::Claim& claim, Slot& slot, apify::Client& client, apify::Client& names,
+               const std::string& owner);
 
   const config::Config& cfg_;
   ledger::Ledger& ledger_;
@@ -67,6 +69,7 @@ class Engine {
   std::atomic<bool> hard_stop_{false};
   std::atomic<bool> keeper_stop_{false};
   std::string owner_prefix_;
+  ActorNames actor_names_;  // sinkhub_run_context.actor_name (ABI 1.1), shared by the workers
 };
 
 }  // namespace sinkhub::delivery

@@ -59,6 +59,7 @@ struct CallResult {
 // The host's side of one delivery call.
 struct DeliveryContext {
   std::string delivery_id, event_type, run_id, actor_id, task_id, dataset_id, event_json;
+  std::string actor_name;  // ABI 1.1: "username/name", "" when unknown
   uint32_t flags = 0;  // SINKHUB_CTX_*
   uint32_t attempt = 1, batch_index = 0;
   int64_t timeout_ms = 60000;  // the call's deadline, from now

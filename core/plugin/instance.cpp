@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "plugin/host.hpp"
 #include "plugin/host_internal.hpp"
@@ -174,6 +176,15 @@ CallResult Instance::open(int64_t timeout_ms) {
   if (!inst_) return unavailable();
   ResultBuffer rb;
   int32_t code = SINKHUB_OK;
+  // sink.h: data_dir is "created by the host before open()" (private to the instance).
+  if (!state_->data_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(state_->data_dir, ec);
+    if (!ec)
+      std::filesystem::permissions(state_->data_dir, std::filesystem::perms::owner_all,
+                                   std::filesystem::perm_options::replace, ec);
+    if (ec) spdlog::warn("[{}/{}] cannot create the instance data directory: {}", plugin_.id, name(), ec.message());
+  }
   if (plugin_.desc.open) code = plugin_.desc.open(inst_, monotonic_ms() + timeout_ms, &rb.r);
   state_->hi.defining_metrics = false;  // metric_define is allowed during create and open only
   CallResult out = normalise(plugin_, name(), "open", code, rb, 0);
@@ -211,6 +222,7 @@ CallResult Instance::deliver(const DeliveryContext& c, const Batch& batch) {
   ctx.dataset_item_count = c.dataset_item_count;
   ctx.checkpoint = c.checkpoint.empty() ? nullptr : c.checkpoint.data();
   ctx.checkpoint_len = c.checkpoint.size();
+  ctx.actor_name = str(c.actor_name);  // since 1.1
 
   sinkhub_batch b;
   std::memset(&b, 0, sizeof b);

@@ -118,6 +118,7 @@ struct Call {
   long long first = -1;  // "i" of the batch's first item (generated datasets), -1 if none
   long long total = -1;  // dataset_item_count
   int conc = 0;          // deliver() calls on the instance when this one started
+  std::string actor;     // ABI 1.1 actor_name, "-" when empty (or a 1.0 build)
 };
 
 inline std::vector<Call> parse_calls(const std::string& text) {
@@ -143,6 +144,7 @@ inline std::vector<Call> parse_calls(const std::string& text) {
       else if (k == "first") c.first = std::stoll(v);
       else if (k == "total") c.total = std::stoll(v);
       else if (k == "conc") c.conc = std::stoi(v);
+      else if (k == "an") c.actor = v;
     }
     out.push_back(c);
   }

@@ -108,16 +108,20 @@ static long long first_index(const sinkhub_batch *b) {
 static void log_call(tsink *t, const sinkhub_run_context *ctx, const sinkhub_batch *b, int32_t rc, int conc) {
   char line[1024];
   int n, fd;
+  sinkhub_str actor = {"-", 1}; /* ABI 1.1 actor_name; a build against the 1.0 header logs "-" */
   if (!t->log[0]) return;
+#ifdef SINKHUB_CTX_COUNT_SETTLING
+  if (SINKHUB_HAS(ctx, sinkhub_run_context, actor_name) && ctx->actor_name.len) actor = ctx->actor_name;
+#endif
   n = snprintf(line, sizeof line,
                "t=%lld id=%.*s attempt=%u flags=%u offset=%llu count=%llu batch=%u cp=%.*s rc=%d sink=%s first=%lld "
-               "total=%lld conc=%d\n",
+               "total=%lld conc=%d an=%.*s\n",
                (long long)t->host->now_unix_ms(t->hi), (int)ctx->delivery_id.len, ctx->delivery_id.ptr,
                (unsigned)ctx->attempt, (unsigned)ctx->flags, (unsigned long long)ctx->item_offset,
                (unsigned long long)b->item_count, (unsigned)ctx->batch_index,
                ctx->checkpoint_len ? (int)ctx->checkpoint_len : 1,
                ctx->checkpoint_len ? (const char *)ctx->checkpoint : "-", (int)rc, t->name, first_index(b),
-               (long long)ctx->dataset_item_count, conc);
+               (long long)ctx->dataset_item_count, conc, (int)actor.len, actor.ptr);
   if (n <= 0) return;
   if ((size_t)n >= sizeof line) n = (int)sizeof line - 1;
   fd = open(t->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

@@ -156,6 +156,8 @@ struct FakeApify::State {
   std::chrono::milliseconds delay{0};
   bool chunked = false;
   bool trailing_newline = true;
+  // dataset id -> what X-Apify-Pagination-Total says (a lagging total); -1 = no header.
+  std::map<std::string, std::int64_t> reported_totals;
   std::deque<LoggedRequest> log;
   std::size_t max_log = 20000;
   std::atomic<bool> stopping{false};
@@ -393,7 +395,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 
     // Copy what this page needs under the lock; generate outside it.
     Dataset window;
-    std::int64_t total = 0, start = 0, end = 0;
+    std::int64_t total = 0, start = 0, end = 0, reported_total = 0;
     {
       std::lock_guard<std::mutex> lock(st_->mu);
       const auto it = st_->datasets.find(id);
@@ -402,6 +404,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       total = d.size();
       start = std::min(offset, total);
       end = limit < 0 ? total : std::min(total, start + limit);
+      if (const auto r = st_->reported_totals.find(id); r != st_->reported_totals.end()) reported_total = r->second;
+      else reported_total = total;
       window.generated = d.generated;
       window.spec = d.spec;
       if (!d.generated)
@@ -448,8 +452,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     a.headers = {{"X-Apify-Pagination-Offset", std::to_string(offset)},
                  {"X-Apify-Pagination-Limit", limit < 0 ? std::string("999999999999") : std::to_string(limit)},
                  {"X-Apify-Pagination-Count", std::to_string(end - start)},
-                 {"X-Apify-Pagination-Total", std::to_string(total)},
                  {"X-Apify-Pagination-Desc", desc ? "true" : "false"}};
+    if (reported_total >= 0) a.headers.push_back({"X-Apify-Pagination-Total", std::to_string(reported_total)});
     return a;
   }
 
@@ -726,6 +730,11 @@ void FakeApify::set_delay(std::chrono::milliseconds delay) {
 void FakeApify::set_chunked(bool chunked) {
   std::lock_guard<std::mutex> lock(state_->mu);
   state_->chunked = chunked;
+}
+
+void FakeApify::set_reported_total(const std::string& dataset_id, std::int64_t total) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->reported_totals[dataset_id] = total;
 }
 
 void FakeApify::set_trailing_newline(bool on) {

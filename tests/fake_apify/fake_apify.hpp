@@ -103,6 +103,9 @@ class FakeApify {
   void set_delay(std::chrono::milliseconds delay);  // before every answer (capped at 60 s)
   void set_chunked(bool chunked);                   // Transfer-Encoding: chunked, no Content-Length
   void set_trailing_newline(bool on);               // jsonl body ends with '\n' (default true)
+  // X-Apify-Pagination-Total of the dataset's item pages says `total` instead of the real
+  // count (Apify's total lags pushes by 5-10 s); -1 omits the header.
+  void set_reported_total(const std::string& dataset_id, std::int64_t total);
   void clear_faults();
 
   // ---- request log ------------------------------------------------------------------

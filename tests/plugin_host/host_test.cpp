@@ -24,6 +24,8 @@ namespace sinkhub::plugin {
 namespace {
 
 namespace fs = std::filesystem;
+// The host's ABI minor as messages and `sinkhub plugins` print it ("1." + kMinor).
+const std::string kMinor = std::to_string(SINKHUB_ABI_VERSION_MINOR);
 
 std::map<std::string, std::string> errors_by_file(const Registry& r) {
   std::map<std::string, std::string> out;
@@ -49,11 +51,11 @@ TEST(Registry, EveryBrokenPluginIsRefusedWithItsReason) {
   const auto e = errors_by_file(r);
   const std::map<std::string, std::string> expected = {
       {"fake_no_entry.so", "not a sinkhub plugin: no sinkhub_plugin_entry_v1 symbol"},
-      {"fake_major2.so", "ABI major mismatch: plugin built for ABI 2.x, this sinkhub speaks 1.0"},
+      {"fake_major2.so", "ABI major mismatch: plugin built for ABI 2.x, this sinkhub speaks 1." + kMinor},
       {"fake_newer.so", "needs a newer sinkhub: plugin requires host ABI 1.99"},
       {"fake_small.so", "descriptor struct too small: 16 bytes"},
       {"fake_no_deliver.so", "required callback missing: deliver"},
-      {"fake_decline.so", "plugin declined host ABI 1.0"},
+      {"fake_decline.so", "plugin declined host ABI 1." + kMinor},
       {"fake_dup.so", "duplicate plugin id 'fake' (already provided by " GOOD_DIR "/fake.so)"},
       {"fake_missing_dep.so", "libghost.so: cannot open shared object file"},
       {"fake_bad_schema.so", "options_schema_json is not a JSON Schema object"},
@@ -79,6 +81,9 @@ TEST(Registry, PluginBuiltAgainstTheFrozen10HeaderStillLoads) {
   Registry r;
   r.scan({OLD_DIR});
   ASSERT_NE(r.find("oldminor"), nullptr) << (r.plugins().empty() ? "" : r.plugins()[0].error);
+  // Built against the frozen 1.0 header, loaded by a newer (1.1+) host.
+  EXPECT_EQ(r.find("oldminor")->desc.abi_minor, 0u);
+  EXPECT_GT(SINKHUB_ABI_VERSION_MINOR, 0);
 }
 
 class UnsafeDir : public ::testing::Test {
@@ -392,13 +397,13 @@ TEST(Cli, PluginsListsWhatWasFoundAndWhatWasRefused) {
   const auto json = run("plugins --json --config " + cfg);
   EXPECT_EQ(json.exit_code, 1);  // some files were refused
   EXPECT_NE(json.output.find("\"id\": \"fake\""), std::string::npos) << json.output;
-  EXPECT_NE(json.output.find("\"abi\": \"1.0\""), std::string::npos) << json.output;
+  EXPECT_NE(json.output.find("\"abi\": \"1." + kMinor + "\""), std::string::npos) << json.output;
   EXPECT_NE(json.output.find("\"options_schema\": {"), std::string::npos) << json.output;
   EXPECT_NE(json.output.find("ABI major mismatch"), std::string::npos) << json.output;
   const auto good = write_config("host-good.yaml", std::string("plugins: {dirs: [") + GOOD_DIR + "]}\n");
   const auto table = run("plugins --config " + good);
   EXPECT_EQ(table.exit_code, 0) << table.output;
-  EXPECT_NE(table.output.find("fake  0.0.1  ABI 1.0  " GOOD_DIR "/fake.so"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("fake  0.0.1  ABI 1." + kMinor + "  " GOOD_DIR "/fake.so"), std::string::npos) << table.output;
 }
 
 }  // namespace

@@ -92,8 +92,11 @@ sinks:
   cpp: {plugin: example.count-cpp}
 YAML
 listing=$("$sinkhub" plugins --config "$work/host.yaml") || fail "sinkhub plugins refused an example: $listing"
+# Built with the installed header, they speak its ABI version (1.1 since actor_name).
+minor=$(sed -n 's/^#define SINKHUB_ABI_VERSION_MINOR \([0-9]*\)$/\1/p' "$prefix/include/sinkhub/sink.h")
+[[ -n $minor ]] || fail "no SINKHUB_ABI_VERSION_MINOR in the installed header"
 for id in example.count-c example.count-cpp; do
-  grep -q "^$id  1.0.0  ABI 1.0  " <<<"$listing" || fail "sinkhub plugins does not list $id: $listing"
+  grep -q "^$id  1.0.0  ABI 1.$minor  " <<<"$listing" || fail "sinkhub plugins does not list $id: $listing"
 done
 "$sinkhub" check-config --config "$work/host.yaml" || fail "check-config refused the example sinks"
 echo "ok: sinkhub loads both examples"

@@ -23,6 +23,13 @@ _Static_assert(SINKHUB_OK == 0 && SINKHUB_RETRY == 1 && SINKHUB_REJECT == 2 && S
                "result codes are frozen");
 _Static_assert(SINKHUB_PLUGIN_DESCRIPTOR_MIN_SIZE == SINKHUB_END_OF(sinkhub_plugin_descriptor, destroy),
                "1.0 descriptor minimum size is frozen");
+/* 1.1: the context flags of 1.0 keep their values; COUNT_SETTLING is a new bit. */
+_Static_assert(SINKHUB_ABI_VERSION_MINOR >= 1, "this header is at least 1.1");
+_Static_assert(SINKHUB_CTX_FIRST_BATCH == 1u && SINKHUB_CTX_LAST_BATCH == 2u && SINKHUB_CTX_EVENT_ONLY == 4u &&
+                   SINKHUB_CTX_REPLAY == 8u && SINKHUB_CTX_COUNT_SETTLING == 16u,
+               "context flags are frozen");
+_Static_assert(SINKHUB_CAP_NO_ITEMS == (UINT64_C(1) << 4) && SINKHUB_CAP_ACTOR_NAME == (UINT64_C(1) << 5),
+               "capability bits are frozen");
 
 #if defined(__x86_64__) && defined(__LP64__)
 
@@ -60,7 +67,7 @@ SH_FIELD(sinkhub_batch, item_offsets, 32, 8);
 SH_FIELD(sinkhub_batch, item_lengths, 40, 8);
 
 /* sinkhub_run_context */
-SH_SIZE(sinkhub_run_context, 184);
+SH_SIZE(sinkhub_run_context, 200); /* 184 in 1.0 */
 SH_ALIGN(sinkhub_run_context, 8);
 SH_FIELD(sinkhub_run_context, struct_size, 0, 4);
 SH_FIELD(sinkhub_run_context, flags, 4, 4);
@@ -80,6 +87,8 @@ SH_FIELD(sinkhub_run_context, item_offset, 152, 8);
 SH_FIELD(sinkhub_run_context, dataset_item_count, 160, 8);
 SH_FIELD(sinkhub_run_context, checkpoint, 168, 8);
 SH_FIELD(sinkhub_run_context, checkpoint_len, 176, 8);
+/* since 1.1 */
+SH_FIELD(sinkhub_run_context, actor_name, 184, 16);
 
 /* sinkhub_http_request */
 SH_SIZE(sinkhub_http_request, 112);
@@ -193,8 +202,8 @@ SH_FIELD(sinkhub_plugin_descriptor, destroy, 160, 8);
 int sinkhub_layout_check_count(void);
 int sinkhub_layout_check_count(void) {
 #if defined(__x86_64__) && defined(__LP64__)
-  return 261;
+  return 266;
 #else
-  return 3;
+  return 6;
 #endif
 }

@@ -56,7 +56,7 @@ extern "C" {
 #define SINKHUB_ABI_VERSION_MAJOR 1
 /* Bumped by every additive change (a field appended to a struct, a new
  * constant, a new host service). Additions are marked "since 1.N". */
-#define SINKHUB_ABI_VERSION_MINOR 0
+#define SINKHUB_ABI_VERSION_MINOR 1
 
 /* The one exported symbol, as a string, for dlsym(). */
 #define SINKHUB_PLUGIN_ENTRY_SYMBOL "sinkhub_plugin_entry_v1"
@@ -164,6 +164,10 @@ extern "C" {
 /* The sink never needs dataset items: the host never fetches the dataset for
  * it and every call is event-only (SINKHUB_CTX_EVENT_ONLY). */
 #define SINKHUB_CAP_NO_ITEMS (UINT64_C(1) << 4)
+/* Since 1.1. The sink uses sinkhub_run_context.actor_name: the host resolves
+ * the actor's name (one cached Apify API lookup per actor) for its deliveries.
+ * Without this bit actor_name is always empty and no lookup is made. */
+#define SINKHUB_CAP_ACTOR_NAME (UINT64_C(1) << 5)
 
 /* sinkhub_run_context.flags */
 /* First call of this delivery: item_offset == 0, checkpoint empty. Set again
@@ -179,6 +183,13 @@ extern "C" {
 #define SINKHUB_CTX_EVENT_ONLY (1u << 2)
 /* An operator replayed this delivery from the dead-letter state. */
 #define SINKHUB_CTX_REPLAY (1u << 3)
+/* Since 1.1. Only on a LAST batch whose dataset_item_count >= 0 came from the
+ * dataset's reported total (the read stopped at max_items, so the host did not
+ * count to the end) while the run finished less than about 10 s before the
+ * call: Apify's total lags item pushes by up to 5-10 s, so the real count may
+ * still be higher (e.g. write "~1,234 items (count still settling)"). Never
+ * set when the host read the whole dataset (the count is then exact). */
+#define SINKHUB_CTX_COUNT_SETTLING (1u << 4)
 
 /* sinkhub_create_args.flags */
 /* create() is called by `sinkhub check-config` / `sinkhub plugins`: the
@@ -362,7 +373,10 @@ typedef struct sinkhub_run_context {
    * On the LAST batch of a delivery that read the whole dataset it equals
    * item_offset + item_count; when the sink limited max_items, the host sets
    * it on the LAST batch if it could determine the total (e.g. for a chat
-   * sink that shows "first 10 of 2345 items"). */
+   * sink that shows "first 10 of 2345 items"). Since 1.1 that total is the
+   * X-Apify-Pagination-Total of the last page read, never less than the items
+   * delivered (-1 if Apify sent none), flagged SINKHUB_CTX_COUNT_SETTLING
+   * while it may still grow. */
   int64_t dataset_item_count;
   /* The checkpoint persisted for this delivery together with item_offset
    * (see sinkhub_host.checkpoint_save), or NULL/0 if none. Opaque bytes,
@@ -370,6 +384,15 @@ typedef struct sinkhub_run_context {
   const void *checkpoint;
   /* Length of checkpoint in bytes. */
   size_t checkpoint_len;
+  /* Since 1.1 (read it only if SINKHUB_HAS(ctx, sinkhub_run_context,
+   * actor_name)). The actor's "username/actor-name" as the Apify API names it
+   * (GET /v2/acts/{actorId}), resolved by the host for sinks that declare
+   * SINKHUB_CAP_ACTOR_NAME and cached per actor id; empty ({"", 0}) otherwise
+   * and when unknown: no actor id, the lookup failed or is still failing, or
+   * the host chose not to wait for it (use actor_id instead).
+   * Untrusted text, like the ids. Owner: host, read-only. Life: the call.
+   * Threads: readable from any thread while the call lasts. */
+  sinkhub_str actor_name;
 } sinkhub_run_context;
 
 /* ========================================================================= */
