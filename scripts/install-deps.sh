@@ -1,29 +1,44 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages sinkhub needs to build, test and benchmark.
 # Idempotent: quiet and offline when everything is already present.
-#   scripts/install-deps.sh            build + test dependencies
-#   scripts/install-deps.sh --bench    also wrk, nginx and node/npm for bench/
+#   scripts/install-deps.sh            what building and running sinkhub needs
+#   scripts/install-deps.sh --test     also node/npm and s3rver (npm) for the test suite
+#   scripts/install-deps.sh --bench    the --test set, plus wrk and nginx for bench/
 set -euo pipefail
 
 pkgs=(cmake g++ make pkg-config
       libpoco-dev libsqlite3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev zlib1g-dev
       libboost-dev libgtest-dev libgmock-dev
-      sqlite3 curl ca-certificates)
-if [[ "${1:-}" == "--bench" ]]; then
-  pkgs+=(wrk nginx-light procps)
-  # node/npm: any working install will do (images often ship a newer one than Debian's).
+      sqlite3 curl ca-certificates libssl-dev)
+mode="${1:-}"
+case "$mode" in
+  "" | --test | --bench) ;;
+  *) echo "usage: scripts/install-deps.sh [--test | --bench]" >&2; exit 2 ;;
+esac
+if [[ -n "$mode" ]]; then
+  # node/npm run s3rver (tests/s3) and the bench baselines: any working install will do
+  # (images often ship a newer one than Debian's).
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then pkgs+=(nodejs npm); fi
 fi
+[[ "$mode" == "--bench" ]] && pkgs+=(wrk nginx-light procps)
 
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -gt 0 ]]; then
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  echo "install-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-sudo=""
-[[ $(id -u) -ne 0 ]] && sudo="sudo"
-echo "install-deps: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[[ -z "$mode" ]] && exit 0
+# s3rver (pinned by its package-lock.json), the S3 test double of tests/s3 and bench/e2e.
+s3rver_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/s3/s3rver"
+if [[ ! -x "$s3rver_dir/node_modules/.bin/s3rver" ]]; then
+  echo "install-deps: npm ci in $s3rver_dir" >&2
+  (cd "$s3rver_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=ci
 [[ "${1:-}" == "--asan" ]] && preset=asan
-scripts/install-deps.sh
+scripts/install-deps.sh --test
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" -j"$(nproc)"
 ctest --preset "$preset" -j"$(nproc)" --timeout 300

@@ -8,7 +8,9 @@
 #      dataset(id).listItems() then one JSON file with every item; wall time and node's peak RSS;
 #   3. the transfer ceiling: curl fetching the same pages (offset/limit PAGE_SIZE, format=jsonl)
 #      one after the other on one keep-alive connection, into one file;
-#   4. sinkhub's peak RSS for SMALL items (default DATASET/10) next to DATASET items.
+#   4. sinkhub's peak RSS for SMALL items (default DATASET/10) next to DATASET items;
+#   5. sinkhub serve + the s3 sink into s3rver (npm, tests/s3/s3rver, on 127.0.0.1): webhook POST
+#      -> delivery done (object complete); items/s and peak RSS beside the file sink's row.
 # Every output is checked: line count, byte size and sha256 against the curl output.
 # Each row runs RUNS times (fresh process, fresh ledger each time); the table shows medians.
 #
@@ -22,6 +24,8 @@
 #   PAGE_SIZE    apify.page_size of sinkhub and the curl page size (default 1000)
 #   RUNS         repetitions of every row; medians are reported (default 3)
 #   BASELINE     1 (default): run the Node baseline; 0: skip it
+#   S3           1 (default): also the s3 sink row (s3rver, part_size S3_PART_SIZE, default 8MiB);
+#                0: skip. Its peak RSS target: under 64 MiB plus one part.
 #   EXTRA        1 (default): also informative sinkhub rows that show where the time goes (not
 #                held against the targets): ledger.synchronous=normal (no fsync per progress
 #                commit), apify.page_size=10x PAGE_SIZE (10x fewer batches), and no fsync at all
@@ -29,8 +33,9 @@
 #   RUN_TIMEOUT  seconds one measured run may take before it counts as failed (default 900)
 #   WAIT_IDLE    before each run, wait up to this many seconds for the machine to be idle
 #                (under 15% busy over 2 s); default 120; the value found is recorded either way
-#   SINKHUB_BIN, FAKE_APIFY_BIN, FILE_PLUGIN   binaries (default build/sinkhub, build/fake_apify,
-#                build/plugins/file.so); copied before use, so a rebuild meanwhile changes nothing
+#   SINKHUB_BIN, FAKE_APIFY_BIN, FILE_PLUGIN, S3_PLUGIN   binaries (default build/sinkhub,
+#                build/fake_apify, build/plugins/file.so, build/plugins/s3.so); copied before use,
+#                so a rebuild meanwhile changes nothing
 #   SINKHUB_EXTRA_YAML  YAML appended to sinkhub's generated config (experiments, e.g. a
 #                "delivery:" block); recorded in the results when set
 #   RESULTS      file whose e2e section is replaced (default <repo>/bench/RESULTS.md); "-": none
@@ -51,6 +56,8 @@ PAGE_SIZE=${PAGE_SIZE:-1000}
 RUNS=${RUNS:-3}
 BASELINE=${BASELINE:-1}
 EXTRA=${EXTRA:-1}
+S3=${S3:-1}
+S3_PART_SIZE=${S3_PART_SIZE:-8MiB}
 RUN_TIMEOUT=${RUN_TIMEOUT:-900}
 WAIT_IDLE=${WAIT_IDLE:-120}
 STRICT=${STRICT:-0}
@@ -82,6 +89,13 @@ done
 sinkhub_src=${SINKHUB_BIN:-$root/build/sinkhub}
 fake_src=${FAKE_APIFY_BIN:-$root/build/fake_apify}
 plugin_src=${FILE_PLUGIN:-$root/build/plugins/file.so}
+s3_plugin_src=${S3_PLUGIN:-$root/build/plugins/s3.so}
+s3rver_bin="$root/tests/s3/s3rver/node_modules/.bin/s3rver"
+if [[ "$S3" == 1 ]]; then
+  [[ -f "$s3_plugin_src" ]] || die "'$s3_plugin_src' is missing: build the tree, or S3=0"
+  [[ -x "$s3rver_bin" ]] || die "s3rver is not installed ($s3rver_bin): run scripts/install-deps.sh --bench, or S3=0"
+  [[ "$S3_PART_SIZE" =~ ^[1-9][0-9]*MiB$ ]] || die "S3_PART_SIZE must be like 8MiB"
+fi
 for f in "$sinkhub_src" "$fake_src" "$plugin_src"; do
   [[ -f "$f" ]] || die "'$f' is missing: build the tree (cmake --preset default && cmake --build build -j2)"
 done
@@ -131,6 +145,7 @@ mkdir -p "$work/bin" "$work/plugins"
 cp "$sinkhub_src" "$work/bin/sinkhub-bench"
 cp "$fake_src" "$work/bin/fake_apify-bench"
 cp "$plugin_src" "$work/plugins/file.so"
+[[ "$S3" == 1 ]] && cp "$s3_plugin_src" "$work/plugins/s3.so"
 SINKHUB="$work/bin/sinkhub-bench"
 FAKE="$work/bin/fake_apify-bench"
 "$SINKHUB" version >/dev/null 2>&1 || die "'$sinkhub_src' does not run ('sinkhub version' failed)"
@@ -246,6 +261,19 @@ total=$(curl -s -m 10 -o /dev/null -D - -H "Authorization: Bearer $TOKEN" \
 } >"$work/curl.cfg"
 pages=$(grep -c '^url' "$work/curl.cfg")
 
+# ---------------------------------------------------------------- s3rver (the s3 row)
+S3_ENDPOINT=""
+if [[ "$S3" == 1 ]]; then
+  free_port
+  "$s3rver_bin" -d "$work/s3rver" -a 127.0.0.1 -p "$port" --configure-bucket bench -s \
+    >"$work/s3rver.out" 2>"$work/s3rver.err" &
+  s3rver_pid=$!
+  pids+=("$s3rver_pid")
+  S3_ENDPOINT="http://127.0.0.1:$port"
+  wait_http "$s3rver_pid" "$S3_ENDPOINT/bench" || die "s3rver did not start: $(tail -3 "$work/s3rver.err")"
+  log "s3rver $(node -p "require('$root/tests/s3/s3rver/node_modules/s3rver/package.json').version") on $S3_ENDPOINT"
+fi
+
 # ---------------------------------------------------------------- one run of each kind
 # Each sets R_WALL (s), R_RSS (KiB, peak), R_CPU (s, the process's user+system), R_BUSY (% of all
 # cores busy during the run), R_NOTE; and leaves the output in R_OUT.
@@ -287,8 +315,13 @@ plugins:
   dirs: ["$work/plugins"]
 sinks:
   out:
-    plugin: file
-    dir: "$1/out"
+$(if [[ "$V_SINK" == s3 ]]; then
+  printf '    plugin: s3\n    bucket: bench\n    region: us-east-1\n    endpoint: "%s"\n    path_style: true\n' "$S3_ENDPOINT"
+  printf '    key: "%s/act1/{runId}.jsonl"\n    part_size: %s\n    access_key_id: S3RVER\n    secret_access_key: S3RVER\n' \
+    "$(basename "$1")" "$S3_PART_SIZE"
+else
+  printf '    plugin: file\n    dir: "%s/out"\n' "$1"
+fi)
 routes:
   - actors: ["*"]
     events: [ACTOR.RUN.SUCCEEDED]
@@ -304,8 +337,9 @@ post_webhook() {  # url run_id dataset_id
     --data-binary "{\"runId\":\"$2\",\"datasetId\":\"$3\",\"status\":\"SUCCEEDED\",\"actorId\":\"act1\"}" || true
 }
 
-# The variant of the next sinkhub run: page size, ledger.synchronous, LD_PRELOAD (EXTRA rows).
-V_PAGE=$PAGE_SIZE V_SYNC=full V_PRELOAD=""
+# The variant of the next sinkhub run: page size, ledger.synchronous, LD_PRELOAD (EXTRA rows),
+# sink (file, or s3: the object is downloaded from s3rver into the same path after the run).
+V_PAGE=$PAGE_SIZE V_SYNC=full V_PRELOAD="" V_SINK=file
 run_sinkhub() {  # label run_id dataset_id
   local label=$1 run_id=$2 ds=$3 dir port t0 t1 code s0 s1 c0 c1 f0
   dir="$work/$label"
@@ -331,6 +365,12 @@ run_sinkhub() {  # label run_id dataset_id
   [[ "$code" == 2?? ]] || die "sinkhub answered the webhook with HTTP '$code': $(tail -5 "$dir/serve.err")"
   local deadline=$((SECONDS + RUN_TIMEOUT))
   until [[ -e "$out" ]]; do
+    # s3: the object is complete when the delivery is done (polled every 50 ms).
+    if [[ "$V_SINK" == s3 ]] && "$SINKHUB" deliveries --config "$dir/sinkhub.yaml" --state done --json 2>/dev/null |
+         grep -q '"state" *: *"done"'; then
+      break
+    fi
+    [[ "$V_SINK" == s3 ]] && sleep 0.08  # one CLI call per 0.1 s
     kill -0 "$spid" 2>/dev/null || die "sinkhub exited during the run: $(tail -5 "$dir/serve.err")"
     [[ $SECONDS -lt $deadline ]] || die "$label: no complete file after ${RUN_TIMEOUT}s: $(tail -3 "$dir/serve.err")"
     grep -q 'dead letter' "$dir/serve.err" && die "$label: delivery dead-lettered: $(grep 'dead letter' "$dir/serve.err" | tail -1)"
@@ -363,6 +403,14 @@ run_sinkhub() {  # label run_id dataset_id
   R_DELAY=""
   [[ -n "$attempt_s" ]] && R_DELAY=$(awk -v w="$R_WALL" -v a="$attempt_s" 'BEGIN { printf "%.2f", w - a }')
   R_NOTE="done seen +$(elapsed "$t1" "$tdone") s; RSS idle $((rss_idle / 1024)) MiB; sink calls ${R_SINK:-?} s; attempt ${attempt_s:-?} s; fake_apify CPU ${R_FAKE_CPU} s"
+  if [[ "$V_SINK" == s3 ]]; then  # read the object back for the checks, then drop it
+    local key
+    key="$(basename "$dir")/act1/$run_id.jsonl"
+    mkdir -p "$(dirname "$out")"
+    curl -sS -f -m "$RUN_TIMEOUT" -o "$out" "$S3_ENDPOINT/bench/$key" || die "$label: cannot read back s3://bench/$key"
+    curl -s -m 30 -o /dev/null -X DELETE "$S3_ENDPOINT/bench/$key" || true
+    R_NOTE+="; $(awk '/^sinkhub_plugin_s3_parts_uploaded_total/ { printf "%d multipart parts", $2 }' "$dir/metrics.txt"); s3rver CPU $(awk -v t="$(cpu_ticks "$s3rver_pid")" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }') s (cumulative)"
+  fi
   R_OUT=$out
 }
 
@@ -471,6 +519,16 @@ for i in $(seq "$RUNS"); do
   rm -f "$R_OUT"
   record big
 
+  if [[ "$S3" == 1 ]]; then
+    log "run $i/$RUNS: sinkhub + s3 sink -> s3rver, $DATASET items"
+    V_SINK=s3
+    run_sinkhub "sinkhub-s3-$i" run1 ds1
+    V_SINK=file
+    check s3 "sinkhub s3" "$R_OUT" "$ref_lines" "$ref_bytes" "$ref_sha"
+    rm -f "$R_OUT"
+    record s3
+  fi
+
   log "run $i/$RUNS: sinkhub, $SMALL items"
   run_sinkhub "sinkhub-small-$i" run2 ds2
   check small "sinkhub $SMALL" "$R_OUT" "$SMALL" "$small_bytes" "$small_sha"
@@ -528,6 +586,7 @@ mib() { [[ -n "$1" ]] && awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }' || ec
 declare -A W R C N
 declare -A D S
 rows=(curl big small)
+[[ "$S3" == 1 ]] && rows+=(s3)
 [[ "$BASELINE" == 1 ]] && rows+=(baseline)
 if [[ "$EXTRA" == 1 ]]; then
   rows+=(normal page)
@@ -545,6 +604,7 @@ label_of() {
     curl) echo "curl ceiling: $pages GETs (limit $PAGE_SIZE, jsonl), one connection" ;;
     big) echo "sinkhub serve + file sink, $DATASET items" ;;
     small) echo "sinkhub serve + file sink, $SMALL items" ;;
+    s3) echo "sinkhub serve + s3 sink -> s3rver (part_size $S3_PART_SIZE), $DATASET items" ;;
     baseline) echo "Node baseline: apify-client listItems() + writeFileSync, $DATASET items" ;;
     normal) echo "(info) sinkhub, $DATASET items, ledger.synchronous=normal" ;;
     page) echo "(info) sinkhub, $DATASET items, apify.page_size=$BIG_PAGE" ;;
@@ -566,7 +626,7 @@ table=$(
   done
 )
 
-missed=0 m_base="" m_curl="" m_rss="" m_flat=""
+missed=0 m_base="" m_curl="" m_rss="" m_flat="" m_s3=""
 r_curl=$(ratio "${W[big]}" "${W[curl]}")
 rss_ratio=$(ratio "${R[big]}" "${R[small]}")
 mark m_curl le "$r_curl" 1.5
@@ -584,6 +644,13 @@ targets+="
 | sinkhub wall time <= 1.5x curl's | ${W[big]} s / ${W[curl]} s = ${r_curl}x | $m_curl |
 | sinkhub peak RSS < 64 MiB ($DATASET items) | $(mib "${R[big]}") MiB | $m_rss |
 | sinkhub peak RSS within 10% between $SMALL and $DATASET items | $(mib "${R[big]}") / $(mib "${R[small]}") MiB = ${rss_ratio}x | $m_flat |"
+if [[ "$S3" == 1 ]]; then
+  s3_limit_kib=$((65536 + ${S3_PART_SIZE%MiB} * 1024))
+  mark m_s3 le "${R[s3]}" "$((s3_limit_kib - 1))"
+  targets+="
+| s3 sink: sinkhub peak RSS < 64 MiB + one part ($DATASET items, part_size $S3_PART_SIZE) | $(mib "${R[s3]}") MiB (limit $((s3_limit_kib / 1024)) MiB) | $m_s3 |
+| s3 sink throughput beside the file sink's (informative) | $(awk -v n="$DATASET" -v w="${W[s3]}" 'BEGIN { printf "%.0f", n / w }') vs $(awk -v n="$DATASET" -v w="${W[big]}" 'BEGIN { printf "%.0f", n / w }') items/s = $(ratio "${W[big]}" "${W[s3]}")x | |"
+fi
 
 notes="Run notes (last run of each row):"
 for l in "${rows[@]}"; do notes+="
@@ -604,7 +671,7 @@ else
   idle_note="$busy_runs of $all_runs runs started with the machine 15% busy or more (someone else's work; WAIT_IDLE=${WAIT_IDLE}s ran out): the min-max spread shows how much that moved a row."
 fi
 
-cmd="DATASET=$DATASET SMALL=$SMALL ITEM_BYTES=$ITEM_BYTES PAGE_SIZE=$PAGE_SIZE RUNS=$RUNS BASELINE=$BASELINE EXTRA=$EXTRA WAIT_IDLE=$WAIT_IDLE bench/e2e/run.sh"
+cmd="DATASET=$DATASET SMALL=$SMALL ITEM_BYTES=$ITEM_BYTES PAGE_SIZE=$PAGE_SIZE RUNS=$RUNS BASELINE=$BASELINE EXTRA=$EXTRA S3=$S3 S3_PART_SIZE=$S3_PART_SIZE WAIT_IDLE=$WAIT_IDLE bench/e2e/run.sh"
 extra=""
 [[ -n "$SINKHUB_EXTRA_YAML" ]] && extra="
 - sinkhub config additions (SINKHUB_EXTRA_YAML): \`$(printf '%s' "$SINKHUB_EXTRA_YAML" | tr '\n' ' ')\`"

@@ -31,6 +31,8 @@
 //     truncated and reused by the next attempt of the same delivery).
 #include <sinkhub/sink.hpp>
 
+#include "key_template.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -250,74 +252,6 @@ class JsonReader {
   size_t i_ = 0;
 };
 
-// ---- path template ---------------------------------------------------------------------
-
-const char* const kPlaceholders[] = {"eventType", "runId", "actorId", "taskId", "datasetId", "date"};
-
-// Makes an untrusted id safe as (part of) one path component.
-std::string sanitize(std::string_view v) {
-  std::string o;
-  const size_t n = v.size() < 128 ? v.size() : 128;
-  o.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    const char c = v[i];
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
-    o += ok ? c : '_';
-  }
-  for (char& c : o) {
-    if (c != '.') break;
-    c = '_';
-  }
-  if (o.empty()) o = "_";
-  return o;
-}
-
-std::vector<std::string> split_path(const std::string& p) {
-  std::vector<std::string> segs;
-  size_t start = 0;
-  for (;;) {
-    const size_t slash = p.find('/', start);
-    segs.push_back(p.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
-    if (slash == std::string::npos) return segs;
-    start = slash + 1;
-  }
-}
-
-// Validates a template at create time; throws OptionsError.
-void check_template(const std::string& t) {
-  if (t.empty()) throw sinkhub::OptionsError("option 'path': must not be empty");
-  if (t.front() == '/') throw sinkhub::OptionsError("option 'path': must be relative to 'dir'");
-  for (const char c : t)
-    if (static_cast<unsigned char>(c) < 0x20 || c == '\\')
-      throw sinkhub::OptionsError("option 'path': control characters and '\\' are not allowed");
-  for (size_t i = t.find('{'); i != std::string::npos; i = t.find('{', i + 1)) {
-    const size_t close = t.find('}', i);
-    if (close == std::string::npos) throw sinkhub::OptionsError("option 'path': unterminated '{'");
-    const std::string name = t.substr(i + 1, close - i - 1);
-    bool known = false;
-    for (const char* p : kPlaceholders) known = known || name == p;
-    if (!known)
-      throw sinkhub::OptionsError("option 'path': unknown placeholder {" + name +
-                                  "} (known: {eventType} {runId} {actorId} {taskId} {datasetId} {date})");
-  }
-  for (const std::string& seg : split_path(t)) {
-    if (seg.empty() || seg == "." || seg == "..")
-      throw sinkhub::OptionsError("option 'path': empty, '.' and '..' segments are not allowed");
-    if (seg.front() == '.')
-      throw sinkhub::OptionsError("option 'path': segments must not start with '.'");
-  }
-}
-
-std::string utc_date(int64_t unix_ms) {
-  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-  return buf;
-}
-
 std::string errno_text(const char* what, const std::string& path, int err) {
   return std::string(what) + " '" + path + "': " + std::strerror(err);
 }
@@ -485,7 +419,7 @@ class FileSink : public sinkhub::Sink {
       if (static_cast<unsigned char>(c) < 0x20)
         throw sinkhub::OptionsError("option 'dir': control characters are not allowed");
     while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
-    check_template(template_);
+    sinkhub_tpl::check(template_, "path");
     // No filesystem access here: create() also runs for `sinkhub check-config`.
   }
 
@@ -593,40 +527,14 @@ class FileSink : public sinkhub::Sink {
 
  private:
   std::string final_path(const sinkhub::Context& ctx) const {
-    std::string rel;
-    for (size_t i = 0; i < template_.size();) {
-      if (template_[i] != '{') {
-        rel += template_[i++];
-        continue;
-      }
-      const size_t close = template_.find('}', i);
-      const std::string name = template_.substr(i + 1, close - i - 1);
-      i = close + 1;
-      std::string_view v;
-      std::string date;
-      if (name == "eventType") v = ctx.event_type();
-      else if (name == "runId") v = ctx.run_id();
-      else if (name == "actorId") v = ctx.actor_id();
-      else if (name == "taskId") v = ctx.task_id();
-      else if (name == "datasetId") v = ctx.dataset_id();
-      else if (name == "date") {
-        date = utc_date(ctx.event_time_unix_ms() > 0 ? ctx.event_time_unix_ms() : host().now_unix_ms());
-        v = date;
-      }
-      rel += sanitize(v);
-    }
-    // Defence in depth: the expanded path must still be a clean relative path.
-    for (const std::string& seg : split_path(rel))
-      if (seg.empty() || seg == "." || seg == ".." || seg.front() == '.' || seg.size() > 255)
-        throw sinkhub::RejectError("refusing unsafe path '" + rel + "'");
-    return dir_ + "/" + rel;
+    return dir_ + "/" + sinkhub_tpl::expand(template_, ctx, host().now_unix_ms());
   }
 
   static std::string tmp_path_for(const std::string& final_path, std::string_view delivery_id) {
     const size_t slash = final_path.rfind('/');
     std::string base = final_path.substr(slash + 1);
     if (base.size() > 150) base.resize(150);
-    std::string id = sanitize(delivery_id);
+    std::string id = sinkhub_tpl::sanitize(delivery_id);
     if (id.size() > 64) id.resize(64);
     return final_path.substr(0, slash + 1) + "." + base + "." + id + ".tmp";
   }
