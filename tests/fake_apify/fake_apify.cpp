@@ -32,6 +32,8 @@
 #include <sstream>
 #include <thread>
 
+#include "loopback_server.hpp"
+
 namespace sinkhub::fake {
 
 namespace {
@@ -547,17 +549,6 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   std::shared_ptr<FakeApify::State> st_;
 };
 
-class Factory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit Factory(std::shared_ptr<FakeApify::State> state) : st_(std::move(state)) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(st_);
-  }
-
- private:
-  std::shared_ptr<FakeApify::State> st_;
-};
-
 }  // namespace
 
 std::string LoggedRequest::header(const std::string& name) const {
@@ -589,7 +580,7 @@ FakeApify::FakeApify(Options options) : state_(std::make_shared<State>()) {
   params->setTimeout(Poco::Timespan(30, 0));
   params->setServerName("fake-apify");
   state_->pool = std::make_unique<Poco::ThreadPool>(2, threads + 2, 30);
-  state_->server = std::make_unique<Poco::Net::HTTPServer>(new Factory(state_), *state_->pool, socket, params);
+  state_->server = std::make_unique<Poco::Net::HTTPServer>(new sinkhub::testkit::StateHandlerFactory<Handler, FakeApify::State>(state_), *state_->pool, socket, params);
   state_->server->start();
 }
 

@@ -12,6 +12,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "loopback_server.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -387,30 +389,13 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   std::shared_ptr<S3Double::State> st_;
 };
 
-class Factory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit Factory(std::shared_ptr<S3Double::State> st) : st_(std::move(st)) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(st_);
-  }
-
- private:
-  std::shared_ptr<S3Double::State> st_;
-};
-
 }  // namespace
 
 S3Double::S3Double() : S3Double(Options{}) {}
 
 S3Double::S3Double(Options o) : state_(std::make_shared<State>()) {
   state_->opt = std::move(o);
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-  state_->port = socket.address().port();
-  auto params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(16);
-  params->setKeepAlive(true);
-  state_->server = std::make_unique<Poco::Net::HTTPServer>(new Factory(state_), socket, params);
-  state_->server->start();
+  state_->server = sinkhub::testkit::start_loopback_server<Handler>(state_, &state_->port);
 }
 
 S3Double::~S3Double() {

@@ -12,6 +12,8 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/String.h>
 
+#include "loopback_server.hpp"
+
 #include <deque>
 #include <map>
 #include <mutex>
@@ -101,30 +103,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   std::shared_ptr<FakeSlack::State> st_;
 };
 
-class Factory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit Factory(std::shared_ptr<FakeSlack::State> st) : st_(std::move(st)) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(st_);
-  }
-
- private:
-  std::shared_ptr<FakeSlack::State> st_;
-};
-
 }  // namespace
 
 FakeSlack::FakeSlack() : state_(std::make_shared<State>()) {
-  Poco::Net::ServerSocket socket;
-  socket.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true);
-  socket.listen(64);
-  state_->port = socket.address().port();
-  auto* params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(16);
-  params->setKeepAlive(true);
-  params->setTimeout(Poco::Timespan(30, 0));
-  state_->server = std::make_unique<Poco::Net::HTTPServer>(new Factory(state_), socket, params);
-  state_->server->start();
+  state_->server = sinkhub::testkit::start_loopback_server<Handler>(state_, &state_->port);
 }
 
 FakeSlack::~FakeSlack() {
