@@ -346,11 +346,14 @@ class SqliteLedger final : public Ledger {
     return out;
   }
 
+  // A run's events are found through the unique dedup-key index: the prefix "run|" ('}' is
+  // the byte after '|'), then the exact run id (a run id containing '|' shares the prefix).
   std::vector<EventRow> events_for_run(const std::string& run_id) override {
     std::lock_guard<std::mutex> lk(read_mu_);
     Stmt q(reader_,
            "SELECT id, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, dispatch_id, headers, "
-           "body, received_at, COALESCE(status_note,'') FROM events WHERE run_id=? ORDER BY id");
+           "body, received_at, COALESCE(status_note,'') FROM events "
+           "WHERE dedup_key >= ?1 || '|' AND dedup_key < ?1 || '}' AND run_id = ?1 ORDER BY id");
     q.bind(1, run_id);
     std::vector<EventRow> out;
     while (q.step()) {
@@ -398,7 +401,8 @@ class SqliteLedger final : public Ledger {
              "checkpoint=CASE WHEN ?2 OR state='done' THEN NULL ELSE checkpoint END "
              "WHERE state IN ('dead','done','retrying','pending') "
              "AND (?3 < 0 OR id = ?3) "
-             "AND (?4 = '' OR event_id IN (SELECT id FROM events WHERE run_id = ?4)) "
+             "AND (?4 = '' OR event_id IN (SELECT id FROM events WHERE dedup_key >= ?4 || '|' "
+             "AND dedup_key < ?4 || '}' AND run_id = ?4)) "
              "AND (?5 = '' OR sink = ?5) "
              "AND event_id NOT IN (SELECT id FROM events WHERE verified = 0)");
       u.bind(1, now_ms()).bind(2, static_cast<std::int64_t>(r.from_start ? 1 : 0));

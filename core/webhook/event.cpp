@@ -26,7 +26,8 @@ bool is_run_event(std::string_view type) { return type.rfind("ACTOR.RUN.", 0) ==
 bool carries_dataset(std::string_view type) { return type == "ACTOR.RUN.SUCCEEDED"; }
 
 std::string Event::dedup_key(const std::string& fallback) const {
-  return event_type + "|" + (run_id.empty() ? fallback : run_id) + "|" + finished_at;
+  if (run_id.empty()) return "|" + event_type + "|" + fallback + "|" + finished_at;
+  return run_id + "|" + event_type + "|" + finished_at;
 }
 
 namespace {

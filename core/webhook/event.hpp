@@ -25,9 +25,11 @@ struct Event {
   std::string created_at;
   std::string user_id;
 
-  // event type + run id + finishedAt: a resurrected run finishes again under a new key,
+  // run id | event type | finishedAt: a resurrected run finishes again under a new key,
   // while Apify's retries and double deliveries of one dispatch collapse onto one.
-  // Events without a run id (TEST) use the caller-supplied fallback (dispatch id or body hash).
+  // Events without a run id (TEST) use the caller-supplied fallback (dispatch id or body
+  // hash): "|type|fallback|finishedAt". The run id leads so that the ledger's one unique
+  // index also finds a run's events (a prefix range), without a second index to update.
   std::string dedup_key(const std::string& fallback) const;
 };
 

@@ -40,7 +40,7 @@ TEST_F(Accepting, DefaultPayloadIsAnsweredAcceptedAndRecordedWithEveryField) {
   ASSERT_EQ(rows.size(), 1u);
   const Row& ev = rows.front();
   EXPECT_EQ(ev.at("id"), event_id);
-  EXPECT_EQ(ev.at("dedup_key"), "ACTOR.RUN.SUCCEEDED|" + run.run_id + "|" + run.finished_at);
+  EXPECT_EQ(ev.at("dedup_key"), run.run_id + "|ACTOR.RUN.SUCCEEDED|" + run.finished_at);
   EXPECT_EQ(ev.at("event_type"), "ACTOR.RUN.SUCCEEDED");
   EXPECT_EQ(ev.at("actor_id"), run.actor_id);
   EXPECT_EQ(ev.at("task_id"), run.task_id);

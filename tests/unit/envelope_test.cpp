@@ -35,7 +35,7 @@ TEST(Envelope, DefaultPayloadFromTheApifyDocs) {
   EXPECT_EQ(p.ev.status, "SUCCEEDED");
   EXPECT_EQ(p.ev.finished_at, "2019-01-09T15:59:56.408Z");
   EXPECT_EQ(p.ev.task_id, "");
-  EXPECT_EQ(p.ev.dedup_key("x"), "ACTOR.RUN.SUCCEEDED|uPBN9qaKd2iLs5naZ|2019-01-09T15:59:56.408Z");
+  EXPECT_EQ(p.ev.dedup_key("x"), "uPBN9qaKd2iLs5naZ|ACTOR.RUN.SUCCEEDED|2019-01-09T15:59:56.408Z");
 }
 
 TEST(Envelope, TaskRunsCarryTheTaskId) {
@@ -65,7 +65,7 @@ TEST(Envelope, TestAndBuildEventsNeedNoRunFields) {
   const auto t = parse(R"({"eventType":"TEST","eventData":null,"resource":{}})");
   ASSERT_TRUE(t.ok) << t.err.message;
   EXPECT_EQ(t.ev.run_id, "");
-  EXPECT_EQ(t.ev.dedup_key("dispatch-1"), "TEST|dispatch-1|");
+  EXPECT_EQ(t.ev.dedup_key("dispatch-1"), "|TEST|dispatch-1|");
   const auto b = parse(R"({"eventType":"ACTOR.BUILD.SUCCEEDED","eventData":{"actorId":"a","actorBuildId":"b1"},
     "resource":{"id":"b1","status":"SUCCEEDED","finishedAt":"2026-01-01T00:00:00Z"}})");
   ASSERT_TRUE(b.ok) << b.err.message;

@@ -194,6 +194,59 @@ TEST_F(LedgerTest, RecordAsyncOnAClosedLedgerFailsAtOnceOnTheCallingThread) {
   EXPECT_EQ(c->group_sizes, std::vector<int>{1});
 }
 
+// A ledger written by a version-2 sinkhub (dedup keys "type|run|finishedAt", a run-id index)
+// opens with its keys rewritten: Apify's retries of old events stay duplicates, a run's
+// events are still found, and the second index is gone.
+TEST_F(LedgerTest, Version2KeysAreRewrittenAndStillDeduplicate) {
+  fs::create_directories(fs::path(cfg_.path).parent_path());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(cfg_.path.c_str(), &db), SQLITE_OK);
+  std::string sql =
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+      "applied_at INTEGER NOT NULL);";
+  for (const auto& m : migrations())
+    if (m.version <= 2)
+      sql += std::string(m.sql) + "INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'v', 0);";
+  const auto old_event = [](const std::string& key, const std::string& type, const std::string& run) {
+    return "INSERT INTO events (dedup_key, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, "
+           "dispatch_id, headers, body, received_at) VALUES ('" + key + "', '" + type + "', '" + run +
+           "', 'actor', '', 'ds', 'SUCCEEDED', 't', '', '{}', '{}', 0);";
+  };
+  sql += old_event("ACTOR.RUN.SUCCEEDED|r1|t", "ACTOR.RUN.SUCCEEDED", "r1");
+  sql += old_event("TEST|dispatch-1|t", "TEST", "");
+  char* err = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  sqlite3_close(db);
+
+  auto l = open_sqlite(cfg_);
+  EXPECT_EQ(l->record(event("r1", "t")).kind, RecordOutcome::Kind::Duplicate);
+  IncomingEvent test = event("", "t", {});
+  test.event.event_type = "TEST";
+  test.dedup_key = test.event.dedup_key("dispatch-1");
+  EXPECT_EQ(l->record(test).kind, RecordOutcome::Kind::Duplicate);
+  ASSERT_EQ(l->events_for_run("r1").size(), 1u);
+  EXPECT_EQ(l->events_for_run("r").size(), 0u) << "a prefix of a run id is another run";
+  l->close();
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM events WHERE dedup_key='r1|ACTOR.RUN.SUCCEEDED|t'"), 1);
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM events WHERE dedup_key='|TEST|dispatch-1|t'"), 1);
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM sqlite_master WHERE name='events_by_run'"), 0);
+  EXPECT_EQ(scalar("SELECT MAX(version) FROM schema_migrations"), migrations().back().version);
+}
+
+// The run lookup is a range over the dedup keys: run ids that share a prefix or contain the
+// separator must not leak into each other's results.
+TEST_F(LedgerTest, EventsForRunMatchesTheExactRunIdOnly) {
+  auto l = open_sqlite(cfg_);
+  for (const std::string run : {"abc", "abc|x", "ab", "abcd", "abc}"})
+    ASSERT_EQ(l->record(event(run)).kind, RecordOutcome::Kind::Accepted) << run;
+  for (const std::string run : {"abc", "abc|x", "ab", "abcd", "abc}"}) {
+    const auto rows = l->events_for_run(run);
+    ASSERT_EQ(rows.size(), 1u) << run;
+    EXPECT_EQ(rows.front().event.run_id, run);
+  }
+  EXPECT_TRUE(l->events_for_run("").empty());
+}
+
 TEST_F(LedgerTest, ANewerSchemaIsNotTouched) {
   open_sqlite(cfg_)->close();
   sqlite3* db = nullptr;
