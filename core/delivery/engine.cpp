@@ -1,8 +1,7 @@
 #include "delivery/engine.hpp"
 
+#include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeParser.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -54,23 +53,15 @@ std::string status_for(const std::string& event_type) {
 // a total read this soon after the run finished may still grow.
 constexpr std::int64_t kCountSettlingMs = 10000;
 
-// When the run finished (Unix ms) per the webhook body (resource.finishedAt, or the compact
-// template's top-level finishedAt); `fallback` (when the event was received) otherwise.
-std::int64_t finished_at_ms(const std::string& event_body, std::int64_t fallback) {
-  try {
-    const auto root = Poco::JSON::Parser().parse(event_body).extract<Poco::JSON::Object::Ptr>();
-    std::string at;
-    const auto res = root->getObject("resource");
-    if (res && res->has("finishedAt") && res->get("finishedAt").isString())
-      at = res->getValue<std::string>("finishedAt");
-    else if (root->has("finishedAt") && root->get("finishedAt").isString())
-      at = root->getValue<std::string>("finishedAt");
-    int tz = 0;
-    Poco::DateTime dt;
-    if (!at.empty() && Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FRAC_FORMAT, at, dt, tz))
-      return dt.timestamp().epochMicroseconds() / 1000 - static_cast<std::int64_t>(tz) * 1000;
-  } catch (const std::exception&) {  // not JSON / not an object: use the fallback
-  }
+// When the run finished (Unix ms): the event's finishedAt (resource.finishedAt, or the compact
+// template's top-level finishedAt, as the envelope parser took it); `fallback` (when the
+// event was received) when absent or not ISO 8601.
+std::int64_t finished_at_ms(const std::string& finished_at, std::int64_t fallback) {
+  int tz = 0;
+  Poco::DateTime dt;
+  if (!finished_at.empty() &&
+      Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FRAC_FORMAT, finished_at, dt, tz))
+    return dt.timestamp().epochMicroseconds() / 1000 - static_cast<std::int64_t>(tz) * 1000;
   return fallback;
 }
 
@@ -626,7 +617,7 @@ class Engine::Run {
         ctx.dataset_item_count = seen;
       } else if (last_total_ >= 0) {
         ctx.dataset_item_count = std::max(last_total_, seen);
-        if (unix_ms() - finished_at_ms(c_.event_body, c_.received_at) < kCountSettlingMs)
+        if (unix_ms() - finished_at_ms(c_.event.finished_at, c_.received_at) < kCountSettlingMs)
           ctx.flags |= SINKHUB_CTX_COUNT_SETTLING;
       }
     }
