@@ -30,7 +30,7 @@ Reply error_reply(int status, const std::string& message);
 // An error answered before the body was read, closing with a lingering close.
 Reply reject_reply(int status, const std::string& message);
 
-// The standard reason phrase of a status code ("Unknown" for others).
-const char* reason_phrase(int status);
+// The standard reason phrase of a status code (Poco's table, as Poco's server sent them).
+const std::string& reason_phrase(int status);
 
 }  // namespace sinkhub::http
