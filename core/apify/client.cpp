@@ -3,8 +3,6 @@
 #include "net/outbound.hpp"
 #include "observe/metrics.hpp"
 
-#include <Poco/DateTime.h>
-#include <Poco/DateTimeParser.h>
 #include <Poco/Dynamic/Var.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>

@@ -2,7 +2,6 @@
 // with system CAs, proxies from the standard environment variables, per-thread connection
 // reuse, a total deadline (never past the calling deliver()'s), and cancellation between
 // chunks.
-#include <Poco/DateTimeParser.h>
 #include <Poco/Net/AcceptCertificateHandler.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>

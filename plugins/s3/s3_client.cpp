@@ -113,7 +113,7 @@ Response Client::send(sinkhub_call* call, const std::string& method, const std::
   for (const auto& h : extra_headers) r.headers.push_back(h);
   const sigv4::Signed s = sigv4::sign(r, cfg_.creds, cfg_.region, "s3", sigv4::Mode::S3);
 
-  std::string url = cfg_.scheme + "://" + cfg_.host + sigv4::canonical_uri(r.path);
+  std::string url = url_of(key);
   const std::string q = sigv4::canonical_query(query);
   if (!q.empty()) url += "?" + q;
   std::vector<sinkhub_http_header> hs;
