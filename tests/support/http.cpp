@@ -217,32 +217,21 @@ bool RawClient::send_all(const std::string& data, std::chrono::milliseconds time
 }
 
 std::string RawClient::read_response(std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  std::string got = std::move(pending_);
-  pending_.clear();
-  char buf[16384];
-  while (fd_ >= 0 && !response_complete(got)) {
-    pollfd p{fd_, POLLIN, 0};
-    const int left = remaining_ms(deadline);
-    if (left == 0 || ::poll(&p, 1, left) <= 0) break;
-    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-    if (n > 0) {
-      got.append(buf, static_cast<std::size_t>(n));
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    break;  // EOF or reset
-  }
-  return got;
+  return read_until(timeout, [](const std::string& got) { return response_complete(got); }, nullptr);
 }
 
 std::string RawClient::read_until_close(std::chrono::milliseconds timeout, bool* eof) {
+  return read_until(timeout, [](const std::string&) { return false; }, eof);
+}
+
+std::string RawClient::read_until(std::chrono::milliseconds timeout, const std::function<bool(const std::string&)>& done,
+                                  bool* eof) {
   const auto deadline = Clock::now() + timeout;
   std::string got = std::move(pending_);
   pending_.clear();
   if (eof) *eof = false;
   char buf[16384];
-  while (fd_ >= 0) {
+  while (fd_ >= 0 && !done(got)) {
     pollfd p{fd_, POLLIN, 0};
     const int left = remaining_ms(deadline);
     if (left == 0 || ::poll(&p, 1, left) <= 0) break;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -70,6 +71,10 @@ class RawClient {
   void close();
 
  private:
+  // Reads until done(what arrived) holds, EOF/reset (sets *eof when given) or `timeout`.
+  std::string read_until(std::chrono::milliseconds timeout, const std::function<bool(const std::string&)>& done,
+                         bool* eof);
+
   int fd_ = -1;
   std::string pending_;  // received but not yet returned
 };
