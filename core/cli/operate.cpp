@@ -9,7 +9,9 @@
 #include <Poco/NumberParser.h>
 #include <Poco/Timestamp.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <iterator>
 #include <iomanip>
 #include <iostream>
 
@@ -137,8 +139,8 @@ int deliveries(const Args& args) {
     return 2;
   if (p.help) return 0;
   const std::string state = p.get("state");
-  if (!state.empty() && state != "pending" && state != "running" && state != "retrying" && state != "dead" &&
-      state != "done") {
+  const auto& states = ledger::kDeliveryStates;
+  if (!state.empty() && std::find(std::begin(states), std::end(states), state) == std::end(states)) {
     std::cerr << "sinkhub deliveries: --state must be pending, running, retrying, dead or done\n";
     return 2;
   }
