@@ -214,6 +214,15 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     std::vector<std::pair<std::string, std::string>> headers;
   };
 
+  // 200 {"data": d}: Apify's envelope of every single-object answer.
+  static Answer data_answer(const Poco::JSON::Object::Ptr& d) {
+    auto root = ordered_object();
+    root->set("data", d);
+    Answer a;
+    a.body = to_json(root);
+    return a;
+  }
+
   void handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, LoggedRequest entry) {
     // Drain any request body so keep-alive stays in sync.
     if (req.hasContentLength() || req.getChunkedTransferEncoding()) {
@@ -468,11 +477,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     d->set("name", Poco::Dynamic::Var());
     d->set("userId", "fakeUserId00001");
     d->set("itemCount", it->second.size());
-    auto root = ordered_object();
-    root->set("data", d);
-    Answer a;
-    a.body = to_json(root);
-    return a;
+    return data_answer(d);
   }
 
   Answer run(const std::string& id) {
@@ -518,11 +523,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     d->set("buildNumber", "0.0.1");
     d->set("containerUrl", "https://fake.runs.apify.net");
     d->set("usageTotalUsd", 0.0042);
-    auto root = ordered_object();
-    root->set("data", d);
-    Answer a;
-    a.body = to_json(root);
-    return a;
+    return data_answer(d);
   }
 
   Answer actor(const std::string& id) {
@@ -539,11 +540,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     d->set("isPublic", false);
     d->set("createdAt", "2025-01-01T00:00:00.000Z");
     d->set("modifiedAt", "2025-06-01T00:00:00.000Z");
-    auto root = ordered_object();
-    root->set("data", d);
-    Answer a;
-    a.body = to_json(root);
-    return a;
+    return data_answer(d);
   }
 
   std::shared_ptr<FakeApify::State> st_;
