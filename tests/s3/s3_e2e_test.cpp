@@ -58,12 +58,20 @@ class S3Sink : public DeliveryTest {
     fake_.add_generated_dataset(r.dataset_id, GeneratedSpec{n, kItemBytes, 0, 0});
     return r;
   }
-  Conf double_conf(const std::string& extra = {}, const std::string& secret = {}) {
+  // One s3 sink "archive" at `endpoint`, routed ACTOR.RUN.SUCCEEDED.
+  static Conf archive_conf(const std::string& endpoint, const std::string& key, const std::string& secret,
+                           const std::string& extra = {}) {
     Conf c;
-    c.sinks.emplace_back("archive", s3test::s3_sink_yaml(s3_.endpoint(), s3_.options().access_key,
-                                                         secret.empty() ? s3_.options().secret : secret, extra));
+    c.sinks.emplace_back("archive", s3test::s3_sink_yaml(endpoint, key, secret, extra));
     c.route("ACTOR.RUN.SUCCEEDED", "archive");
     return c;
+  }
+  Conf double_conf(const std::string& extra = {}, const std::string& secret = {}) {
+    return archive_conf(s3_.endpoint(), s3_.options().access_key, secret.empty() ? s3_.options().secret : secret,
+                        extra);
+  }
+  static Conf s3rver_conf(const s3test::S3rver& s3rver) {
+    return archive_conf(s3rver.endpoint(), "S3RVER", "S3RVER");  // s3rver's fixed credentials
   }
   std::vector<S3Double::Logged> ops(const std::string& op) {
     std::vector<S3Double::Logged> out;
@@ -92,10 +100,7 @@ class S3Sink : public DeliveryTest {
 TEST_F(S3Sink, S3rverGetsASmallDatasetAsOnePutObject) {
   s3test::S3rver s3rver;
   ASSERT_EQ(s3rver.error(), "");
-  Conf c;
-  c.sinks.emplace_back("archive", s3test::s3_sink_yaml(s3rver.endpoint(), "S3RVER", "S3RVER"));
-  c.route("ACTOR.RUN.SUCCEEDED", "archive");
-  start(c);
+  start(s3rver_conf(s3rver));
   const RunInfo run = run_with(kSmallItems);
   post(run);
   ASSERT_TRUE(reaches(run.run_id, "archive", "done", seconds(30))) << history(run.run_id);
@@ -108,10 +113,7 @@ TEST_F(S3Sink, S3rverGetsASmallDatasetAsOnePutObject) {
 TEST_F(S3Sink, S3rverGetsAMultipartUploadOfFourPartsByteExact) {
   s3test::S3rver s3rver;
   ASSERT_EQ(s3rver.error(), "");
-  Conf c;
-  c.sinks.emplace_back("archive", s3test::s3_sink_yaml(s3rver.endpoint(), "S3RVER", "S3RVER"));
-  c.route("ACTOR.RUN.SUCCEEDED", "archive");
-  start(c);
+  start(s3rver_conf(s3rver));
   const RunInfo run = run_with(kBigItems);
   post(run);
   ASSERT_TRUE(reaches(run.run_id, "archive", "done", seconds(90))) << history(run.run_id);

@@ -7,16 +7,8 @@ namespace sinkhub::st {
 namespace {
 
 TEST_F(SlackTest, RejectedPayloadsAreDeadLetteredWithSlacksCode) {
-  Conf s;
   const std::vector<std::string> codes = {"invalid_payload", "no_text", "too_many_attachments"};
-  std::string names;
-  for (const auto& c : codes) {
-    slack_sink(s, "s-" + c, "    on_failure: \"x\"\n", c);
-    slack_.script_for(hook_path(c), {SlackAnswer::error(c)});
-    names += (names.empty() ? "" : ", ") + ("s-" + c);
-  }
-  s.route("ACTOR.RUN.FAILED", names);
-  start(s);
+  start_one_sink_per_error(codes);
   const RunInfo run = add_run("ACTOR.RUN.FAILED");
   post(run);
   for (const auto& c : codes) {
@@ -28,17 +20,9 @@ TEST_F(SlackTest, RejectedPayloadsAreDeadLetteredWithSlacksCode) {
 }
 
 TEST_F(SlackTest, ADeadWebhookSuspendsTheInstanceForEveryFatalCode) {
-  Conf s;
   const std::vector<std::string> codes = {"no_service",        "channel_not_found", "channel_is_archived",
                                           "action_prohibited", "invalid_token",     "team_disabled"};
-  std::string names;
-  for (const auto& c : codes) {
-    slack_sink(s, "s-" + c, "    on_failure: \"x\"\n", c);
-    slack_.script_for(hook_path(c), {SlackAnswer::error(c)});
-    names += (names.empty() ? "" : ", ") + ("s-" + c);
-  }
-  s.route("ACTOR.RUN.FAILED", names);
-  start(s);
+  start_one_sink_per_error(codes);
   const RunInfo first = add_run("ACTOR.RUN.FAILED");
   post(first);
   ASSERT_TRUE(wait_until([&] { return slack_.count() == codes.size(); }, seconds(15)));

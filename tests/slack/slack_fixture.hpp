@@ -33,6 +33,19 @@ class SlackTest : public DeliveryTest {
                          "    plugin: slack\n    webhook_url: \"" + slack_.url(hook_path(path_name)) + "\"\n" + extra);
     return c;
   }
+  // Starts the daemon with one slack sink "s-CODE" per code, each posting to its own webhook
+  // that answers Slack's error CODE, all routed ACTOR.RUN.FAILED.
+  void start_one_sink_per_error(const std::vector<std::string>& codes) {
+    Conf s;
+    std::string names;
+    for (const auto& c : codes) {
+      slack_sink(s, "s-" + c, "    on_failure: \"x\"\n", c);
+      slack_.script_for(hook_path(c), {SlackAnswer::error(c)});
+      names += (names.empty() ? "" : ", ") + ("s-" + c);
+    }
+    s.route("ACTOR.RUN.FAILED", names);
+    start(s);
+  }
   // A run of jane/my-scraper (known to the fake API) with these dataset items.
   RunInfo run_with_items(const std::vector<std::string>& items, const std::string& event = "ACTOR.RUN.SUCCEEDED") {
     RunInfo r = add_run(event);
