@@ -124,7 +124,7 @@ bool Loop::advance(Conn& c) {
       case Conn::St::Body:
         if (!read_body(c)) {
           if (c.peer_eof) {
-            respond(c, ctx_.endpoint.body_incomplete());
+            respond(c, ctx_.endpoint.body_malformed("request body incomplete"));
             return true;
           }
           return progressed;
@@ -155,7 +155,8 @@ void Loop::dispatch(Conn& c) {
       r.headers.emplace_back("Allow", "POST");
       return respond(c, unread_body(std::move(r)));
     }
-    if (auto refused = ctx_.endpoint.screen(h, c.peer)) return respond(c, *refused);
+    c.client = ctx_.endpoint.client(h, c.peer);
+    if (auto refused = ctx_.endpoint.screen(h, c.client)) return respond(c, *refused);
     if (!h.content_length && !h.chunked) return respond(c, reject_reply(411, "Content-Length required"));
     c.st = Conn::St::Body;
     c.deadline = now() + ctx_.cfg.server.read_timeout_ms;  // the whole body
@@ -218,7 +219,7 @@ bool Loop::read_body(Conn& c) {
   }
   auto event = std::make_unique<ledger::IncomingEvent>();
   Reply refused;
-  if (!ctx_.endpoint.prepare(c.head, c.peer, std::move(c.body), *event, c.summary, refused)) {
+  if (!ctx_.endpoint.prepare(c.head, c.client, std::move(c.body), *event, c.summary, refused)) {
     respond(c, refused);
     return true;
   }

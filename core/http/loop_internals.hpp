@@ -89,6 +89,7 @@ struct Loop::Conn {
   std::uint64_t id = 0;
   int fd = -1;
   Poco::Net::IPAddress peer;
+  Poco::Net::IPAddress client;  // of the webhook being read: WebhookEndpoint::client()
   St st = St::Idle;
   std::string in;  // received, not yet consumed
   std::size_t scanned = 0;

@@ -78,8 +78,7 @@ Poco::Net::IPAddress WebhookEndpoint::client(const RequestHead& head, const Poco
   return webhook::client_address(peer, head.get("X-Forwarded-For"), verifier_.trusted_proxies());
 }
 
-std::optional<Reply> WebhookEndpoint::screen(const RequestHead& req, const Poco::Net::IPAddress& peer) const {
-  const Poco::Net::IPAddress client = this->client(req, peer);
+std::optional<Reply> WebhookEndpoint::screen(const RequestHead& req, const Poco::Net::IPAddress& client) const {
   const std::string* secret = req.find(verifier_.header());
   static const std::string empty;
   const auto verdict = verifier_.check(client, secret != nullptr, secret ? *secret : empty);
@@ -132,19 +131,12 @@ Reply WebhookEndpoint::body_malformed(const std::string& why) const {
   return r;
 }
 
-Reply WebhookEndpoint::body_incomplete() const {
-  count("bad_request");
-  Reply r = error_reply(400, "request body incomplete");
-  r.close = true;
-  return r;
-}
-
-bool WebhookEndpoint::prepare(const RequestHead& req, const Poco::Net::IPAddress& peer, std::string body,
+bool WebhookEndpoint::prepare(const RequestHead& req, const Poco::Net::IPAddress& client, std::string body,
                               ledger::IncomingEvent& in, Summary& summary, Reply& reply) const {
   webhook::EnvelopeError err;
   if (!webhook::parse_envelope(body, in.event, err)) {
     count("bad_request");
-    spdlog::warn("webhook rejected from {}: {}", client(req, peer).toString(), err.message);
+    spdlog::warn("webhook rejected from {}: {}", client.toString(), err.message);
     reply = json_reply(400, error_body(err.message, err.field));
     return false;
   }
@@ -153,7 +145,7 @@ bool WebhookEndpoint::prepare(const RequestHead& req, const Poco::Net::IPAddress
   in.dedup_key = in.event.dedup_key(in.event.run_id.empty() ? (in.dispatch_id.empty() ? "sha256:" + sha256_hex(body)
                                                                                       : in.dispatch_id)
                                                             : std::string());
-  in.headers_json = headers_of_interest(req, client(req, peer).toString());
+  in.headers_json = headers_of_interest(req, client.toString());
   in.deliveries = routing::plan(cfg_, in.event);
   in.body = std::move(body);
   summary = {in.deliveries.size(), in.event.event_type, in.event.run_id, in.event.actor_id};

@@ -30,17 +30,19 @@ class WebhookEndpoint {
     std::string event_type, run_id, actor_id;
   };
 
+  // The request's client: the peer, or what X-Forwarded-For says when the peer is a trusted
+  // proxy. Resolved once per request and passed to screen() and prepare().
+  Poco::Net::IPAddress client(const RequestHead& head, const Poco::Net::IPAddress& peer) const;
   // The head is in: source address, secret, media type, declared size. A reply means
   // "answer this and do not read the body"; nullopt means "read the body".
-  std::optional<Reply> screen(const RequestHead& head, const Poco::Net::IPAddress& peer) const;
+  std::optional<Reply> screen(const RequestHead& head, const Poco::Net::IPAddress& client) const;
   // Reading the body failed.
   Reply body_too_large() const;
   Reply body_timed_out(const Poco::Net::IPAddress& peer) const;
-  Reply body_incomplete() const;
-  Reply body_malformed(const std::string& why) const;  // bad chunked framing
+  Reply body_malformed(const std::string& why) const;  // bad chunked framing, body cut short
   // The body is in: parses and plans. False with `reply` set if the body is refused; true with
   // `event` ready for the ledger.
-  bool prepare(const RequestHead& head, const Poco::Net::IPAddress& peer, std::string body,
+  bool prepare(const RequestHead& head, const Poco::Net::IPAddress& client, std::string body,
                ledger::IncomingEvent& event, Summary& summary, Reply& reply) const;
   // The ledger's verdict: the answer (200 accepted/duplicate, 503).
   Reply finish(const Summary& summary, const ledger::RecordOutcome& outcome) const;
@@ -48,8 +50,6 @@ class WebhookEndpoint {
   std::size_t max_body_bytes() const { return cfg_.server.max_body_bytes; }
 
  private:
-  Poco::Net::IPAddress client(const RequestHead& head, const Poco::Net::IPAddress& peer) const;
-
   const config::Config& cfg_;
   webhook::Verifier verifier_;
   std::function<void()> on_accepted_;
