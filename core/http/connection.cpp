@@ -234,28 +234,8 @@ bool Loop::read_body(Conn& c) {
 
 void Loop::respond(Conn& c, const Reply& r) {
   const bool close = r.close || r.linger || !c.head.keep_alive || draining_;
-  std::string& o = c.out;
-  o += "HTTP/1.1 ";
-  o += std::to_string(r.status);
-  o += ' ';
-  o += reason_phrase(r.status);
-  o += "\r\n";
-  o += date_;
-  o += "Server: sinkhub\r\nContent-Type: ";
-  o += r.content_type;
-  o += "\r\nContent-Length: ";
-  o += std::to_string(r.body.size());
-  o += "\r\n";
-  for (const auto& [name, value] : r.headers) {
-    o += name;
-    o += ": ";
-    o += value;
-    o += "\r\n";
-  }
-  if (close) o += "Connection: close\r\n";
-  else if (c.head.minor_version == 0) o += "Connection: keep-alive\r\n";
-  o += "\r\n";
-  if (!c.head_only) o += r.body;
+  const char* connection = close ? "close" : c.head.minor_version == 0 ? "keep-alive" : "";
+  append_response(c.out, r, date_, connection, c.head_only);
   c.head_only = false;
   c.chunked.reset();
   if (close) {

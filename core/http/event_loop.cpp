@@ -46,10 +46,13 @@ Poco::Net::IPAddress peer_of(const sockaddr_storage& ss) {
 
 // Over server.max_connections: a fixed answer, then the connection is closed.
 void refuse_connection(int fd) {
-  static const std::string body = error_body("too many connections");
-  static const std::string wire = "HTTP/1.1 503 Service Unavailable\r\nServer: sinkhub\r\nContent-Type: "
-                                  "application/json\r\nContent-Length: " +
-                                  std::to_string(body.size()) + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body;
+  static const std::string wire = [] {
+    Reply r = error_reply(503, "too many connections");
+    r.headers.emplace_back("Retry-After", "1");
+    std::string w;
+    append_response(w, r, std::string(), "close", false);
+    return w;
+  }();
   [[maybe_unused]] const auto n = ::send(fd, wire.data(), wire.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   ::close(fd);
 }

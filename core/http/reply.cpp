@@ -39,4 +39,32 @@ const std::string& reason_phrase(int status) {
   return Poco::Net::HTTPResponse::getReasonForStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
 }
 
+void append_response(std::string& o, const Reply& r, const std::string& date_line, const char* connection,
+                     bool head_only) {
+  o += "HTTP/1.1 ";
+  o += std::to_string(r.status);
+  o += ' ';
+  o += reason_phrase(r.status);
+  o += "\r\n";
+  o += date_line;
+  o += "Server: sinkhub\r\nContent-Type: ";
+  o += r.content_type;
+  o += "\r\nContent-Length: ";
+  o += std::to_string(r.body.size());
+  o += "\r\n";
+  for (const auto& [name, value] : r.headers) {
+    o += name;
+    o += ": ";
+    o += value;
+    o += "\r\n";
+  }
+  if (*connection) {
+    o += "Connection: ";
+    o += connection;
+    o += "\r\n";
+  }
+  o += "\r\n";
+  if (!head_only) o += r.body;
+}
+
 }  // namespace sinkhub::http

@@ -33,4 +33,10 @@ Reply reject_reply(int status, const std::string& message);
 // The standard reason phrase of a status code (Poco's table, as Poco's server sent them).
 const std::string& reason_phrase(int status);
 
+// Appends `r` as an HTTP/1.1 response to `out`: status line, `date_line` (a whole
+// "Date: ...\r\n" line, or empty), Server, Content-Type, Content-Length, r.headers, then
+// "Connection: <connection>" unless `connection` is empty, and the body unless `head_only`.
+void append_response(std::string& out, const Reply& r, const std::string& date_line, const char* connection,
+                     bool head_only);
+
 }  // namespace sinkhub::http
