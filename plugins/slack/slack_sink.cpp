@@ -310,6 +310,8 @@ class SlackSink : public sinkhub::Sink {
     on_success_ = slack::MessageTemplate::parse(opt_string(o, "on_success", kDefaultSuccess), "on_success");
     on_failure_ = slack::MessageTemplate::parse(opt_string(o, "on_failure", kDefaultFailure), "on_failure");
     test_ = slack::MessageTemplate::parse(kTestMessage, "test");
+    default_success_ = slack::MessageTemplate::parse(kDefaultSuccess, "on_success");
+    default_failure_ = slack::MessageTemplate::parse(kDefaultFailure, "on_failure");
     if (o->has("preview_items")) {
       const auto v = o->get("preview_items");
       if (!v.isInteger() || v.convert<Poco::Int64>() < 0 || v.convert<Poco::Int64>() > 100)
@@ -405,9 +407,7 @@ class SlackSink : public sinkhub::Sink {
     const bool settling = (ctx.raw().flags & SINKHUB_CTX_COUNT_SETTLING) != 0;
     if (settling && t.uses("itemCount")) text += " _(count still settling)_";
     if (text.find_first_not_of(" \t\r\n") == std::string::npos)  // Slack refuses an empty text (no_text)
-      text = (failure ? slack::MessageTemplate::parse(kDefaultFailure, "on_failure")
-                      : slack::MessageTemplate::parse(kDefaultSuccess, "on_success"))
-                 .render(facts, items);
+      text = (failure ? default_failure_ : default_success_).render(facts, items);
 
     std::vector<std::string> blocks;
     const std::size_t rows = ctx.event_only() || failure ? 0 : std::min({preview_, kMaxPreviewRows, items.size()});
@@ -480,6 +480,7 @@ class SlackSink : public sinkhub::Sink {
   std::string data_dir_;
   std::string url_;  // secret
   slack::MessageTemplate on_success_, on_failure_, test_;
+  slack::MessageTemplate default_success_, default_failure_;  // when a template renders empty
   std::size_t preview_ = 0, needed_ = 1;
   std::vector<Field> fields_;
   std::string username_, icon_emoji_;
