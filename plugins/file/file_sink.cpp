@@ -31,6 +31,7 @@
 //     truncated and reused by the next attempt of the same delivery).
 #include <sinkhub/sink.hpp>
 
+#include "batch_format.hpp"
 #include "key_template.hpp"
 
 #include <cerrno>
@@ -45,7 +46,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 namespace {
 
@@ -300,23 +300,6 @@ int make_dirs(const std::string& dir) {
   return fsync_dir(parent);
 }
 
-// Compresses `in` into one complete gzip member appended to `out`.
-bool gzip_member(std::string_view in, std::string& out) {
-  z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    return false;
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());  // batches are < 4 GiB (max_batch_bytes)
-  const size_t base = out.size();
-  out.resize(base + deflateBound(&zs, static_cast<uLong>(in.size())) + 32);
-  zs.next_out = reinterpret_cast<Bytef*>(&out[base]);
-  zs.avail_out = static_cast<uInt>(out.size() - base);
-  const int rc = deflate(&zs, Z_FINISH);
-  out.resize(base + zs.total_out);
-  deflateEnd(&zs);
-  return rc == Z_STREAM_END;
-}
-
 // ---- checkpoint --------------------------------------------------------------------------
 
 struct Checkpoint {
@@ -484,17 +467,12 @@ class FileSink : public sinkhub::Sink {
     if (!json_array_) {
       chunk = batch.data();
     } else {
-      if (cp.items == 0 && cp.bytes == 0) plain += '[';
-      for (uint64_t i = 0; i < batch.size(); ++i) {
-        plain += (cp.items + i == 0) ? "\n" : ",\n";
-        plain.append(batch.item(i));
-      }
-      if (ctx.last_batch()) plain += (cp.items + batch.size() == 0) ? "]\n" : "\n]\n";
+      sinkhub_fmt::append_json_array_part(plain, batch, cp.items, cp.bytes, ctx.last_batch());
       chunk = plain;
     }
     std::string packed;
     if (gzip_) {
-      if (!gzip_member(chunk, packed)) return sinkhub::Outcome::fatal("zlib deflate failed");
+      if (!sinkhub_fmt::gzip_member(chunk, packed)) return sinkhub::Outcome::fatal("zlib deflate failed");
       chunk = packed;
     }
     if (const int rc = write_all(fd.get(), chunk.data(), chunk.size()))

@@ -33,7 +33,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -42,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "batch_format.hpp"
 #include "key_template.hpp"
 #include "s3_client.hpp"
 #include "s3_config.hpp"
@@ -154,20 +154,6 @@ class Fd {
 
 std::string errno_text(const std::string& what, int err) { return what + ": " + std::strerror(err); }
 
-bool gzip_member(std::string_view in, std::string& out) {
-  z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return false;
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());  // batches are far below 4 GiB (max_batch_bytes)
-  out.resize(deflateBound(&zs, static_cast<uLong>(in.size())) + 32);
-  zs.next_out = reinterpret_cast<Bytef*>(&out[0]);
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return rc == Z_STREAM_END;
-}
-
 int pwrite_all(int fd, const char* p, size_t n, uint64_t off) {
   while (n > 0) {
     const ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(off));
@@ -271,17 +257,12 @@ class S3Sink : public sinkhub::Sink {
     if (!cfg_.json_array) {
       chunk = batch.data();
     } else {
-      if (st.items == 0 && st.bytes == 0) plain += '[';
-      for (uint64_t i = 0; i < batch.size(); ++i) {
-        plain += (st.items + i == 0) ? "\n" : ",\n";
-        plain.append(batch.item(i));
-      }
-      if (ctx.last_batch()) plain += (st.items + batch.size() == 0) ? "]\n" : "\n]\n";
+      sinkhub_fmt::append_json_array_part(plain, batch, st.items, st.bytes, ctx.last_batch());
       chunk = plain;
     }
     // An empty dataset still gets one (empty) gzip member, so the object is valid gzip.
     if (cfg_.gzip && (!chunk.empty() || (ctx.last_batch() && st.bytes == 0))) {
-      if (!gzip_member(chunk, packed)) return Outcome::fatal("zlib deflate failed");
+      if (!sinkhub_fmt::gzip_member(chunk, packed)) return Outcome::fatal("zlib deflate failed");
       chunk = packed;
     }
     if (const int rc = pwrite_all(fd.get(), chunk.data(), chunk.size(), st.bytes))
