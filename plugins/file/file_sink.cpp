@@ -32,6 +32,7 @@
 #include <sinkhub/sink.hpp>
 
 #include "batch_format.hpp"
+#include "fd.hpp"
 #include "key_template.hpp"
 
 #include <cerrno>
@@ -48,6 +49,8 @@
 #include <unistd.h>
 
 namespace {
+
+using sinkhub_fd::Fd;
 
 constexpr const char* kSchema = R"({
   "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -329,28 +332,6 @@ struct Checkpoint {
     }
     return seen == 15;
   }
-};
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-  int close_checked() {
-    const int rc = fd_ >= 0 && ::close(fd_) != 0 ? errno : 0;
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_ = -1;
 };
 
 // Copies the first `bytes` bytes of `from` into a new file `to`.

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "batch_format.hpp"
+#include "fd.hpp"
 #include "key_template.hpp"
 #include "s3_client.hpp"
 #include "s3_config.hpp"
@@ -50,6 +51,7 @@ namespace {
 
 using sinkhub::Outcome;
 using namespace sinkhub_s3;
+using sinkhub_fd::Fd;
 
 constexpr const char* kSchema = R"({
   "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -134,23 +136,6 @@ struct State {
   }
 };
 
-class Fd {
- public:
-  Fd() = default;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  void reset(int fd) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_ = -1;
-};
 
 std::string errno_text(const std::string& what, int err) { return what + ": " + std::strerror(err); }
 
