@@ -232,6 +232,15 @@ TEST_F(FakeApifyWebhooks, TemplatesWithKnownVariablesAreAccepted) {
   create(body(R"({"actorId":"act1"})", R"("shouldInterpolateStrings":true,"payloadTemplate":"{\"text\": \"Run {{resource.id}} done\"}")"));
 }
 
+TEST_F(FakeApifyWebhooks, EveryEventTypeOfTheEnumIsAcceptedTestIncluded) {
+  const std::string id = create(
+      R"({"eventTypes":["ACTOR.RUN.CREATED","ACTOR.RUN.SUCCEEDED","ACTOR.RUN.FAILED","ACTOR.RUN.ABORTED",)"
+      R"("ACTOR.RUN.TIMED_OUT","ACTOR.RUN.RESURRECTED","ACTOR.BUILD.CREATED","ACTOR.BUILD.SUCCEEDED",)"
+      R"("ACTOR.BUILD.FAILED","ACTOR.BUILD.ABORTED","ACTOR.BUILD.TIMED_OUT","TEST"],)"
+      R"("condition":{"actorId":"act1"},"requestUrl":"https://x.example/h"})");
+  EXPECT_EQ(api_.webhook(id)->event_types.size(), 12u);
+}
+
 TEST_F(FakeApifyWebhooks, TheConditionMustNameAnExistingTargetById) {
   Got g = request(api_, "POST", "/v2/webhooks", body(R"({"actorId":"ghost"})"));
   EXPECT_EQ(g.status, 404);
