@@ -146,7 +146,8 @@ void dispatcher_loop(State& st) {
     const auto next = std::min_element(st.pending.begin(), st.pending.end(),
                                        [](const PendingCall& a, const PendingCall& b) { return a.due < b.due; });
     if (next->due > std::chrono::steady_clock::now()) {
-      st.cv.wait_until(lock, next->due);
+      const auto due = next->due;  // a copy: `pending` may grow (and move) while we wait
+      st.cv.wait_until(lock, due);
       continue;
     }
     const std::string id = next->dispatch_id;
