@@ -26,10 +26,7 @@ namespace sinkhub::fake {
 namespace {
 
 using std::chrono::milliseconds;
-using test::data;
-using test::get;
-using test::Got;
-using test::request;
+using namespace test;  // get, request, data, error_type, Got
 
 // A webhook receiver on 127.0.0.1 that records every POST and answers `status`.
 struct Receiver {

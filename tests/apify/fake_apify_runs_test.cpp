@@ -11,10 +11,7 @@
 namespace sinkhub::fake {
 namespace {
 
-using test::data;
-using test::error_type;
-using test::get;
-using test::Got;
+using namespace test;  // get, request, data, error_type, Got
 
 FakeRun run(const std::string& id, const std::string& status, const std::string& started,
             const std::string& actor = "act1", const std::string& task = {}) {

@@ -12,11 +12,7 @@
 namespace sinkhub::fake {
 namespace {
 
-using test::data;
-using test::error_type;
-using test::get;
-using test::Got;
-using test::request;
+using namespace test;  // get, request, data, error_type, Got
 
 const std::string kSecretHeaders = R"({"X-Webhook-Secret":"s3cr3t-value"})";
 
