@@ -1,44 +1,17 @@
-// The fake Apify API itself: it must behave like the real one where the client relies on it.
+// The fake Apify API itself, datasets and faults: it must behave like the real one where the
+// client relies on it.
 #include <gtest/gtest.h>
-
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 
 #include <string>
 
-#include "fake_apify.hpp"
+#include "fake_client.hpp"
 
 namespace sinkhub::fake {
 namespace {
 
-struct Got {
-  int status = 0;
-  Poco::Net::HTTPResponse head;
-  std::string body;
-};
-
-Got get(const FakeApify& api, const std::string& target, const std::string& token = "tok") {
-  Poco::Net::HTTPClientSession s("127.0.0.1", api.port());
-  s.setTimeout(Poco::Timespan(5, 0));
-  Poco::Net::HTTPRequest req("GET", target, Poco::Net::HTTPMessage::HTTP_1_1);
-  if (!token.empty()) req.set("Authorization", "Bearer " + token);
-  s.sendRequest(req);
-  Got g;
-  std::istream& in = s.receiveResponse(g.head);
-  Poco::StreamCopier::copyToString(in, g.body);
-  g.status = static_cast<int>(g.head.getStatus());
-  return g;
-}
-
-Poco::JSON::Object::Ptr json(const std::string& body) {
-  Poco::JSON::Parser p;
-  return p.parse(body).extract<Poco::JSON::Object::Ptr>();
-}
+using test::get;
+using test::Got;
+using test::json;
 
 TEST(FakeApify, ItemsCarryAllPaginationHeadersAndJsonlContentType) {
   FakeApify api({"tok"});
@@ -119,6 +92,64 @@ TEST(FakeApify, FaultsAreConsumedInOrderAndPerPathPrefix) {
   EXPECT_EQ(get(api, "/v2/actor-runs/r").status, 200);
   EXPECT_EQ(get(api, "/v2/actor-runs/r/dataset/items?format=jsonl").body, "{}\n");
   EXPECT_EQ(api.request_count("/v2/actor-runs/"), 3u);
+}
+
+TEST(FakeApify, FaultsFilterByMethodAndLetTheFirstMatchesThrough) {
+  FakeApify api({"tok"});
+  FaultSpec f;
+  f.status = 503;
+  f.method = "POST";
+  f.path_prefix = "/v2/webhooks";
+  f.skip = 1;  // the first POST passes, the second fails
+  api.inject(f);
+  api.add_actor({"act1", "scraper", "jane"});
+  const std::string body = R"({"eventTypes":["ACTOR.RUN.SUCCEEDED"],"condition":{"actorId":"act1"},"requestUrl":"https://x.example/h"})";
+  EXPECT_EQ(get(api, "/v2/webhooks").status, 200);  // a GET on the same path is not matched
+  EXPECT_EQ(test::request(api, "POST", "/v2/webhooks", body).status, 201);
+  EXPECT_EQ(test::request(api, "POST", "/v2/webhooks", body).status, 503);
+  EXPECT_EQ(test::request(api, "POST", "/v2/webhooks", body).status, 201);  // the fault is used up
+}
+
+TEST(FakeApify, InjectedAuthFaultsCarryApifyTypesOrTheGivenOne) {
+  FakeApify api({"tok"});
+  api.add_actor({"act1", "scraper", "jane"});
+  api.fail_next(1, 401);
+  api.fail_next(1, 403);
+  api.fail_next(1, 404);
+  FaultSpec limit;
+  limit.status = 403;
+  limit.type = "too-many-webhooks";
+  limit.message = "Limit reached";
+  api.inject(limit);
+  EXPECT_EQ(test::error_type(get(api, "/v2/acts/act1")), "invalid-token");
+  EXPECT_EQ(test::error_type(get(api, "/v2/acts/act1")), "insufficient-permissions");
+  EXPECT_EQ(test::error_type(get(api, "/v2/acts/act1")), "record-not-found");
+  const Got g = get(api, "/v2/acts/act1");
+  EXPECT_EQ(g.status, 403);
+  EXPECT_EQ(json(g.body)->getObject("error")->getValue<std::string>("message"), "Limit reached");
+  EXPECT_EQ(get(api, "/v2/acts/act1").status, 200);
+}
+
+TEST(FakeApify, TheLogKeepsWriteBodiesAndCountsWritesWhateverTheirAnswer) {
+  FakeApify api({"tok"});
+  EXPECT_EQ(test::request(api, "POST", "/v2/webhooks", "{\"x\":1}").status, 400);
+  EXPECT_EQ(test::request(api, "DELETE", "/v2/webhooks/nope").status, 404);
+  EXPECT_EQ(get(api, "/v2/webhooks").status, 200);
+  EXPECT_EQ(api.write_count(), 2u);
+  EXPECT_EQ(api.write_count("/v2/webhooks/"), 1u);
+  EXPECT_EQ(api.requests().front().body, "{\"x\":1}");
+  EXPECT_TRUE(api.requests().front().is_write());
+}
+
+TEST(FakeApify, WrongMethodsAndOversizedBodiesGetApifyErrors) {
+  FakeApify api({"tok"});
+  api.add_dataset("d", {});
+  Got g = test::request(api, "POST", "/v2/datasets/d/items", "[]");
+  EXPECT_EQ(g.status, 405);
+  EXPECT_EQ(test::error_type(g), "method-not-allowed");
+  g = test::request(api, "POST", "/v2/webhooks", std::string(9437185, ' '));
+  EXPECT_EQ(g.status, 413);
+  EXPECT_EQ(test::error_type(g), "request-too-large");
 }
 
 }  // namespace
