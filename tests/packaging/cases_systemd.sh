@@ -1,0 +1,114 @@
+# packaging.systemd (sourced by root_cases.sh): the root booted with systemd as PID 1
+# (systemd-nspawn, private network), the packages installed there, and the unit used for real:
+# not started without a secret, Type=notify readiness, the sandbox in force while plugins load
+# and deliver, reload, upgrade while running, stop, purge.
+
+# Runs a command inside the booted container (all its namespaces).
+in_box() { nsenter --target "$BOX_PID" --all "$@"; }
+unit_prop() { in_box systemctl show sinkhub.service -p "$1" --value; }
+
+boot_root() {
+  command -v systemd-nspawn >/dev/null || fail "systemd-nspawn missing: scripts/install-deps.sh --test"
+  umount "$ROOT/proc"  # nspawn mounts its own
+  systemd-nspawn --directory="$ROOT" --boot --private-network --register=no --keep-unit --console=passive \
+    --machine="sinkhub-test-$$" >"$WORK/nspawn.log" 2>&1 &
+  NSPAWN_PID=$!
+  # The container's PID 1 is the systemd process below nspawn.
+  wait_until 30 find_box_init || fail "the container did not start: $(tail -20 "$WORK/nspawn.log")"
+  local state
+  wait_until 90 booted || fail "the container did not finish booting ($(in_box systemctl is-system-running 2>&1))"
+  state=$(in_box systemctl is-system-running 2>&1 || true)
+  echo "ok: booted the root with systemd ($state)"
+}
+find_box_init() {
+  local p
+  for p in $(pgrep -P "$NSPAWN_PID" 2>/dev/null) $(pgrep -P "$(pgrep -P "$NSPAWN_PID" | head -1)" 2>/dev/null); do
+    [[ $(cat "/proc/$p/comm" 2>/dev/null) == systemd ]] && { BOX_PID=$p; return 0; }
+  done
+  return 1
+}
+booted() {
+  local s
+  s=$(in_box systemctl is-system-running 2>/dev/null || true)
+  [[ $s == running || $s == degraded ]]
+}
+shutdown_root() {
+  in_box systemctl poweroff >/dev/null 2>&1 || true
+  wait_until 60 exited "$NSPAWN_PID" || { kill -KILL "$NSPAWN_PID"; fail "the container did not power off"; }
+  wait "$NSPAWN_PID" || true
+}
+
+case_systemd() {
+  if [[ -n $(installed_version sinkhub) && $(installed_version sinkhub) != un* ]]; then
+    in_root dpkg -P sinkhub-dev sinkhub >/dev/null  # installed with systemd running, below
+  fi
+  boot_root
+  trap shutdown_root EXIT
+
+  # Installed while systemd runs: enabled, but not started while the env file has no secret.
+  local out
+  install_debs in_box "$DEBS" || fail "dpkg -i in the container: $(cat "$WORK/dpkg.log")"
+  [[ $(in_box systemctl is-enabled sinkhub.service) == enabled ]] || fail "not enabled after install"
+  [[ $(unit_prop ActiveState) == inactive ]] || fail "started without a secret: $(unit_prop ActiveState)"
+  echo "ok: installed under systemd: enabled, not started (no secret yet)"
+
+  # The admin sets the secrets and starts it: active only once READY=1 came (Type=notify).
+  configure_service
+  start_fake_apify nsenter --target "$BOX_PID" --net -- ds-box:40
+  in_box systemctl start sinkhub.service || fail "systemctl start failed: $(in_box journalctl -u sinkhub --no-pager | tail -20)"
+  [[ $(unit_prop ActiveState) == active && $(unit_prop StatusText) == "listening on 127.0.0.1:8787" ]] ||
+    fail "after start: $(unit_prop ActiveState), status '$(unit_prop StatusText)'"
+  local pid
+  pid=$(unit_prop MainPID)
+  echo "ok: systemctl start: active after READY=1 (status: $(unit_prop StatusText))"
+
+  # The sandbox is in force: no new privileges, no capabilities, a seccomp filter, and the
+  # plugins still load and deliver, TLS libraries and all.
+  local status
+  status=$(in_box cat "/proc/$pid/status")
+  grep -q "^NoNewPrivs:[[:space:]]*1$" <<<"$status" && grep -q "^CapEff:[[:space:]]*0*$" <<<"$status" &&
+    grep -q "^Seccomp:[[:space:]]*2$" <<<"$status" || fail "the daemon runs without its sandbox: $status"
+  [[ $(in_box stat -c %U "/proc/$pid") == sinkhub ]] || fail "the daemon does not run as sinkhub"
+  local answer run=$(new_run_id box)
+  answer=$(post_webhook "$run" ds-box actor-box nsenter --target "$BOX_PID" --net)
+  [[ $answer == *'"status":"accepted"'* ]] || fail "webhook answered: $answer"
+  in_box journalctl -u sinkhub --no-pager >"$WORK/daemon.log" 2>&1 || true  # for a failure message
+  expect_delivered_file actor-box "$run" 40
+  echo "ok: sandboxed (NoNewPrivs, no capabilities, seccomp) and delivering through the installed plugins"
+
+  # Reload: check-config first; the daemon survives SIGHUP (reload itself comes later).
+  in_box systemctl reload sinkhub.service || fail "systemctl reload failed"
+  wait_until 10 bash -c "nsenter --target $BOX_PID --all journalctl -u sinkhub --no-pager | grep -q 'reloading is not supported yet'" ||
+    fail "no SIGHUP line in the journal"
+  [[ $(unit_prop MainPID) == "$pid" && $(unit_prop ActiveState) == active ]] || fail "reload replaced or stopped the daemon"
+  local yaml=$ROOT/etc/sinkhub/sinkhub.yaml
+  cp "$yaml" "$WORK/sinkhub.yaml.good"
+  echo "no_such_key: 1" >>"$yaml"
+  if in_box systemctl reload sinkhub.service 2>/dev/null; then fail "reload accepted a broken config"; fi
+  in_box journalctl -u sinkhub --no-pager | grep -q "no_such_key" || fail "the journal does not name the bad key"
+  [[ $(unit_prop MainPID) == "$pid" && $(unit_prop ActiveState) == active ]] || fail "a refused reload disturbed the daemon"
+  cp "$WORK/sinkhub.yaml.good" "$yaml"
+  echo "ok: systemctl reload checks the config first (a broken one fails the reload); SIGHUP keeps the daemon"
+
+  # Upgrade while it runs: postinst restarts it on the new version, same ledger.
+  install_debs in_box "$NEXT" || fail "upgrade in the container: $(cat "$WORK/dpkg.log")"
+  [[ $(unit_prop ActiveState) == active && $(unit_prop MainPID) != "$pid" ]] || fail "not restarted by the upgrade"
+  answer=$(post_webhook "$run" ds-box actor-box nsenter --target "$BOX_PID" --net)
+  [[ $answer == *'"status":"duplicate"'* ]] || fail "after the upgrade the event is unknown: $answer"
+  echo "ok: upgraded while running: restarted on $(installed_version sinkhub), ledger kept"
+
+  in_box systemctl stop sinkhub.service
+  [[ $(unit_prop Result) == success ]] || fail "stop: result $(unit_prop Result)"
+  in_box journalctl -u sinkhub --no-pager | grep -q "stopped cleanly" || fail "no 'stopped cleanly' in the journal"
+  [[ $(unit_prop NRestarts) == 0 ]] || fail "the service restarted $(unit_prop NRestarts) times"
+  echo "ok: systemctl stop: clean exit"
+
+  in_box systemctl start sinkhub.service
+  out=$(in_box dpkg -P sinkhub-dev sinkhub </dev/null 2>&1) || fail "dpkg -P in the container: $out"
+  [[ $(unit_prop ActiveState) != active ]] || fail "still running after dpkg -P"
+  [[ ! -e $ROOT/var/lib/sinkhub && ! -e $ROOT/etc/sinkhub ]] || fail "dpkg -P left /var/lib/sinkhub or /etc/sinkhub"
+  kill "$FAKE_PID"
+  echo "ok: dpkg -P stopped the service and removed its data"
+  trap - EXIT
+  shutdown_root
+}
