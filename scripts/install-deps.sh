@@ -4,7 +4,7 @@
 #   scripts/install-deps.sh            what building and running sinkhub needs
 #   scripts/install-deps.sh --test     also node/npm and s3rver (npm) for the test suite, and
 #                                      what tests/packaging needs (debootstrap, lintian,
-#                                      systemd-analyze, systemd-nspawn, ip)
+#                                      systemd-analyze, systemd-nspawn, ip, socat, dnsmasq)
 #   scripts/install-deps.sh --bench    the --test set, plus wrk and nginx for bench/
 set -euo pipefail
 
@@ -24,8 +24,10 @@ if [[ -n "$mode" ]]; then
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then pkgs+=(nodejs npm); fi
 fi
 # tests/packaging: a Debian root to install the packages into, lintian, and systemd's tools
-# (systemd-analyze verify/security; systemd-nspawn boots the root with systemd as PID 1).
-[[ -n "$mode" ]] && pkgs+=(debootstrap lintian systemd systemd-container iproute2 xz-utils)
+# (systemd-analyze verify/security; systemd-nspawn boots the root with systemd as PID 1);
+# a DNS server and a TLS terminator put the fake Apify API behind a name and HTTPS there.
+[[ -n "$mode" ]] && pkgs+=(debootstrap lintian systemd systemd-container iproute2 xz-utils
+                           openssl socat dnsmasq-base)
 [[ "$mode" == "--bench" ]] && pkgs+=(wrk nginx-light procps)
 
 missing=()

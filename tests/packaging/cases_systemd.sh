@@ -32,6 +32,34 @@ booted() {
   s=$(in_box systemctl is-system-running 2>/dev/null || true)
   [[ $s == running || $s == degraded ]]
 }
+# The Apify API as a remote host, for the sandboxed daemon: https://api.apify.test, a name
+# a DNS server (dnsmasq, UDP on the container's loopback) resolves, served over TLS (socat in
+# front of the fake API) with a certificate from a test CA that the root trusts. So the
+# delivery proves DNS and verified TLS work inside the sandbox.
+serve_apify_remotely() {
+  local pki=$WORK/pki net=(nsenter --target "$BOX_PID" --net)
+  rm -rf "$pki" && mkdir -p "$pki"
+  (
+    cd "$pki"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=sinkhub packaging test CA" \
+      -keyout ca.key -out ca.crt
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=api.apify.test" -keyout server.key -out server.csr
+    printf 'subjectAltName=DNS:api.apify.test\nextendedKeyUsage=serverAuth\n' >ext.cnf
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile ext.cnf -out server.crt
+    cat server.crt server.key >server.pem
+  ) >"$WORK/pki.log" 2>&1 || fail "making the test certificates: $(cat "$WORK/pki.log")"
+  cp "$pki/ca.crt" "$ROOT/usr/local/share/ca-certificates/sinkhub-packaging-test.crt"
+  in_box update-ca-certificates >/dev/null 2>&1 || fail "update-ca-certificates in the container failed"
+  rm -f "$ROOT/etc/resolv.conf" && echo "nameserver 127.0.0.1" >"$ROOT/etc/resolv.conf"
+  "${net[@]}" dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces --listen-address=127.0.0.1 \
+    --port=53 --address=/api.apify.test/127.0.0.1 --user=root --pid-file= >"$WORK/dnsmasq.log" 2>&1 &
+  "${net[@]}" socat OPENSSL-LISTEN:443,reuseaddr,fork,cert="$pki/server.pem",verify=0 \
+    "TCP:127.0.0.1:$FAKE_APIFY_PORT" >"$WORK/socat.log" 2>&1 &
+  sed -i 's|^\(  base_url: \).*|\1"https://api.apify.test"|' "$ROOT/etc/sinkhub/sinkhub.yaml"
+  # The same name and certificate, checked from the container's side before the daemon uses it.
+  wait_until 10 in_box getent hosts api.apify.test >/dev/null || fail "api.apify.test does not resolve: $(cat "$WORK/dnsmasq.log")"
+}
+
 shutdown_root() {
   in_box systemctl poweroff >/dev/null 2>&1 || true
   wait_until 60 exited "$NSPAWN_PID" || { kill -KILL "$NSPAWN_PID"; fail "the container did not power off"; }
@@ -55,6 +83,7 @@ case_systemd() {
   # The admin sets the secrets and starts it: active only once READY=1 came (Type=notify).
   configure_service
   start_fake_apify nsenter --target "$BOX_PID" --net -- ds-box:40
+  serve_apify_remotely
   in_box systemctl start sinkhub.service || fail "systemctl start failed: $(in_box journalctl -u sinkhub --no-pager | tail -20)"
   [[ $(unit_prop ActiveState) == active && $(unit_prop StatusText) == "listening on 127.0.0.1:8787" ]] ||
     fail "after start: $(unit_prop ActiveState), status '$(unit_prop StatusText)'"
@@ -74,7 +103,9 @@ case_systemd() {
   [[ $answer == *'"status":"accepted"'* ]] || fail "webhook answered: $answer"
   in_box journalctl -u sinkhub --no-pager >"$WORK/daemon.log" 2>&1 || true  # for a failure message
   expect_delivered_file actor-box "$run" 40
-  echo "ok: sandboxed (NoNewPrivs, no capabilities, seccomp) and delivering through the installed plugins"
+  in_box journalctl -u sinkhub --no-pager | grep -q "done, 40 items" || fail "no delivery in the journal"
+  echo "ok: sandboxed (NoNewPrivs, no capabilities, seccomp) and delivering through the installed plugins," \
+       "from https://api.apify.test (DNS over UDP, TLS verified against the system CAs)"
 
   # Reload: check-config first; the daemon survives SIGHUP (reload itself comes later).
   in_box systemctl reload sinkhub.service || fail "systemctl reload failed"
@@ -95,7 +126,7 @@ case_systemd() {
   [[ $(unit_prop ActiveState) == active && $(unit_prop MainPID) != "$pid" ]] || fail "not restarted by the upgrade"
   answer=$(post_webhook "$run" ds-box actor-box nsenter --target "$BOX_PID" --net)
   [[ $answer == *'"status":"duplicate"'* ]] || fail "after the upgrade the event is unknown: $answer"
-  echo "ok: upgraded while running: restarted on $(installed_version sinkhub), ledger kept"
+  echo "ok: upgraded while running: restarted on $(dpkg-deb -f "$NEXT"/sinkhub_*.deb Version), ledger kept"
 
   in_box systemctl stop sinkhub.service
   [[ $(unit_prop Result) == success ]] || fail "stop: result $(unit_prop Result)"

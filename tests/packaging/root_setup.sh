@@ -36,11 +36,12 @@ fi
 
 # What the cases need in the root: the packages' dependencies (first alternative, without
 # versions), systemd (systemd-analyze, and PID 1 for the systemd case), man-db (systemd-analyze
-# verify runs man for the unit's Documentation=), the SDK toolchain.
+# verify runs man for the unit's Documentation=), ca-certificates (the systemd case trusts a
+# test CA), the SDK toolchain.
 deps=$(for d in "$DEBS"/sinkhub_*.deb "$DEBS"/sinkhub-dev_*.deb; do dpkg-deb -f "$d" Depends; done |
   tr ',' '\n' | sed -e 's/|.*//' -e 's/(.*)//' -e 's/[[:space:]]//g' | sed '/^$/d')
 [[ -n $deps ]] || fail "no Depends in $DEBS (packaging.build makes the packages)"
-want=($deps systemd man-db cmake g++ make pkg-config file)
+want=($deps systemd man-db ca-certificates cmake g++ make pkg-config file)
 # Installed package names and the names they provide (libspdlog1.10 provides the
 # libspdlog1.10-fmt9 that Depends names).
 have=" $(chroot "$base" dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Provides}\n' |
