@@ -67,7 +67,7 @@ libdir=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 ctl=$WORK/control
 rm -rf "$ctl" && dpkg-deb -e "$deb" "$ctl"
 [[ $(sort "$ctl/conffiles") == "$(files_of "$deb" | awk '$3 ~ /^\/etc\// {print $3}')" ]] ||
-  fail "conffiles ($(echo $(cat "$ctl/conffiles"))) differ from the files under /etc"
+  fail "conffiles ($(tr '\n' ' ' <"$ctl/conffiles")) differ from the files under /etc"
 for s in postinst prerm postrm; do
   [[ -x $ctl/$s ]] || fail "no executable $s"
   sh -n "$ctl/$s" || fail "$s: syntax error"

@@ -34,7 +34,9 @@ case_install() {
   stat_is /var/lib/sinkhub "sinkhub:sinkhub 750"
   stat_is /usr/lib/sinkhub/plugins "root:root 755"
   local want_plugins=${SINKHUB_PKG_PLUGINS}
-  [[ $(cd "$ROOT/usr/lib/sinkhub/plugins" && echo $(ls | sed 's/\.so$//' | sort)) == "$(echo $(tr ' ' '\n' <<<"$want_plugins" | sort))" ]] ||
+  local have
+  have=$(find "$ROOT/usr/lib/sinkhub/plugins" -name '*.so' -printf '%f\n' | sed 's/\.so$//' | sort)
+  [[ $have == "$(tr ' ' '\n' <<<"$want_plugins" | sort)" ]] ||
     fail "plugins installed: $(ls "$ROOT/usr/lib/sinkhub/plugins"), want $want_plugins"
   echo "ok: user sinkhub (uid $uid), owners and modes, plugins $want_plugins"
 

@@ -51,7 +51,8 @@ case_upgrade() {
   echo "# edited by the admin before the upgrade" >>"$yaml"
   start_fake_apify -- ds-upgrade:3
   start_daemon
-  local answer run=$(new_run_id upgrade)
+  local answer run
+  run=$(new_run_id upgrade)
   answer=$(post_webhook "$run" ds-upgrade actor-upgrade)
   [[ $answer == *'"status":"accepted"'* ]] || fail "webhook answered: $answer"
   expect_delivered_file actor-upgrade "$run" 3

@@ -6,7 +6,8 @@ case_serve() {
   configure_service
   start_fake_apify -- ds-serve:25
   start_daemon
-  local answer run=$(new_run_id serve)  # a new run each time: the ledger outlives a case
+  local answer run  # a new run each time: the ledger outlives a case
+  run=$(new_run_id serve)
   answer=$(post_webhook "$run" ds-serve actor-serve)
   [[ $answer == *'"status":"accepted"'* ]] || fail "webhook answered: $answer"
   expect_delivered_file actor-serve "$run" 25
@@ -60,7 +61,8 @@ case_sdk() {
     fail "sinkhub plugins does not list the examples: $listing"
   start_fake_apify -- ds-sdk:7
   start_daemon
-  local answer run=$(new_run_id sdk)
+  local answer run
+  run=$(new_run_id sdk)
   answer=$(post_webhook "$run" ds-sdk actor-sdk)
   [[ $answer == *'"status":"accepted"'* ]] || fail "webhook answered: $answer"
   local sink

@@ -98,7 +98,8 @@ case_systemd() {
   grep -q "^NoNewPrivs:[[:space:]]*1$" <<<"$status" && grep -q "^CapEff:[[:space:]]*0*$" <<<"$status" &&
     grep -q "^Seccomp:[[:space:]]*2$" <<<"$status" || fail "the daemon runs without its sandbox: $status"
   [[ $(in_box stat -c %U "/proc/$pid") == sinkhub ]] || fail "the daemon does not run as sinkhub"
-  local answer run=$(new_run_id box)
+  local answer run
+  run=$(new_run_id box)
   answer=$(post_webhook "$run" ds-box actor-box nsenter --target "$BOX_PID" --net)
   [[ $answer == *'"status":"accepted"'* ]] || fail "webhook answered: $answer"
   in_box journalctl -u sinkhub --no-pager >"$WORK/daemon.log" 2>&1 || true  # for a failure message

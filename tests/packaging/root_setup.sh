@@ -20,11 +20,16 @@ flock -w 1200 "$lock" || fail "another run holds $CACHE/lock"
 no_mounts_below() { ! grep -q " $1[/ ]" /proc/self/mountinfo || fail "something is mounted below $1"; }
 
 if [[ ! -f $base/.complete ]]; then
-  no_mounts_below "$base"
-  rm -rf "$base"
   say "debootstrap $codename from $mirror into $base (once; cached)"
-  timeout 1200 debootstrap --variant=minbase "$codename" "$base" "$mirror" >"$CACHE/debootstrap.log" 2>&1 ||
-    { tail -20 "$CACHE/debootstrap.log"; fail "debootstrap failed"; }
+  for attempt in 1 2; do  # a second chance for a network hiccup
+    # A failed debootstrap can leave its /proc and /sys mounts (in this namespace only).
+    for m in $(awk -v b="$base/" 'index($5, b) == 1 {print $5}' /proc/self/mountinfo | sort -r); do umount -l "$m"; done
+    no_mounts_below "$base"
+    rm -rf "$base"
+    timeout 600 debootstrap --variant=minbase "$codename" "$base" "$mirror" >"$CACHE/debootstrap.log" 2>&1 && break
+    ((attempt == 2)) && { tail -20 "$CACHE/debootstrap.log"; fail "debootstrap failed twice"; }
+    say "debootstrap failed ($(tail -1 "$CACHE/debootstrap.log")); once more"
+  done
   # The same suites as this machine, so the versions dpkg-shlibdeps asked for exist.
   cat >"$base/etc/apt/sources.list" <<SOURCES
 deb $mirror $codename main
@@ -53,7 +58,7 @@ done
 if ((${#missing[@]})); then
   say "installing into the cached base: ${missing[*]}"
   mountpoint -q "$base/proc" || mount -t proc proc "$base/proc"
-  apt_in_base() { timeout 900 chroot "$base" env DEBIAN_FRONTEND=noninteractive apt-get -q -y "$@" >>"$CACHE/apt.log" 2>&1; }
+  apt_in_base() { timeout 900 chroot "$base" env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Acquire::Retries=3 "$@" >>"$CACHE/apt.log" 2>&1; }
   apt_in_base update || fail "apt-get update in the root failed: $(tail -5 "$CACHE/apt.log")"
   apt_in_base install --no-install-recommends "${missing[@]}" ||
     fail "apt-get install ${missing[*]} failed: $(tail -20 "$CACHE/apt.log")"
