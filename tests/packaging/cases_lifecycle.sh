@@ -51,11 +51,8 @@ case_upgrade() {
   echo "# edited by the admin before the upgrade" >>"$yaml"
   start_fake_apify -- ds-upgrade:3
   start_daemon
-  local answer run
-  run=$(new_run_id upgrade)
-  answer=$(post_webhook "$run" ds-upgrade actor-upgrade)
-  [[ $answer == *'"status":"accepted"'* ]] || fail "webhook answered: $answer"
-  expect_delivered_file actor-upgrade "$run" 3
+  accept_new_run upgrade ds-upgrade actor-upgrade
+  expect_delivered_file actor-upgrade "$RUN" 3
   stop_daemon
   local before
   before=$(cd "$ROOT" && sha256sum etc/sinkhub/sinkhub.yaml etc/sinkhub/sinkhub.env var/lib/sinkhub/sinkhub.db*
@@ -77,9 +74,10 @@ $(diff <(echo "$before") <(echo "$after"))"
   echo "ok: upgraded to $next; config (with the admin's edits), env file and ledger untouched"
 
   start_daemon
-  answer=$(post_webhook "$run" ds-upgrade actor-upgrade)
+  local answer
+  answer=$(post_webhook "$RUN" ds-upgrade actor-upgrade)
   [[ $answer == *'"status":"duplicate"'* ]] || fail "the event recorded before the upgrade is unknown: $answer"
-  out=$(as_service /usr/bin/sinkhub events show "$run" --config /etc/sinkhub/sinkhub.yaml)
+  out=$(as_service /usr/bin/sinkhub events show "$RUN" --config /etc/sinkhub/sinkhub.yaml)
   grep -q "done" <<<"$out" || fail "events show after the upgrade: $out"
   stop_daemon
   kill "$FAKE_PID"

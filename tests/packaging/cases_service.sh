@@ -6,15 +6,12 @@ case_serve() {
   configure_service
   start_fake_apify -- ds-serve:25
   start_daemon
-  local answer run  # a new run each time: the ledger outlives a case
-  run=$(new_run_id serve)
-  answer=$(post_webhook "$run" ds-serve actor-serve)
-  [[ $answer == *'"status":"accepted"'* ]] || fail "webhook answered: $answer"
-  expect_delivered_file actor-serve "$run" 25
+  accept_new_run serve ds-serve actor-serve
+  expect_delivered_file actor-serve "$RUN" 25
   echo "ok: a webhook was delivered into the file sink (25 items) through the installed file.so"
   [[ $(in_root stat -c '%U' /var/lib/sinkhub/sinkhub.db) == sinkhub ]] || fail "the ledger is not owned by sinkhub"
   local listing
-  listing=$(as_service /usr/bin/sinkhub deliveries --config /etc/sinkhub/sinkhub.yaml --run "$run" --json)
+  listing=$(as_service /usr/bin/sinkhub deliveries --config /etc/sinkhub/sinkhub.yaml --run "$RUN" --json)
   grep -q '"state": *"done"' <<<"$listing" || fail "the delivery is not done: $listing"
   stop_daemon
   kill "$FAKE_PID"
@@ -61,16 +58,13 @@ case_sdk() {
     fail "sinkhub plugins does not list the examples: $listing"
   start_fake_apify -- ds-sdk:7
   start_daemon
-  local answer run
-  run=$(new_run_id sdk)
-  answer=$(post_webhook "$run" ds-sdk actor-sdk)
-  [[ $answer == *'"status":"accepted"'* ]] || fail "webhook answered: $answer"
+  accept_new_run sdk ds-sdk actor-sdk
   local sink
   for sink in example.count-c/counted-c example.count-cpp/counted-cpp; do
-    wait_until 60 grep -qF "[$sink] run $run: 7 items" "$WORK/daemon.log" ||
+    wait_until 60 grep -qF "[$sink] run $RUN: 7 items" "$WORK/daemon.log" ||
       fail "$sink did not report the run: $(tail -20 "$WORK/daemon.log")"
   done
-  expect_delivered_file actor-sdk "$run" 7
+  expect_delivered_file actor-sdk "$RUN" 7
   stop_daemon
   kill "$FAKE_PID"
   echo "ok: the installed daemon loaded both examples and delivered a run to them"

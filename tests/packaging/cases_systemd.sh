@@ -103,12 +103,9 @@ case_systemd() {
   grep -q "^NoNewPrivs:[[:space:]]*1$" <<<"$status" && grep -q "^CapEff:[[:space:]]*0*$" <<<"$status" &&
     grep -q "^Seccomp:[[:space:]]*2$" <<<"$status" || fail "the daemon runs without its sandbox: $status"
   [[ $(in_box stat -c %U "/proc/$pid") == sinkhub ]] || fail "the daemon does not run as sinkhub"
-  local answer run
-  run=$(new_run_id box)
-  answer=$(post_webhook "$run" ds-box actor-box nsenter --target "$BOX_PID" --net)
-  [[ $answer == *'"status":"accepted"'* ]] || fail "webhook answered: $answer"
+  accept_new_run box ds-box actor-box nsenter --target "$BOX_PID" --net
   in_box journalctl -u sinkhub --no-pager >"$WORK/daemon.log" 2>&1 || true  # for a failure message
-  expect_delivered_file actor-box "$run" 40
+  expect_delivered_file actor-box "$RUN" 40
   journal_shows "done, 40 items" || fail "no delivery in the journal"
   echo "ok: sandboxed (NoNewPrivs, no capabilities, seccomp) and delivering through the installed plugins," \
        "from https://api.apify.test (DNS over UDP, TLS verified against the system CAs)"
@@ -129,7 +126,8 @@ case_systemd() {
   # Upgrade while it runs: postinst restarts it on the new version, same ledger.
   install_debs in_box "$NEXT" || fail "upgrade in the container: $(cat "$WORK/dpkg.log")"
   [[ $(unit_prop ActiveState) == active && $(unit_prop MainPID) != "$pid" ]] || fail "not restarted by the upgrade"
-  answer=$(post_webhook "$run" ds-box actor-box nsenter --target "$BOX_PID" --net)
+  local answer
+  answer=$(post_webhook "$RUN" ds-box actor-box nsenter --target "$BOX_PID" --net)
   [[ $answer == *'"status":"duplicate"'* ]] || fail "after the upgrade the event is unknown: $answer"
   echo "ok: upgraded while running: restarted on $(dpkg-deb -f "$NEXT"/sinkhub_*.deb Version), ledger kept"
 

@@ -162,6 +162,16 @@ exited() {
 # A run id no earlier test used (the ledger outlives a case; $$ is 1 in our PID namespace).
 new_run_id() { echo "run-$1-$(date +%s%N)"; }
 
+# The webhook of a new run, which must be accepted; sets RUN.
+#   accept_new_run NAME DATASET_ID ACTOR_ID [CURL_PREFIX...]
+accept_new_run() {
+  local name=$1 answer
+  shift
+  RUN=$(new_run_id "$name")
+  answer=$(post_webhook "$RUN" "$@")
+  [[ $answer == *'"status":"accepted"'* ]] || fail "webhook answered: $answer"
+}
+
 # POSTs an Apify webhook (compact payload) with the test secret; prints the answer's body.
 #   post_webhook RUN_ID DATASET_ID ACTOR_ID [CURL_PREFIX...]
 post_webhook() {
