@@ -2,14 +2,17 @@
 # Installs the Debian 12 packages sinkhub needs to build, test and benchmark.
 # Idempotent: quiet and offline when everything is already present.
 #   scripts/install-deps.sh            what building and running sinkhub needs
-#   scripts/install-deps.sh --test     also node/npm and s3rver (npm) for the test suite
+#   scripts/install-deps.sh --test     also node/npm and s3rver (npm) for the test suite, and
+#                                      what tests/packaging needs (debootstrap, lintian,
+#                                      systemd-analyze, systemd-nspawn, ip, socat, dnsmasq)
 #   scripts/install-deps.sh --bench    the --test set, plus wrk and nginx for bench/
 set -euo pipefail
 
 pkgs=(cmake g++ make pkg-config
       libpoco-dev libsqlite3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev zlib1g-dev
       libboost-dev libgtest-dev libgmock-dev
-      sqlite3 curl ca-certificates libssl-dev)
+      sqlite3 curl ca-certificates libssl-dev
+      dpkg-dev file)  # scripts/package.sh: CPack's dpkg-shlibdeps
 mode="${1:-}"
 case "$mode" in
   "" | --test | --bench) ;;
@@ -20,6 +23,11 @@ if [[ -n "$mode" ]]; then
   # (images often ship a newer one than Debian's).
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then pkgs+=(nodejs npm); fi
 fi
+# tests/packaging: a Debian root to install the packages into, lintian, and systemd's tools
+# (systemd-analyze verify/security; systemd-nspawn boots the root with systemd as PID 1);
+# a DNS server and a TLS terminator put the fake Apify API behind a name and HTTPS there.
+[[ -n "$mode" ]] && pkgs+=(debootstrap lintian systemd systemd-container iproute2 xz-utils
+                           openssl socat dnsmasq-base)
 [[ "$mode" == "--bench" ]] && pkgs+=(wrk nginx-light procps)
 
 missing=()

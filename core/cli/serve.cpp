@@ -11,6 +11,7 @@
 #include "http/server.hpp"
 #include "ledger/ledger.hpp"
 #include "observe/log.hpp"
+#include "observe/systemd_notify.hpp"
 #include "plugin/sinks.hpp"
 
 namespace sinkhub::cli {
@@ -46,6 +47,12 @@ bool resolve_actor_names(config::Config& cfg) {
   return true;
 }
 
+// Tells systemd (Type=notify) where the daemon is; an unusable NOTIFY_SOCKET is only a warning.
+void tell_service_manager(const std::string& state) {
+  const auto outcome = observe::notify_service_manager(state);
+  if (outcome.kind == observe::NotifyOutcome::Failed) spdlog::warn("systemd notification: {}", outcome.error);
+}
+
 }  // namespace
 
 int serve(const Args& args) {
@@ -76,6 +83,7 @@ int serve(const Args& args) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);  // `systemctl reload`: must not kill the daemon (see below)
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   observe::init_logging(format == "json" ? observe::LogFormat::Json : observe::LogFormat::Text, level);
@@ -123,8 +131,11 @@ int serve(const Args& args) {
     http::Server server(cfg, *ledger, [&engine] { engine.wake(); });
     engine.start();
     server.start();
+    tell_service_manager("READY=1\nSTATUS=listening on " + cfg.server.host + ":" + std::to_string(cfg.server.port));
     int sig = 0;
-    sigwait(&stop_signals, &sig);
+    while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP)
+      spdlog::warn("received SIGHUP: reloading is not supported yet, restart sinkhub to apply config changes");
+    tell_service_manager("STOPPING=1\nSTATUS=stopping");
     spdlog::info("received {}: no new connections, finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     server.stop();
     engine.stop(cfg.delivery.shutdown_grace);

@@ -23,9 +23,9 @@ prefix="$work/prefix"
 unset LD_PRELOAD CFLAGS CXXFLAGS LDFLAGS
 
 "$cmake" --install "$build" --prefix "$prefix" --component sinkhub-sdk
-for f in include/sinkhub/sink.h include/sinkhub/sink.hpp share/doc/sinkhub-sdk/ABI.md \
-         share/doc/sinkhub-sdk/examples/c-minimal/CMakeLists.txt \
-         share/doc/sinkhub-sdk/examples/cpp-minimal/count_cpp.cpp; do
+for f in include/sinkhub/sink.h include/sinkhub/sink.hpp share/doc/sinkhub-dev/ABI.md \
+         share/doc/sinkhub-dev/examples/c-minimal/CMakeLists.txt \
+         share/doc/sinkhub-dev/examples/cpp-minimal/count_cpp.cpp; do
   [[ -f "$prefix/$f" ]] || fail "not installed: $f"
 done
 config=$(find "$prefix" -name sinkhub-sdkConfig.cmake)
@@ -40,7 +40,7 @@ pc=$(find "$prefix" -name sinkhub-sdk.pc)
 [[ ! -e "$prefix/bin" ]] || fail "the sdk component installed binaries"
 
 for ex in c-minimal cpp-minimal; do
-  src="$prefix/share/doc/sinkhub-sdk/examples/$ex"
+  src="$prefix/share/doc/sinkhub-dev/examples/$ex"
   bdir="$work/build-$ex"
   "$cmake" -S "$src" -B "$bdir" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_COMPILE_WARNING_AS_ERROR=ON >/dev/null
@@ -76,7 +76,7 @@ if command -v pkg-config >/dev/null; then
   vs=$(pkg-config --variable=versionscript sinkhub-sdk)
   [[ -f "$vs" ]] || fail "pkg-config versionscript '$vs' does not exist"
   "$cc" -std=c99 -Wall -Wextra -pedantic -Werror -shared -fPIC -fvisibility=hidden \
-    $(pkg-config --cflags sinkhub-sdk) "$prefix/share/doc/sinkhub-sdk/examples/c-minimal/count_c.c" \
+    $(pkg-config --cflags sinkhub-sdk) "$prefix/share/doc/sinkhub-dev/examples/c-minimal/count_c.c" \
     -Wl,--version-script="$vs" -Wl,--no-undefined -o "$work/count_c_pkgconfig.so"
   exports_only_entry "$work/count_c_pkgconfig.so"
   "$smoke" "$work/count_c_pkgconfig.so"
