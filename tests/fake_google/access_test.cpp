@@ -116,6 +116,16 @@ TEST_F(Access, AnUnknownPathIsGooglesHtml404) {
   EXPECT_EQ(client.request("GET", path() + ":batchUpdate", "", {{"Authorization", "Bearer " + token}}).status, 404);
 }
 
+TEST_F(Access, RealMethodsTheFakeDoesNotServeAre501Unimplemented) {
+  const Reply r = client.request("POST", path() + "/values/Sheet1!A1:append?valueInputOption=RAW", "{}",
+                                 {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(r.status, 501);
+  EXPECT_EQ(json::str(error_of(r), "status"), "UNIMPLEMENTED");
+  EXPECT_NE(r.message().find("spreadsheets.values.append"), std::string::npos) << r.body;
+  EXPECT_EQ(client.request("PUT", path() + "/values/A1", "{}", {{"Authorization", "Bearer " + token}}).status, 501);
+  EXPECT_EQ(client.request("POST", "/v4/spreadsheets", "{}", {{"Authorization", "Bearer " + token}}).status, 501);
+}
+
 TEST_F(Access, XGoogUserProjectChargesAKnownProjectAndRefusesAnUnknownOne) {
   const AuthorizedUser u = google.add_authorized_user("person@example.com", {kSheetsScope}, "555");
   google.share(kSheet, u.email);

@@ -192,7 +192,7 @@ Outgoing control(FakeGoogle& g, const Incoming& in, const std::vector<std::strin
   }
   if (what == "service-accounts" && in.method == "POST") {
     const ServiceAccount sa = g.add_service_account(json::str(b, "email", "sinkhub-test@sinkhub-fake.iam.gserviceaccount.com"));
-    if (json::has(b, "file")) write_private_file(json::str(b, "file"), service_account_json(sa, g.token_uri()));
+    if (json::has(b, "file")) g.write_credentials(json::str(b, "file"), sa);
     auto o = json::object();
     o->set("email", sa.email);
     o->set("private_key_id", sa.private_key_id);

@@ -143,6 +143,14 @@ AuthorizedUser FakeGoogle::add_authorized_user(const std::string& email, const s
   return u;
 }
 
+void FakeGoogle::write_credentials(const std::string& path, const ServiceAccount& sa) const {
+  write_private_file(path, service_account_json(sa, token_uri()));
+}
+
+void FakeGoogle::write_credentials(const std::string& path, const AuthorizedUser& user) const {
+  write_private_file(path, authorized_user_json(user, token_uri()));
+}
+
 void FakeGoogle::revoke_refresh_token(const std::string& refresh_token) {
   std::lock_guard<std::mutex> lock(state_->mu);
   state_->oauth.revoke_refresh_token(refresh_token);

@@ -157,6 +157,10 @@ class FakeGoogle {
   AuthorizedUser add_authorized_user(const std::string& email, const std::vector<std::string>& scopes = {kSheetsScope},
                                      const std::string& project_number = "987654321098");
   void revoke_refresh_token(const std::string& refresh_token);
+  // Writes the identity's credentials JSON (0600) with token_uri pointing at this fake: the
+  // file a sink's credentials_file / GOOGLE_APPLICATION_CREDENTIALS names in a test.
+  void write_credentials(const std::string& path, const ServiceAccount& sa) const;
+  void write_credentials(const std::string& path, const AuthorizedUser& user) const;
   // A token for a known identity without going through the token endpoint.
   std::string issue_token(const std::string& email, const std::vector<std::string>& scopes = {kSheetsScope},
                           const std::string& project_number = "123456789012");

@@ -110,17 +110,23 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 
  private:
   void handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
+  Incoming incoming(Poco::Net::HTTPServerRequest& req, bool& fits) const;
+  LoggedRequest entry_for(const Incoming& in, const Route& route) const;
+  bool serve_logged(Poco::Net::HTTPServerRequest& req, const Incoming& in, bool fits, Outgoing& out);
   Outgoing serve(const Incoming& in, const Route& route);
   void record(LoggedRequest entry);
-  static void drop(Poco::Net::HTTPServerRequest& req);
+  // Logs the request as unanswered and closes its connection without a word.
+  bool dropped(LoggedRequest entry, Poco::Net::HTTPServerRequest& req);
 
   std::shared_ptr<FakeGoogle::State> st_;
 };
 
-void Handler::drop(Poco::Net::HTTPServerRequest& req) {
+bool Handler::dropped(LoggedRequest entry, Poco::Net::HTTPServerRequest& req) {
+  record(std::move(entry));
   auto socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(req).detachSocket();
   socket.shutdown();
   socket.close();
+  return false;
 }
 
 void Handler::record(LoggedRequest entry) {
@@ -134,69 +140,74 @@ Outgoing Handler::serve(const Incoming& in, const Route& route) {
   return serve_sheets(*st_, in, route);
 }
 
-void Handler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+Incoming Handler::incoming(Poco::Net::HTTPServerRequest& req, bool& fits) const {
   Incoming in;
   in.method = req.getMethod();
   const std::string uri = req.getURI();
   in.raw_path = uri.substr(0, uri.find('?'));
   in.query = uri.find('?') == std::string::npos ? "" : uri.substr(uri.find('?') + 1);
   for (const auto& [k, v] : req) in.headers.emplace_back(k, v);
-  const bool fits = read_body(req, st_->options.max_payload_bytes, in.body);
+  fits = read_body(req, st_->options.max_payload_bytes, in.body);
   try {
     in.params = Poco::URI(uri).getQueryParameters();
   } catch (const std::exception&) {
   }
-  Outgoing out;
-  if (in.raw_path.rfind("/_fake/", 0) == 0) {
-    out = serve_admin(*st_, in);
-  } else {
-    const Route route = route_request(*st_, in.method, in.raw_path);
-    LoggedRequest entry;
-    entry.at = std::chrono::steady_clock::now();
-    entry.method = in.method;
-    entry.path = in.raw_path;
-    entry.query = in.query;
-    entry.op = route.op;
-    entry.spreadsheet_id = route.spreadsheet_id;
-    entry.headers = in.headers;
-    entry.body_bytes = in.body.size();
-    if (in.body.size() <= st_->options.keep_body_bytes) entry.body = in.body;
-    {
-      std::lock_guard<std::mutex> lock(st_->mu);
-      entry.seq = ++st_->seq;
-    }
-    std::function<void(const LoggedRequest&)> hook;
-    {
-      std::lock_guard<std::mutex> lock(st_->mu);
-      hook = st_->hook;
-    }
-    if (hook) hook(entry);
-    const Matched m = take_fault(*st_, route.op, in.raw_path);
-    entry.fault = m.name;
-    using K = Fault::Kind;
-    if (m.any && m.fault.kind == K::Drop) {
-      record(std::move(entry));
-      drop(req);
-      return;
-    }
-    if (m.any && m.fault.kind == K::Delay && !m.fault.delay_after_apply) st_->sleep_for(m.fault.delay);
-    if (!fits) out = api_error(errors::payload_too_large(st_->options.max_payload_bytes), in);
-    else if (m.any && m.fault.kind == K::Respond) out = fault_answer(*st_, m.fault, route.op, in);
-    else out = serve(in, route);
-    entry.principal = out.principal;
-    entry.project = out.project;
-    entry.applied = out.applied;
-    if (m.any && m.fault.kind == K::ApplyThenDrop) {
-      record(std::move(entry));
-      drop(req);
-      return;
-    }
-    if (m.any && m.fault.kind == K::ApplyThenRespond) out = fault_answer(*st_, m.fault, route.op, in);
-    if (m.any && m.fault.kind == K::Delay && m.fault.delay_after_apply) st_->sleep_for(m.fault.delay);
-    entry.status = out.status;
-    entry.error = out.error;
-    record(std::move(entry));  // before answering: a client that got its answer sees the entry
+  return in;
+}
+
+LoggedRequest Handler::entry_for(const Incoming& in, const Route& route) const {
+  LoggedRequest entry;
+  entry.at = std::chrono::steady_clock::now();
+  entry.method = in.method;
+  entry.path = in.raw_path;
+  entry.query = in.query;
+  entry.op = route.op;
+  entry.spreadsheet_id = route.spreadsheet_id;
+  entry.headers = in.headers;
+  entry.body_bytes = in.body.size();
+  if (in.body.size() <= st_->options.keep_body_bytes) entry.body = in.body;
+  std::lock_guard<std::mutex> lock(st_->mu);
+  entry.seq = ++st_->seq;
+  return entry;
+}
+
+// Logs the request, runs the hook and the fault; false when the connection was dropped.
+bool Handler::serve_logged(Poco::Net::HTTPServerRequest& req, const Incoming& in, bool fits, Outgoing& out) {
+  const Route route = route_request(*st_, in.method, in.raw_path);
+  LoggedRequest entry = entry_for(in, route);
+  std::function<void(const LoggedRequest&)> hook;
+  {
+    std::lock_guard<std::mutex> lock(st_->mu);
+    hook = st_->hook;
   }
+  if (hook) hook(entry);
+  const Matched m = take_fault(*st_, route.op, in.raw_path);
+  entry.fault = m.name;
+  using K = Fault::Kind;
+  const K kind = m.any ? m.fault.kind : K::Respond;
+  if (m.any && kind == K::Drop) return dropped(std::move(entry), req);
+  if (m.any && kind == K::Delay && !m.fault.delay_after_apply) st_->sleep_for(m.fault.delay);
+  if (!fits) out = api_error(errors::payload_too_large(st_->options.max_payload_bytes), in);
+  else if (m.any && kind == K::Respond) out = fault_answer(*st_, m.fault, route.op, in);
+  else out = serve(in, route);
+  entry.principal = out.principal;
+  entry.project = out.project;
+  entry.applied = out.applied;
+  if (m.any && kind == K::ApplyThenDrop) return dropped(std::move(entry), req);
+  if (m.any && kind == K::ApplyThenRespond) out = fault_answer(*st_, m.fault, route.op, in);
+  if (m.any && kind == K::Delay && m.fault.delay_after_apply) st_->sleep_for(m.fault.delay);
+  entry.status = out.status;
+  entry.error = out.error;
+  record(std::move(entry));  // before answering: a client that got its answer sees the entry
+  return true;
+}
+
+void Handler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+  bool fits = true;
+  const Incoming in = incoming(req, fits);
+  Outgoing out;
+  if (in.raw_path.rfind("/_fake/", 0) == 0) out = serve_admin(*st_, in);
+  else if (!serve_logged(req, in, fits, out)) return;
   resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(out.status));
   resp.setContentType(out.content_type);
   for (const auto& [k, v] : out.headers) resp.set(k, v);

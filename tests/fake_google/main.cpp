@@ -99,12 +99,12 @@ int main(int argc, char** argv) {
     std::vector<std::string> identities;
     for (const auto& [file, email] : args.service_accounts) {
       const auto sa = email.empty() ? fake.add_service_account() : fake.add_service_account(email);
-      g::write_private_file(file, g::service_account_json(sa, fake.token_uri()));
+      fake.write_credentials(file, sa);
       identities.push_back(sa.email);
     }
     for (const auto& [file, email] : args.users) {
       const auto u = fake.add_authorized_user(email.empty() ? "person@example.com" : email);
-      g::write_private_file(file, g::authorized_user_json(u, fake.token_uri()));
+      fake.write_credentials(file, u);
       identities.push_back(u.email);
     }
     for (const auto& file : args.key_files) {

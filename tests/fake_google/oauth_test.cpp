@@ -6,6 +6,9 @@
 
 #include <Poco/Base64Encoder.h>
 
+#include <unistd.h>
+
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -246,6 +249,19 @@ TEST_F(TokenEndpoint, TokensExpireAfterExpiresInAndOnDemand) {
   EXPECT_EQ(client.get(fresh, std::string("/v4/spreadsheets/") + kSheet).status, 200);
   google.expire_tokens();
   EXPECT_EQ(client.get(fresh, std::string("/v4/spreadsheets/") + kSheet).status, 401);
+}
+
+TEST_F(TokenEndpoint, ACredentialsFileWrittenByTheFakePointsAtIt) {
+  const std::string path = ::testing::TempDir() + "/fake_google_written_sa.json";
+  google.write_credentials(path, sa);
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  const ServiceAccount back = parse_service_account_json(text.str());
+  EXPECT_EQ(back.private_key_id, sa.private_key_id);
+  EXPECT_EQ(json::str(json::as_object(json::parse(text.str())), "token_uri"), google.token_uri());
+  EXPECT_EQ(client.access_token(back, google.token_uri()).empty(), false);
+  ::unlink(path.c_str());
 }
 
 TEST_F(TokenEndpoint, SecretsNeverComeBackInErrors) {

@@ -68,8 +68,8 @@ Message oneof_of(const std::string& name, const std::vector<std::string>& kinds,
   return m;
 }
 
-std::map<std::string, Message> build_messages() {
-  std::vector<Message> list = {
+std::vector<Message> request_messages() {
+  return {
       {"BatchUpdateSpreadsheetRequest",
        {rep("requests", "Request"), boo("includeSpreadsheetInResponse"), strs("responseRanges"),
         boo("responseIncludeGridData")}},
@@ -143,7 +143,12 @@ std::map<std::string, Message> build_messages() {
        {en("locationType", "DeveloperMetadataLocationType"), msg("metadataLocation", "DeveloperMetadataLocation"),
         en("locationMatchingStrategy", "DeveloperMetadataLocationMatchingStrategy"), i32("metadataId"),
         str("metadataKey"), str("metadataValue"), en("visibility", "DeveloperMetadataVisibility")}},
-      // ---- responses (for `fields` masks) ----
+  };
+}
+
+// The answers' messages, for checking `fields` masks.
+std::vector<Message> response_messages() {
+  return {
       {"Spreadsheet",
        {str("spreadsheetId"), msg("properties", "SpreadsheetProperties"), rep("sheets", "Sheet"), anys("namedRanges"),
         str("spreadsheetUrl"), rep("developerMetadata", "DeveloperMetadata"), anys("dataSources"),
@@ -172,8 +177,12 @@ std::map<std::string, Message> build_messages() {
       {"SearchDeveloperMetadataResponse", {rep("matchedDeveloperMetadata", "MatchedDeveloperMetadata")}},
       {"MatchedDeveloperMetadata", {msg("developerMetadata", "DeveloperMetadata"), rep("dataFilters", "DataFilter")}},
   };
+}
+
+std::map<std::string, Message> build_messages() {
   std::map<std::string, Message> out;
-  for (auto& m : list) out.emplace(m.name, std::move(m));
+  for (auto& m : request_messages()) out.emplace(m.name, std::move(m));
+  for (auto& m : response_messages()) out.emplace(m.name, std::move(m));
   return out;
 }
 

@@ -20,6 +20,20 @@ const char* const kNotFoundPage =
     "  <p><b>404.</b> <ins>That's an error.</ins>\n  <p>The requested URL was not found on this server.  "
     "<ins>That's all we know.</ins>\n";
 
+// Real Sheets v4 methods the fake does not serve: named so that a client gets a clear 501
+// rather than a 404 it could mistake for a missing spreadsheet.
+std::string unimplemented(const std::string& method, const std::string& tail) {
+  if (tail.rfind("values/", 0) == 0) {
+    if (method == "PUT") return "spreadsheets.values.update";
+    if (tail.size() > 7 && tail.find(":append") != std::string::npos) return "spreadsheets.values.append";
+    if (tail.find(":clear") != std::string::npos) return "spreadsheets.values.clear";
+  }
+  for (const char* verb : {"batchUpdate", "batchClear", "batchGetByDataFilter", "batchUpdateByDataFilter", "batchClearByDataFilter"})
+    if (tail == std::string("values:") + verb) return std::string("spreadsheets.values.") + verb;
+  if (tail.rfind("sheets/", 0) == 0 && tail.find(":copyTo") != std::string::npos) return "spreadsheets.sheets.copyTo";
+  return {};
+}
+
 std::string decode(const std::string& s) {
   std::string out;
   Poco::URI::decode(s, out);
@@ -117,7 +131,12 @@ Route route_request(const FakeGoogle::State& st, const std::string& method, cons
     r.op = Op::Token;
     return r;
   }
-  const std::string prefix = st.options.api_prefix + "/v4/spreadsheets/";
+  const std::string root = st.options.api_prefix + "/v4/spreadsheets";
+  if (raw_path == root && method == "POST") {
+    r.rest = "spreadsheets.create";
+    return r;
+  }
+  const std::string prefix = root + "/";
   if (raw_path.compare(0, prefix.size(), prefix) != 0) return r;
   const std::string rest = raw_path.substr(prefix.size());
   const auto slash = rest.find('/');
@@ -129,6 +148,7 @@ Route route_request(const FakeGoogle::State& st, const std::string& method, cons
     const std::string verb = colon == std::string::npos ? "" : head.substr(colon + 1);
     if (verb.empty() && method == "GET") r.op = Op::GetSpreadsheet;
     if (verb == "batchUpdate" && method == "POST") r.op = Op::BatchUpdate;
+    if (verb == "getByDataFilter" && method == "POST") r.rest = "spreadsheets.getByDataFilter";
     return r;
   }
   r.spreadsheet_id = decode(head);
@@ -142,6 +162,8 @@ Route route_request(const FakeGoogle::State& st, const std::string& method, cons
   } else if (tail.rfind("developerMetadata/", 0) == 0 && method == "GET") {
     r.op = Op::MetadataGet;
     r.rest = decode(tail.substr(18));
+  } else {
+    r.rest = unimplemented(method, tail);
   }
   return r;
 }
@@ -165,6 +187,12 @@ Outgoing serve_token(FakeGoogle::State& st, const Incoming& in) {
 
 Outgoing serve_sheets(FakeGoogle::State& st, const Incoming& in, const Route& route) {
   Outgoing out;
+  if (route.op == Op::Other && !route.rest.empty()) {  // a real Sheets method the fake does not serve
+    ApiError e = errors::generic(501);
+    e.status = "UNIMPLEMENTED";
+    e.message = "fake_google does not implement " + route.rest + " (see tests/fake_google/README.md)";
+    return api_error(e, in);
+  }
   if (route.op == Op::Other) {
     out.status = 404;
     out.content_type = "text/html; charset=UTF-8";
