@@ -91,16 +91,7 @@ Outgoing spreadsheet_view(FakeGoogle& g, const Incoming& in, const std::string& 
   }
   auto list = json::array();
   if (what == "sheets") {
-    for (const auto& s : g.sheets(id)) {
-      SheetProps p;
-      p.sheet_id = s.sheet_id;
-      p.title = s.title;
-      p.index = s.index;
-      p.hidden = s.hidden;
-      p.row_count = s.row_count;
-      p.column_count = s.column_count;
-      list->add(render::sheet_properties(p));
-    }
+    for (const auto& s : g.snapshot(id).sheets) list->add(render::sheet_properties(s.props));
   } else if (what == "metadata") {
     for (const auto& m : g.developer_metadata(id)) list->add(render::metadata(m));
   } else {

@@ -69,16 +69,6 @@ bool same_location(const Metadata& a, const Metadata& b) {
   return a.sheet_id == b.sheet_id && (a.type == LocationType::Sheet || a.index == b.index);
 }
 
-const char* type_name(LocationType t) {
-  switch (t) {
-    case LocationType::Spreadsheet: return "SPREADSHEET";
-    case LocationType::Sheet: return "SHEET";
-    case LocationType::Row: return "ROW";
-    case LocationType::Column: return "COLUMN";
-  }
-  return "";
-}
-
 bool lookup_matches(const Spreadsheet& ss, const Metadata& m, const json::Obj& lookup) {
   if (json::has(lookup, "metadataId") && json::integer(lookup, "metadataId") != m.id) return false;
   if (json::has(lookup, "metadataKey") && json::str(lookup, "metadataKey") != m.key) return false;
@@ -87,7 +77,7 @@ bool lookup_matches(const Spreadsheet& ss, const Metadata& m, const json::Obj& l
   if (vis == "DOCUMENT" && m.visibility != Visibility::Document) return false;
   if (vis == "PROJECT" && m.visibility != Visibility::Project) return false;
   const std::string type = json::str(lookup, "locationType");
-  if (!type.empty() && type.find("UNSPECIFIED") == std::string::npos && type != type_name(m.type)) return false;
+  if (!type.empty() && type.find("UNSPECIFIED") == std::string::npos && type != render::location_type(m.type)) return false;
   const auto loc = json::child(lookup, "metadataLocation");
   const std::string strategy = json::str(lookup, "locationMatchingStrategy");
   if (!loc) {

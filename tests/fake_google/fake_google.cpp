@@ -304,34 +304,29 @@ Sheet& mutable_tab(Spreadsheet& ss, const std::string& tab) {
 
 }  // namespace
 
-void FakeGoogle::person_insert_rows(const std::string& id, const std::string& tab, int at, int count) {
+void FakeGoogle::person_resize(const std::string& id, const std::string& tab, Dimension d, int at, int count, bool insert) {
   with_spreadsheet(*state_, id, [&](Spreadsheet& ss) {
     Sheet& s = mutable_tab(ss, tab);
-    ss.insert(s, Dimension::Rows, at, count, at > 0);
+    if (insert) ss.insert(s, d, at, count, at > 0);  // the UI inserts "below" the row above when there is one
+    else ss.remove(s, d, at, at + count);
     return 0;
   });
+}
+
+void FakeGoogle::person_insert_rows(const std::string& id, const std::string& tab, int at, int count) {
+  person_resize(id, tab, Dimension::Rows, at, count, true);
 }
 
 void FakeGoogle::person_delete_rows(const std::string& id, const std::string& tab, int at, int count) {
-  with_spreadsheet(*state_, id, [&](Spreadsheet& ss) {
-    ss.remove(mutable_tab(ss, tab), Dimension::Rows, at, at + count);
-    return 0;
-  });
+  person_resize(id, tab, Dimension::Rows, at, count, false);
 }
 
 void FakeGoogle::person_insert_columns(const std::string& id, const std::string& tab, int at, int count) {
-  with_spreadsheet(*state_, id, [&](Spreadsheet& ss) {
-    Sheet& s = mutable_tab(ss, tab);
-    ss.insert(s, Dimension::Columns, at, count, at > 0);
-    return 0;
-  });
+  person_resize(id, tab, Dimension::Columns, at, count, true);
 }
 
 void FakeGoogle::person_delete_columns(const std::string& id, const std::string& tab, int at, int count) {
-  with_spreadsheet(*state_, id, [&](Spreadsheet& ss) {
-    ss.remove(mutable_tab(ss, tab), Dimension::Columns, at, at + count);
-    return 0;
-  });
+  person_resize(id, tab, Dimension::Columns, at, count, false);
 }
 
 void FakeGoogle::person_type(const std::string& id, const std::string& tab, int row, int col, const std::string& text) {

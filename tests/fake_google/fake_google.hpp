@@ -221,6 +221,8 @@ class FakeGoogle {
   struct State;
 
  private:
+  void person_resize(const std::string& spreadsheet_id, const std::string& tab, Dimension d, int at, int count, bool insert);
+
   std::shared_ptr<State> state_;
 };
 

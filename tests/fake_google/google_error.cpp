@@ -30,6 +30,32 @@ json::Obj service_metadata(const std::string& op) {
   return m;
 }
 
+json::Obj help_link(const std::string& description, const std::string& url) {
+  auto link = json::object();
+  link->set("description", description);
+  link->set("url", url);
+  auto links = json::array();
+  links->add(link);
+  auto help = json::object();
+  help->set("@type", "type.googleapis.com/google.rpc.Help");
+  help->set("links", links);
+  return help;
+}
+
+json::Obj bad_request(const std::vector<std::pair<std::string, std::string>>& violations) {
+  auto list = json::array();
+  for (const auto& [field, description] : violations) {
+    auto v = json::object();
+    v->set("field", field);
+    v->set("description", description);
+    list->add(v);
+  }
+  auto bad = json::object();
+  bad->set("@type", "type.googleapis.com/google.rpc.BadRequest");
+  bad->set("fieldViolations", list);
+  return bad;
+}
+
 ApiError make(int http, const std::string& status, const std::string& message, const std::string& reason) {
   ApiError e;
   e.http = http;
@@ -87,21 +113,10 @@ ApiError invalid_argument(const std::string& message) { return make(400, "INVALI
 
 ApiError invalid_payload(const std::vector<std::pair<std::string, std::string>>& violations) {
   std::string message;
-  auto list = json::array();
-  for (const auto& [field, description] : violations) {
-    if (!message.empty()) message += '\n';
-    message += description;
-    auto v = json::object();
-    v->set("field", field);
-    v->set("description", description);
-    list->add(v);
-  }
-  auto bad = json::object();
-  bad->set("@type", "type.googleapis.com/google.rpc.BadRequest");
-  bad->set("fieldViolations", list);
+  for (const auto& v : violations) message += (message.empty() ? "" : "\n") + v.second;
   ApiError e = make(400, "INVALID_ARGUMENT", message, "invalid");
   e.details = json::array();
-  e.details->add(bad);
+  e.details->add(bad_request(violations));
   return e;
 }
 
@@ -161,15 +176,7 @@ ApiError service_disabled(const std::string& project_number) {
   m->set("containerInfo", project_number);
   e.details = json::array();
   e.details->add(error_info("SERVICE_DISABLED", m));
-  auto link = json::object();
-  link->set("description", "Google developers console API activation");
-  link->set("url", url);
-  auto links = json::array();
-  links->add(link);
-  auto help = json::object();
-  help->set("@type", "type.googleapis.com/google.rpc.Help");
-  help->set("links", links);
-  e.details->add(help);
+  e.details->add(help_link("Google developers console API activation", url));
   return e;
 }
 
@@ -204,17 +211,9 @@ ApiError quota_exceeded(bool write, bool per_user, int limit, const std::string&
   m->set("quota_location", "global");
   m->set("quota_metric", std::string(kService) + (write ? "/write_requests" : "/read_requests"));
   m->set("quota_limit_value", std::to_string(limit));
-  auto link = json::object();
-  link->set("description", "Request a higher quota limit.");
-  link->set("url", "https://cloud.google.com/docs/quotas/help/request_increase");
-  auto links = json::array();
-  links->add(link);
-  auto help = json::object();
-  help->set("@type", "type.googleapis.com/google.rpc.Help");
-  help->set("links", links);
   e.details = json::array();
   e.details->add(error_info("RATE_LIMIT_EXCEEDED", m));
-  e.details->add(help);
+  e.details->add(help_link("Request a higher quota limit.", "https://cloud.google.com/docs/quotas/help/request_increase"));
   return e;
 }
 
@@ -246,16 +245,9 @@ ApiError payload_too_large(std::size_t limit) {
 
 ApiError bad_field_mask(const std::string& path) {
   ApiError e = invalid_argument("Request contains an invalid argument.");
-  auto v = json::object();
-  v->set("field", path);
-  v->set("description", "Error expanding 'fields' parameter. Cannot find matching fields for path '" + path + "'.");
-  auto list = json::array();
-  list->add(v);
-  auto bad = json::object();
-  bad->set("@type", "type.googleapis.com/google.rpc.BadRequest");
-  bad->set("fieldViolations", list);
   e.details = json::array();
-  e.details->add(bad);
+  e.details->add(bad_request(
+      {{path, "Error expanding 'fields' parameter. Cannot find matching fields for path '" + path + "'."}}));
   return e;
 }
 

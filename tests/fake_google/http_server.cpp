@@ -81,7 +81,11 @@ Outgoing fault_answer(FakeGoogle::State& st, const Fault& f, Op op, const Incomi
   if (f.status == 403 && f.variant == "api_disabled") return api_error(errors::service_disabled("123456789012"), in);
   if (f.status == 403 && f.variant == "insufficient_scopes") return api_error(errors::insufficient_scopes(op_text), in);
   if (f.status == 429) {
-    const int limit = is_write(op) ? st.options.quota.user_writes : st.options.quota.user_reads;
+    int limit = 0;
+    {
+      std::lock_guard<std::mutex> lock(st.mu);
+      limit = is_write(op) ? st.quota.limits.user_writes : st.quota.limits.user_reads;
+    }
     return api_error(errors::quota_exceeded(is_write(op), true, limit, "123456789012"), in);
   }
   return api_error(errors::generic(f.status), in);

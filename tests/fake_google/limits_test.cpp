@@ -12,6 +12,14 @@
 namespace sinkhub::fake::google::test {
 namespace {
 
+// An updateCells writing `chars` repeats of `unit` into A1.
+std::string text_cell(std::size_t chars, const std::string& unit = "x") {
+  std::string s;
+  for (std::size_t i = 0; i < chars; ++i) s += unit;
+  return R"({"updateCells":{"start":{"sheetId":0},"fields":"userEnteredValue","rows":[{"values":[{"userEnteredValue":{"stringValue":")" +
+         s + R"("}}]}]}})";
+}
+
 FakeGoogle::Options small_limits() {
   FakeGoogle::Options o;
   o.limits.max_cells = 30000;  // 1000 x 26 = 26,000 to begin with
@@ -25,12 +33,6 @@ class Limits : public FakeGoogleTest {
   Limits() : FakeGoogleTest(small_limits()) {}
   static std::string cap(const std::string& kind) {
     return "Invalid requests[0]." + kind + ": This action would increase the number of cells in the workbook above the limit of 30000 cells.";
-  }
-  std::string text_cell(std::size_t chars, const std::string& unit = "x") {
-    std::string s;
-    for (std::size_t i = 0; i < chars; ++i) s += unit;
-    return R"({"updateCells":{"start":{"sheetId":0},"fields":"userEnteredValue","rows":[{"values":[{"userEnteredValue":{"stringValue":")" +
-           s + R"("}}]}]}})";
   }
 };
 
@@ -103,15 +105,7 @@ TEST_F(Limits, AGzippedBodyIsReadAndCountedUncompressed) {
   EXPECT_EQ(r.status, 400);
 }
 
-class CellText : public FakeGoogleTest {
- protected:
-  std::string text_cell(std::size_t chars, const std::string& unit = "x") {
-    std::string s;
-    for (std::size_t i = 0; i < chars; ++i) s += unit;
-    return R"({"updateCells":{"start":{"sheetId":0},"fields":"userEnteredValue","rows":[{"values":[{"userEnteredValue":{"stringValue":")" +
-           s + R"("}}]}]}})";
-  }
-};
+using CellText = FakeGoogleTest;
 
 TEST_F(CellText, ACellHoldsAtMost50000Characters) {
   EXPECT_EQ(batch(text_cell(50000)).status, 200);

@@ -8,16 +8,6 @@ namespace sinkhub::fake::google::render {
 
 namespace {
 
-const char* location_type(LocationType t) {
-  switch (t) {
-    case LocationType::Spreadsheet: return "SPREADSHEET";
-    case LocationType::Sheet: return "SHEET";
-    case LocationType::Row: return "ROW";
-    case LocationType::Column: return "COLUMN";
-  }
-  return "";
-}
-
 json::Obj dimension_props(bool hidden, int pixel_size, int default_size) {
   auto o = json::object();
   if (hidden) o->set("hiddenByUser", true);
@@ -44,6 +34,16 @@ void attach_metadata(const MetaIndex& index, int at, json::Obj props) {
 }
 
 }  // namespace
+
+const char* location_type(LocationType t) {
+  switch (t) {
+    case LocationType::Spreadsheet: return "SPREADSHEET";
+    case LocationType::Sheet: return "SHEET";
+    case LocationType::Row: return "ROW";
+    case LocationType::Column: return "COLUMN";
+  }
+  return "";
+}
 
 bool visible(const Metadata& m, const std::string& project) {
   return m.visibility == Visibility::Document || m.project == project;

@@ -11,6 +11,7 @@ namespace sinkhub::fake::google::render {
 
 enum class ValueRender { Formatted, Unformatted, Formula };
 
+const char* location_type(LocationType t);  // "ROW", "SHEET", ...
 json::Obj sheet_properties(const SheetProps& p);
 json::Obj metadata(const Metadata& m);
 json::Obj extended_value(const Value& v);  // null Ptr for an empty value
