@@ -424,6 +424,8 @@ std::size_t FakeGoogle::count(Op op) const { return requests(op).size(); }
 void FakeGoogle::clear_requests() {
   std::lock_guard<std::mutex> lock(state_->mu);
   state_->log.clear();
+  state_->log_body_bytes = 0;
+  state_->first_body = 0;
 }
 
 std::size_t FakeGoogle::max_in_window(const std::vector<LoggedRequest>& log, Op op, std::chrono::milliseconds window) {

@@ -57,7 +57,7 @@ struct LoggedRequest {
   std::string project;    // the consumer project charged for it
   std::vector<std::pair<std::string, std::string>> headers;
   std::size_t body_bytes = 0;
-  std::string body;       // kept up to Options::keep_body_bytes
+  std::string body;       // kept up to Options::keep_body_bytes (older ones dropped past max_logged_body_bytes)
   int status = 0;         // what was answered; 0 = the connection was dropped without an answer
   bool applied = false;   // a batchUpdate that changed the spreadsheet
   std::string fault;      // the injected fault, "" when none
@@ -129,8 +129,9 @@ class FakeGoogle {
     Limits limits;
     QuotaLimits quota;
     std::size_t max_payload_bytes = 10485760;  // Google's observed hard stop
-    std::size_t max_log = 200000;
-    std::size_t keep_body_bytes = 1 << 20;
+    std::size_t max_log = 200000;                  // request log entries kept (oldest dropped)
+    std::size_t keep_body_bytes = 4u << 20;        // a request body larger than this is not kept
+    std::size_t max_logged_body_bytes = 256u << 20;  // beyond this, the oldest entries lose their bodies
     unsigned seed = 0;  // ids (sheetId, metadataId); 0 = random
     int threads = 16;
   };

@@ -19,8 +19,10 @@ namespace sinkhub::fake::google {
 
 namespace {
 
+enum class Body { Ok, TooLarge, Undecodable };
+
 // Reads at most `limit` + 1 bytes of the (possibly gzip-encoded) body; drains the rest.
-bool read_body(Poco::Net::HTTPServerRequest& req, std::size_t limit, std::string& body) {
+Body read_body(Poco::Net::HTTPServerRequest& req, std::size_t limit, std::string& body) {
   std::istream& raw = req.stream();
   const bool gzip = Poco::icompare(req.get("Content-Encoding", ""), "gzip") == 0;
   Poco::InflatingInputStream inflated(raw, Poco::InflatingStreamBuf::STREAM_GZIP);
@@ -31,7 +33,11 @@ bool read_body(Poco::Net::HTTPServerRequest& req, std::size_t limit, std::string
     if (body.size() <= limit) body.append(buf, static_cast<std::size_t>(in.gcount()));
     if (body.size() > limit) over = true;  // keep reading so the client gets its answer
   }
-  return !over;
+  if (gzip && in.bad()) {  // the inflater failed (istream turned its exception into badbit)
+    body.clear();
+    return Body::Undecodable;
+  }
+  return over ? Body::TooLarge : Body::Ok;
 }
 
 struct Matched {
@@ -114,9 +120,9 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 
  private:
   void handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
-  Incoming incoming(Poco::Net::HTTPServerRequest& req, bool& fits) const;
+  Incoming incoming(Poco::Net::HTTPServerRequest& req, Body& body) const;
   LoggedRequest entry_for(const Incoming& in, const Route& route) const;
-  bool serve_logged(Poco::Net::HTTPServerRequest& req, const Incoming& in, bool fits, Outgoing& out);
+  bool serve_logged(Poco::Net::HTTPServerRequest& req, const Incoming& in, Body body, Outgoing& out);
   Outgoing serve(const Incoming& in, const Route& route);
   void record(LoggedRequest entry);
   // Logs the request as unanswered and closes its connection without a word.
@@ -133,10 +139,23 @@ bool Handler::dropped(LoggedRequest entry, Poco::Net::HTTPServerRequest& req) {
   return false;
 }
 
+// Keeps the log within max_log entries and max_logged_body_bytes of bodies (a benchmark
+// sends hundreds of megabytes; the newest bodies are the ones a test inspects).
 void Handler::record(LoggedRequest entry) {
   std::lock_guard<std::mutex> lock(st_->mu);
-  st_->log.push_back(std::move(entry));
-  while (st_->log.size() > st_->options.max_log) st_->log.pop_front();
+  auto& st = *st_;
+  st.log_body_bytes += entry.body.size();
+  st.log.push_back(std::move(entry));
+  while (st.log.size() > st.options.max_log) {
+    st.log_body_bytes -= st.log.front().body.size();
+    st.log.pop_front();
+    if (st.first_body > 0) --st.first_body;
+  }
+  while (st.log_body_bytes > st.options.max_logged_body_bytes && st.first_body < st.log.size()) {
+    std::string& body = st.log[st.first_body++].body;
+    st.log_body_bytes -= body.size();
+    std::string().swap(body);
+  }
 }
 
 Outgoing Handler::serve(const Incoming& in, const Route& route) {
@@ -144,14 +163,14 @@ Outgoing Handler::serve(const Incoming& in, const Route& route) {
   return serve_sheets(*st_, in, route);
 }
 
-Incoming Handler::incoming(Poco::Net::HTTPServerRequest& req, bool& fits) const {
+Incoming Handler::incoming(Poco::Net::HTTPServerRequest& req, Body& body) const {
   Incoming in;
   in.method = req.getMethod();
   const std::string uri = req.getURI();
   in.raw_path = uri.substr(0, uri.find('?'));
   in.query = uri.find('?') == std::string::npos ? "" : uri.substr(uri.find('?') + 1);
   for (const auto& [k, v] : req) in.headers.emplace_back(k, v);
-  fits = read_body(req, st_->options.max_payload_bytes, in.body);
+  body = read_body(req, st_->options.max_payload_bytes, in.body);
   try {
     in.params = Poco::URI(uri).getQueryParameters();
   } catch (const std::exception&) {
@@ -176,7 +195,7 @@ LoggedRequest Handler::entry_for(const Incoming& in, const Route& route) const {
 }
 
 // Logs the request, runs the hook and the fault; false when the connection was dropped.
-bool Handler::serve_logged(Poco::Net::HTTPServerRequest& req, const Incoming& in, bool fits, Outgoing& out) {
+bool Handler::serve_logged(Poco::Net::HTTPServerRequest& req, const Incoming& in, Body body, Outgoing& out) {
   const Route route = route_request(*st_, in.method, in.raw_path);
   LoggedRequest entry = entry_for(in, route);
   std::function<void(const LoggedRequest&)> hook;
@@ -191,7 +210,8 @@ bool Handler::serve_logged(Poco::Net::HTTPServerRequest& req, const Incoming& in
   const K kind = m.any ? m.fault.kind : K::Respond;
   if (m.any && kind == K::Drop) return dropped(std::move(entry), req);
   if (m.any && kind == K::Delay && !m.fault.delay_after_apply) st_->sleep_for(m.fault.delay);
-  if (!fits) out = api_error(errors::payload_too_large(st_->options.max_payload_bytes), in);
+  if (body == Body::TooLarge) out = api_error(errors::payload_too_large(st_->options.max_payload_bytes), in);
+  else if (body == Body::Undecodable) out = api_error(errors::invalid_argument("Invalid gzip request body."), in);
   else if (m.any && kind == K::Respond) out = fault_answer(*st_, m.fault, route.op, in);
   else out = serve(in, route);
   entry.principal = out.principal;
@@ -207,15 +227,15 @@ bool Handler::serve_logged(Poco::Net::HTTPServerRequest& req, const Incoming& in
 }
 
 void Handler::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
-  bool fits = true;
-  const Incoming in = incoming(req, fits);
+  Body body = Body::Ok;
+  const Incoming in = incoming(req, body);
   Outgoing out;
   if (in.raw_path.rfind("/_fake/", 0) == 0) out = serve_admin(*st_, in);
-  else if (!serve_logged(req, in, fits, out)) return;
+  else if (!serve_logged(req, in, body, out)) return;
   resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(out.status));
   resp.setContentType(out.content_type);
   for (const auto& [k, v] : out.headers) resp.set(k, v);
-  if (!fits) resp.setKeepAlive(false);
+  if (body != Body::Ok) resp.setKeepAlive(false);
   resp.setContentLength64(static_cast<Poco::Int64>(out.body.size()));
   std::ostream& os = resp.send();
   os.write(out.body.data(), static_cast<std::streamsize>(out.body.size()));

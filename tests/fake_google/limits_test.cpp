@@ -103,6 +103,10 @@ TEST_F(Limits, AGzippedBodyIsReadAndCountedUncompressed) {
   r = client.request("POST", std::string("/v4/spreadsheets/") + kSheet + ":batchUpdate", gzip(big),
                      {{"Authorization", "Bearer " + token}, {"Content-Encoding", "gzip"}});
   EXPECT_EQ(r.status, 400);
+  r = client.request("POST", std::string("/v4/spreadsheets/") + kSheet + ":batchUpdate", "not gzip at all",
+                     {{"Authorization", "Bearer " + token}, {"Content-Encoding", "gzip"}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.message(), "Invalid gzip request body.");
 }
 
 using CellText = FakeGoogleTest;

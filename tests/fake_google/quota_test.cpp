@@ -146,5 +146,23 @@ TEST_F(Quota, TheRecorderKeepsEveryRequestInArrivalOrder) {
   EXPECT_EQ(log[0].header("authorization"), "Bearer " + token);
 }
 
+TEST(RequestLogBounds, OldBodiesAreDroppedFirstAndEntriesAreCapped) {
+  FakeGoogle::Options o;
+  o.max_log = 5;
+  o.max_logged_body_bytes = 30;
+  FakeGoogle google(o);
+  Client client(google.port());
+  for (int i = 0; i < 8; ++i) client.request("POST", "/v4/spreadsheets/x:batchUpdate", "0123456789");
+  const auto log = google.requests();
+  ASSERT_EQ(log.size(), 5u);
+  EXPECT_EQ(log.front().seq, 4u);
+  std::size_t kept = 0;
+  for (const auto& r : log) kept += r.body.size();
+  EXPECT_EQ(kept, 30u);
+  EXPECT_EQ(log.back().body, "0123456789");  // the newest keep theirs
+  EXPECT_EQ(log.front().body, "");
+  EXPECT_EQ(log.front().body_bytes, 10u);
+}
+
 }  // namespace
 }  // namespace sinkhub::fake::google::test

@@ -65,6 +65,8 @@ struct FakeGoogle::State {
   std::vector<FaultSlot> faults;
   int next_fault_id = 1;
   std::deque<LoggedRequest> log;
+  std::size_t log_body_bytes = 0;  // bodies held by the log
+  std::size_t first_body = 0;      // entries before this one have had their bodies dropped
   std::uint64_t seq = 0;
   std::function<void(const LoggedRequest&)> hook;
   std::chrono::seconds clock_offset{0};
