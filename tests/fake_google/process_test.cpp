@@ -139,9 +139,35 @@ TEST(FakeGoogleProcess, TheControlApiInjectsFaultsAndActsAsAPerson) {
 }
 
 TEST(FakeGoogleProcess, BadArgumentsExitWithUsage) {
-  FakeProcess fake({"--write-quota", "lots"});
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--write-quota", "lots"}, {"--write-quota", "-3"}, {"--no-such-flag"}, {"--spreadsheet"},
+        {"--key-file", "/nonexistent/key.json"}}) {
+    FakeProcess fake(args);
+    EXPECT_EQ(fake.port(), 0) << args[0];
+    EXPECT_EQ(fake.stop(), 2) << args[0];
+  }
+}
+
+TEST(FakeGoogleProcess, AKeyFileThatIsNotAServiceAccountIsRefused) {
+  const std::string path = ::testing::TempDir() + "/fg-not-a-key.json";
+  write_private_file(path, R"({"type":"authorized_user"})");
+  FakeProcess fake({"--key-file", path});
   EXPECT_EQ(fake.port(), 0);
-  EXPECT_EQ(fake.stop(), 2);
+  EXPECT_EQ(fake.stop(), 1);
+}
+
+TEST(FakeGoogleProcess, TheControlApiRefusesMalformedRequests) {
+  FakeProcess fake({});
+  const std::uint16_t port = fake.port();
+  ASSERT_NE(port, 0);
+  Client client(port);
+  EXPECT_EQ(client.request("POST", "/_fake/faults", "{not json").status, 400);
+  EXPECT_EQ(client.request("POST", "/_fake/spreadsheets", R"({"title":"no id"})").status, 400);
+  EXPECT_EQ(client.request("POST", "/_fake/person", R"({"spreadsheet":"nope","tab":"Sheet1","op":"insert_rows"})").status, 400);
+  EXPECT_EQ(client.request("POST", "/_fake/faults", R"({"op":"spreadsheets.nothing"})").status, 400);
+  EXPECT_EQ(client.request("GET", "/_fake/spreadsheets/nope/values?tab=x").status, 400);
+  EXPECT_EQ(client.request("GET", "/_fake/health").status, 200);
+  EXPECT_EQ(fake.stop(), 0);
 }
 
 }  // namespace
