@@ -3,6 +3,7 @@
 #include "test_host.hpp"
 
 #include "file_options.hpp"
+#include "gunzip.hpp"
 #include "readme_table.hpp"
 
 #include <gtest/gtest.h>
@@ -30,6 +31,8 @@ using sinkhub_test::Instance;
 using sinkhub_test::Plugin;
 using sinkhub_test::TestHost;
 
+using sinkhub_test::gunzip;
+
 namespace {
 
 const Plugin& plugin() {
@@ -40,34 +43,6 @@ const Plugin& plugin() {
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// Decodes a (multi-member) gzip file with zlib.
-std::string gunzip(const std::string& in) {
-  std::string out;
-  size_t pos = 0;
-  while (pos < in.size()) {
-    z_stream zs{};
-    EXPECT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data() + pos));
-    zs.avail_in = static_cast<uInt>(in.size() - pos);
-    char buf[4096];
-    int rc;
-    do {
-      zs.next_out = reinterpret_cast<Bytef*>(buf);
-      zs.avail_out = sizeof buf;
-      rc = inflate(&zs, Z_NO_FLUSH);
-      if (rc != Z_OK && rc != Z_STREAM_END) {
-        ADD_FAILURE() << "inflate error " << rc;
-        inflateEnd(&zs);
-        return out;
-      }
-      out.append(buf, sizeof buf - zs.avail_out);
-    } while (rc != Z_STREAM_END);
-    pos += zs.total_in;
-    inflateEnd(&zs);
-  }
-  return out;
 }
 
 std::string jsonl(const std::vector<std::string>& items) {

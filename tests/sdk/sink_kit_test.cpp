@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "batch_format.hpp"
+#include "gunzip.hpp"
 #include "checkpoint.hpp"
 #include "file_io.hpp"
 #include "spool.hpp"
@@ -25,6 +26,8 @@
 namespace fs = std::filesystem;
 using sinkhub_kit::Checkpoint;
 using sinkhub_kit::CheckpointError;
+
+using sinkhub_test::gunzip;
 
 namespace {
 
@@ -227,29 +230,6 @@ struct FakeBatch {
     raw.item_lengths = lens.data();
   }
 };
-
-std::string gunzip(const std::string& in) {
-  std::string out;
-  for (size_t pos = 0; pos < in.size();) {
-    z_stream zs{};
-    EXPECT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data() + pos));
-    zs.avail_in = static_cast<uInt>(in.size() - pos);
-    char buf[256];
-    int rc;
-    do {
-      zs.next_out = reinterpret_cast<Bytef*>(buf);
-      zs.avail_out = sizeof buf;
-      rc = inflate(&zs, Z_NO_FLUSH);
-      out.append(buf, sizeof buf - zs.avail_out);
-    } while (rc == Z_OK);
-    EXPECT_EQ(rc, Z_STREAM_END);
-    pos += zs.total_in;
-    inflateEnd(&zs);
-    if (rc != Z_STREAM_END) break;
-  }
-  return out;
-}
 
 TEST(SinkKitBatchFormat, JsonArrayAndGzipAcrossCalls) {
   const FakeBatch one({"{\"a\":1}", "[1, 2]"}), two({"3"}), none({});

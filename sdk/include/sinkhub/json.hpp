@@ -158,16 +158,17 @@ class Value {
   Members members_;
 };
 
-namespace detail {
-
-// Length of the UTF-8 sequence starting at s[i] (1..4), or 0 when it is not a valid
-// shortest-form, non-surrogate encoding of a code point.
-inline std::size_t utf8_length(std::string_view s, std::size_t i) noexcept {
+/// Decodes the UTF-8 character at s[i]: its length in bytes (1..4) with its code point in
+/// `cp`, or 0 when the bytes there are not a valid shortest-form, non-surrogate encoding.
+inline std::size_t utf8_decode(std::string_view s, std::size_t i, std::uint32_t& cp) noexcept {
   const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
   const unsigned char c = at(0);
-  if (c < 0x80) return 1;
+  if (c < 0x80) {
+    cp = c;
+    return 1;
+  }
   std::size_t n = 0;
-  std::uint32_t cp = 0, min = 0;
+  std::uint32_t min = 0;
   if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1Fu, min = 0x80;
   else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0Fu, min = 0x800;
   else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07u, min = 0x10000;
@@ -180,6 +181,8 @@ inline std::size_t utf8_length(std::string_view s, std::size_t i) noexcept {
   if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
   return n;
 }
+
+namespace detail {
 
 inline void append_utf8(std::string& o, std::uint32_t cp) {
   if (cp < 0x80) {
@@ -392,7 +395,8 @@ class Parser {
         o += c;
         ++i_;
       } else {
-        const std::size_t n = utf8_length(t_, i_);
+        std::uint32_t cp = 0;
+        const std::size_t n = utf8_decode(t_, i_, cp);
         if (n == 0) fail("invalid UTF-8");
         o.append(t_.data() + i_, n);
         i_ += n;
