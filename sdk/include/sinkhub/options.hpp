@@ -581,6 +581,8 @@ template <class T, class M>
 std::string Spec<T, M>::bounds_text() const {
   if constexpr (std::is_integral_v<V> || detail::is_duration<V>::value) {
     if (min_ && max_) return detail::number_text(*min_, type_) + "–" + detail::number_text(*max_, type_);
+    if constexpr (std::is_unsigned_v<V>)  // an unsigned count with a maximum reads "0–max"
+      if (max_ && type_ == Type::Integer) return "0–" + detail::number_text(*max_, type_);
     if (min_) return "≥ " + detail::number_text(*min_, type_);
     if (max_) return "≤ " + detail::number_text(*max_, type_);
   }
