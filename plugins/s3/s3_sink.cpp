@@ -70,7 +70,7 @@ class S3Sink : public sinkhub::Sink {
   Outcome open(int64_t) override {
     if (data_dir_.empty()) return Outcome::fatal("the host gave this instance no data_dir for its spool files");
     spool_dir_ = data_dir_ + "/spool";
-    // sink.h says the host creates data_dir before open(); this host does not yet: mkdir -p.
+    // The host created data_dir before open(); the spool directory below it is ours.
     if (const int rc = sinkhub_kit::make_dirs(spool_dir_, 0700, false))
       return Outcome::fatal(sinkhub_kit::errno_text("cannot create", spool_dir_, rc));
     remove_stale_spools();

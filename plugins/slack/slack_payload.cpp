@@ -17,7 +17,8 @@ constexpr const char* kTestMessage =
     ":information_source: sinkhub test event: Apify run notifications will be posted to this channel.";
 constexpr const char* kApprox = "\xE2\x89\x88";  // "≈"
 
-// Slack's limits (docs: destinations.md §5).
+// Slack's documented limits: `text` is truncated above 40,000 characters (changelog 2018-04);
+// Block Kit: 50 blocks per message, 3,000 characters per section text, 2,000 per field.
 constexpr std::size_t kMaxText = 39999;    // `text`: Slack truncates above 40,000
 constexpr std::size_t kMaxSection = 3000;  // section / context text
 constexpr std::size_t kMaxField = 2000;    // one section field

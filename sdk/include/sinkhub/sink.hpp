@@ -17,7 +17,8 @@
 // Minimal use:
 //   class MySink : public sinkhub::Sink {
 //    public:
-//     explicit MySink(const sinkhub::CreateArgs& a) : Sink(a) { /* parse a.options_json */ }
+//     explicit MySink(const sinkhub::CreateArgs& a) : Sink(a) { /* parse a.options_json,
+//         e.g. with an option table: sinkhub/options.hpp */ }
 //     sinkhub::Outcome deliver(const sinkhub::Context& c, const sinkhub::Batch& b) override {
 //       host().info("got " + std::to_string(b.size()) + " items");
 //       return sinkhub::Outcome::ok();
