@@ -73,13 +73,15 @@ std::optional<Outcome> start_temp(const State& st, sinkhub_kit::Spool& spool) {
 }
 
 // The previous attempt renamed the temp file, but the host lost the commit of that call:
-// the final file's checkpointed prefix becomes the temp file again.
-bool rebuild_from_final(const State& st, std::optional<Outcome>& failed) {
+// the final file's checkpointed prefix becomes the temp file again. Without a final file
+// that long, nothing can be resumed.
+std::optional<Outcome> rebuild_from_final(const State& st, const sinkhub_kit::Spool& temp) {
   struct stat sb {};
-  if (::stat(st.final_path.c_str(), &sb) != 0 || static_cast<std::uint64_t>(sb.st_size) < st.bytes) return false;
+  if (::stat(st.final_path.c_str(), &sb) != 0 || static_cast<std::uint64_t>(sb.st_size) < st.bytes)
+    return temp.missing();
   if (const int rc = sinkhub_kit::copy_prefix(st.final_path, st.tmp_path, st.bytes))
-    failed = Outcome::retry(errno_text("cannot rebuild", st.tmp_path, rc));
-  return true;
+    return Outcome::retry(errno_text("cannot rebuild", st.tmp_path, rc));
+  return std::nullopt;
 }
 
 }  // namespace
@@ -87,15 +89,13 @@ bool rebuild_from_final(const State& st, std::optional<Outcome>& failed) {
 std::optional<Outcome> open_temp(const sinkhub::Context& ctx, const State& st, sinkhub_kit::Spool& spool) {
   if (sinkhub_kit::starts_fresh(ctx)) return start_temp(st, spool);
   Outcome failure;
-  auto r = spool.resume(st.bytes, failure);
-  if (r == sinkhub_kit::Spool::Resume::Missing) {
-    std::optional<Outcome> failed;
-    if (!rebuild_from_final(st, failed)) return spool.missing();
-    if (failed) return failed;
-    r = spool.resume(st.bytes, failure);
+  auto resumed = spool.resume(st.bytes, failure);
+  if (resumed == sinkhub_kit::Spool::Resume::Missing) {
+    if (auto failed = rebuild_from_final(st, spool)) return failed;
+    resumed = spool.resume(st.bytes, failure);
   }
-  if (r == sinkhub_kit::Spool::Resume::Ok) return std::nullopt;
-  return r == sinkhub_kit::Spool::Resume::Missing ? spool.missing() : failure;
+  if (resumed == sinkhub_kit::Spool::Resume::Ok) return std::nullopt;
+  return resumed == sinkhub_kit::Spool::Resume::Missing ? spool.missing() : failure;
 }
 
 std::optional<Outcome> publish(const State& st) {

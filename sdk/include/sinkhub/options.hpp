@@ -117,35 +117,39 @@ inline bool same_ascii_nocase(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-// "<digits>[ ]<unit>" -> count * factor. `why` says what is wrong when it returns false.
+// "<digits>[ ]<unit>" -> count * factor. `why` says what is wrong when it returns false
+// ("" when the text is not a quantity at all).
 template <std::size_t N>
 bool parse_quantity(std::string_view text, const Unit (&units)[N], bool unit_optional, bool nocase,
                     std::uint64_t& out, std::string& why) {
+  const auto refuse = [&](std::string what) {
+    why = std::move(what);
+    return false;
+  };
   std::size_t i = 0;
   std::uint64_t n = 0;
   for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
     const auto d = static_cast<std::uint64_t>(text[i] - '0');
-    if (n > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return why = "is too large", false;
+    if (n > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return refuse("is too large");
     n = n * 10 + d;
   }
-  if (i == 0) return why = "", false;
+  if (i == 0) return refuse("");
   std::string_view unit = text.substr(i);
   if (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
   if (unit.empty()) {
-    if (!unit_optional) return why = "needs a unit", false;
+    if (!unit_optional) return refuse("needs a unit");
     out = n;
     return true;
   }
   for (const Unit& u : units)
     if (nocase ? same_ascii_nocase(unit, u.name) : unit == u.name) {
-      if (n > std::numeric_limits<std::uint64_t>::max() / u.factor) return why = "is too large", false;
+      if (n > std::numeric_limits<std::uint64_t>::max() / u.factor) return refuse("is too large");
       out = n * u.factor;
       return true;
     }
   std::string names;
   for (const Unit& u : units) names += std::string(names.empty() ? "" : ", ") + u.name;
-  why = "has an unknown unit (use " + names + ")";
-  return false;
+  return refuse("has an unknown unit (use " + names + ")");
 }
 
 // The largest unit that divides `n` exactly: 8388608 -> "8MiB", 90000 -> "90s".
@@ -167,7 +171,7 @@ inline std::string join(const std::vector<std::string>& v, const char* sep) {
   return o;
 }
 
-// Text of a rule shown in docs and messages, e.g. "from 0 to 100".
+// A bound or default as docs and messages show it: 100, "8MiB", "30s".
 template <class V>
 std::string number_text(V v, Type type) {
   if constexpr (is_duration<V>::value) {
@@ -201,25 +205,55 @@ class Spec {
       : type_(type), name_(std::move(name)), member_(member), nested_(nested) {}
 
   /// Absent -> "option 'name' is required".
-  Spec& required() { return required_ = true, *this; }
+  Spec& required() {
+    required_ = true;
+    return *this;
+  }
   /// One line for the schema's description, `sinkhub plugins` and the README.
-  Spec& doc(std::string text) { return doc_ = std::move(text), *this; }
+  Spec& doc(std::string text) {
+    doc_ = std::move(text);
+    return *this;
+  }
   /// The value when the option is absent (also the schema's "default").
-  Spec& defaults(V v) { return default_ = std::move(v), *this; }
+  Spec& defaults(V v) {
+    default_ = std::move(v);
+    return *this;
+  }
   /// Bounds of integers, sizes and durations (inclusive).
-  Spec& min(V v) { return min_ = std::move(v), *this; }
-  Spec& max(V v) { return max_ = std::move(v), *this; }
+  Spec& min(V v) {
+    min_ = std::move(v);
+    return *this;
+  }
+  Spec& max(V v) {
+    max_ = std::move(v);
+    return *this;
+  }
   /// Text: at least one byte. List: at least one entry.
-  Spec& not_empty() { return not_empty_ = true, *this; }
+  Spec& not_empty() {
+    not_empty_ = true;
+    return *this;
+  }
   /// Text (or each entry of a list): at most n bytes.
-  Spec& max_length(std::size_t n) { return max_length_ = n, *this; }
+  Spec& max_length(std::size_t n) {
+    max_length_ = n;
+    return *this;
+  }
   /// List: at most n entries.
-  Spec& max_entries(std::size_t n) { return max_entries_ = n, *this; }
+  Spec& max_entries(std::size_t n) {
+    max_entries_ = n;
+    return *this;
+  }
   /// Text: one of these values.
-  Spec& one_of(std::vector<std::string> values) { return choices_ = std::move(values), *this; }
+  Spec& one_of(std::vector<std::string> values) {
+    choices_ = std::move(values);
+    return *this;
+  }
   /// A rule the schema cannot say. Throw std::invalid_argument with what is wrong, without
   /// the option's name and without its value ("must be relative"); the table adds the path.
-  Spec& check(std::function<void(const V&)> rule) { return check_ = std::move(rule), *this; }
+  Spec& check(std::function<void(const V&)> rule) {
+    check_ = std::move(rule);
+    return *this;
+  }
 
  private:
   friend class Table<T>;
