@@ -184,6 +184,13 @@ inline std::size_t utf8_decode(std::string_view s, std::size_t i, std::uint32_t&
 
 namespace detail {
 
+// JSON's two-character escapes: the letter after '\' and the byte it stands for.
+struct Escape {
+  char letter, byte;
+};
+inline constexpr Escape kEscapes[] = {{'"', '"'},  {'\\', '\\'}, {'/', '/'},  {'b', '\b'},
+                                      {'f', '\f'}, {'n', '\n'},   {'r', '\r'}, {'t', '\t'}};
+
 inline void append_utf8(std::string& o, std::uint32_t cp) {
   if (cp < 0x80) {
     o += static_cast<char>(cp);
@@ -255,18 +262,30 @@ class Parser {
     if (depth > lim_.max_depth) fail("nested deeper than " + std::to_string(lim_.max_depth) + " levels");
   }
 
-  Value object(std::size_t depth) {
+  // "open element (',' element)* close", or "open close": element() reads one entry.
+  template <class F>
+  void sequence(std::size_t depth, char close, F element) {
     enter(depth);
-    ++i_;  // '{'
-    Value out = Value::object();
-    std::unordered_set<std::string> keys;  // duplicate check in linear time
+    ++i_;  // the opening '{' or '['
     ws();
-    if (peek() == '}') {
+    if (peek() == close) {
       ++i_;
-      return out;
+      return;
     }
     for (;;) {
       ws();
+      element();
+      ws();
+      if (peek() != ',') break;
+      ++i_;
+    }
+    expect(close);
+  }
+
+  Value object(std::size_t depth) {
+    Value out = Value::object();
+    std::unordered_set<std::string> keys;  // duplicate check in linear time
+    sequence(depth, '}', [&] {
       if (peek() != '"') fail(at_end() ? "unexpected end of input, expected a key" : "expected a string key");
       const std::size_t key_at = i_;
       std::string key = string();
@@ -275,36 +294,14 @@ class Parser {
       expect(':');
       ws();
       out.members().emplace_back(std::move(key), value(depth));
-      ws();
-      if (peek() == ',') {
-        ++i_;
-        continue;
-      }
-      expect('}');
-      return out;
-    }
+    });
+    return out;
   }
 
   Value array(std::size_t depth) {
-    enter(depth);
-    ++i_;  // '['
     Value out = Value::array();
-    ws();
-    if (peek() == ']') {
-      ++i_;
-      return out;
-    }
-    for (;;) {
-      ws();
-      out.items().push_back(value(depth));
-      ws();
-      if (peek() == ',') {
-        ++i_;
-        continue;
-      }
-      expect(']');
-      return out;
-    }
+    sequence(depth, ']', [&] { out.items().push_back(value(depth)); });
+    return out;
   }
 
   Value number() {
@@ -348,21 +345,14 @@ class Parser {
 
   void escape(std::string& o) {
     const char e = peek();
+    for (const Escape& x : kEscapes)
+      if (x.letter == e) {
+        ++i_;
+        o += x.byte;
+        return;
+      }
+    if (e != 'u') fail("invalid escape");
     ++i_;
-    switch (e) {
-      case '"': o += '"'; return;
-      case '\\': o += '\\'; return;
-      case '/': o += '/'; return;
-      case 'b': o += '\b'; return;
-      case 'f': o += '\f'; return;
-      case 'n': o += '\n'; return;
-      case 'r': o += '\r'; return;
-      case 't': o += '\t'; return;
-      case 'u': break;
-      default:
-        --i_;
-        fail("invalid escape");
-    }
     std::uint32_t cp = hex4();
     if (cp >= 0xDC00 && cp <= 0xDFFF) fail("unpaired surrogate in \\u escape");
     if (cp >= 0xD800 && cp <= 0xDBFF) {
@@ -434,22 +424,18 @@ inline std::string quote(std::string_view text) {
   o += '"';
   for (const char c : text) {
     const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\r': o += "\\r"; break;
-      case '\t': o += "\\t"; break;
-      case '\b': o += "\\b"; break;
-      case '\f': o += "\\f"; break;
-      default:
-        if (u < 0x20) {
-          o += "\\u00";
-          o += hex[u >> 4];
-          o += hex[u & 0xF];
-        } else {
-          o += c;
-        }
+    char letter = 0;
+    for (const detail::Escape& x : detail::kEscapes)
+      if (x.byte == c && x.letter != '/') letter = x.letter;  // '/' needs no escape
+    if (letter) {
+      o += '\\';
+      o += letter;
+    } else if (u < 0x20) {
+      o += "\\u00";
+      o += hex[u >> 4];
+      o += hex[u & 0xF];
+    } else {
+      o += c;
     }
   }
   o += '"';
