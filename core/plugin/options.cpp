@@ -145,14 +145,18 @@ struct Converter {
     if (v.isString()) {
       const auto len = v.extract<std::string>().size();
       if (schema->has("minLength") && len < schema->getValue<std::size_t>("minLength"))
-        error(node.line, where + " must be at least " + schema->get("minLength").toString() + " characters");
+        error(node.line, where + (schema->getValue<std::size_t>("minLength") == 1
+                                      ? std::string(" must not be empty")
+                                      : " must be at least " + schema->get("minLength").toString() + " characters"));
       if (schema->has("maxLength") && len > schema->getValue<std::size_t>("maxLength"))
         error(node.line, where + " must be at most " + schema->get("maxLength").toString() + " characters");
     }
     if (v.type() == typeid(Array::Ptr)) {
       const auto n = v.extract<Array::Ptr>()->size();
       if (schema->has("minItems") && n < schema->getValue<std::size_t>("minItems"))
-        error(node.line, where + " must have at least " + schema->get("minItems").toString() + " entries");
+        error(node.line, where + (schema->getValue<std::size_t>("minItems") == 1
+                                      ? std::string(" must not be empty")
+                                      : " must have at least " + schema->get("minItems").toString() + " entries"));
       if (schema->has("maxItems") && n > schema->getValue<std::size_t>("maxItems"))
         error(node.line, where + " must have at most " + schema->get("maxItems").toString() + " entries");
     }

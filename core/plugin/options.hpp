@@ -11,10 +11,12 @@
 
 namespace sinkhub::plugin {
 
-// Supported schema keywords (a JSON Schema 2020-12 subset): type (string, integer, number,
+// Checked schema keywords (a JSON Schema 2020-12 subset): type (string, integer, number,
 // boolean, array, object), properties, required, additionalProperties (bool), items, enum,
-// minimum, maximum, minLength, maxLength, minItems, maxItems. Unknown keywords (default,
-// description, ...) are ignored: defaults are the plugin's to apply (see sink.h). `where` names the config location, e.g. "sinks.archive".
+// minimum, maximum, minLength, maxLength, minItems, maxItems. description and default are
+// documentation: defaults are not filled in (the rule is stated once, in sink.h at
+// sinkhub_create_args.options_json). Other keywords are ignored. `where` names the config
+// location, e.g. "sinks.archive".
 // On success returns true and sets json; otherwise appends diagnostics.
 bool options_to_json(const std::string& schema_json, const config::Node& options, const std::string& where,
                      std::string& json, std::vector<config::Diagnostic>& diags);

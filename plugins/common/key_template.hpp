@@ -5,19 +5,21 @@
 //   Substituted values are untrusted: every byte outside [A-Za-z0-9._-] becomes '_', leading
 //   dots become '_', an empty value becomes '_', values are cut at 128 bytes. So a value can
 //   never be a separator, "." or "..".
-//   check(): empty, absolute ('/...'), control characters, '\', unknown placeholders, and
-//   empty / "." / ".." / dot-leading segments are rejected (at create time).
+//   check_template(): empty, absolute ('/...'), control characters, '\', unknown placeholders,
+//   and empty / "." / ".." / dot-leading segments are rejected (at create time, as an option
+//   table's check: the table names the option).
 #pragma once
 
 #include <sinkhub/sink.hpp>
 
 #include <cstdio>
+#include <stdexcept>
 #include <ctime>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace sinkhub_tpl {
+namespace sinkhub_kit {
 
 inline const char* const kPlaceholders[] = {"eventType", "runId", "actorId", "taskId", "datasetId", "date"};
 
@@ -50,28 +52,25 @@ inline std::vector<std::string> split(const std::string& p) {
   }
 }
 
-// Throws sinkhub::OptionsError naming `option` when the template is unusable.
-inline void check(const std::string& t, const std::string& option) {
-  const std::string o = "option '" + option + "': ";
-  if (t.empty()) throw sinkhub::OptionsError(o + "must not be empty");
-  if (t.front() == '/') throw sinkhub::OptionsError(o + "must be relative (no leading '/')");
+// Throws std::invalid_argument saying what is wrong when the template is unusable.
+inline void check_template(const std::string& t) {
+  const auto bad = [](const std::string& what) { throw std::invalid_argument(what); };
+  if (t.empty()) bad("must not be empty");
+  if (t.front() == '/') bad("must be relative (no leading '/')");
   for (const char c : t)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\')
-      throw sinkhub::OptionsError(o + "control characters and '\\' are not allowed");
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\') bad("control characters and '\\' are not allowed");
   for (size_t i = t.find('{'); i != std::string::npos; i = t.find('{', i + 1)) {
     const size_t close = t.find('}', i);
-    if (close == std::string::npos) throw sinkhub::OptionsError(o + "unterminated '{'");
+    if (close == std::string::npos) bad("unterminated '{'");
     const std::string name = t.substr(i + 1, close - i - 1);
     bool known = false;
     for (const char* p : kPlaceholders) known = known || name == p;
     if (!known)
-      throw sinkhub::OptionsError(o + "unknown placeholder {" + name +
-                                  "} (known: {eventType} {runId} {actorId} {taskId} {datasetId} {date})");
+      bad("unknown placeholder {" + name + "} (known: {eventType} {runId} {actorId} {taskId} {datasetId} {date})");
   }
   for (const std::string& seg : split(t)) {
-    if (seg.empty() || seg == "." || seg == "..")
-      throw sinkhub::OptionsError(o + "empty, '.' and '..' segments are not allowed");
-    if (seg.front() == '.') throw sinkhub::OptionsError(o + "segments must not start with '.'");
+    if (seg.empty() || seg == "." || seg == "..") bad("empty, '.' and '..' segments are not allowed");
+    if (seg.front() == '.') bad("segments must not start with '.'");
   }
 }
 
@@ -115,4 +114,4 @@ inline std::string expand(const std::string& t, const sinkhub::Context& ctx, int
   return out;
 }
 
-}  // namespace sinkhub_tpl
+}  // namespace sinkhub_kit

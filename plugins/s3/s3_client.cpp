@@ -157,27 +157,27 @@ Response Client::send(sinkhub_call* call, const std::string& method, const std::
 }
 
 sinkhub::Outcome classify(const std::string& operation, const Response& r) {
-  if (r.error != SINKHUB_E_OK) {
-    auto o = sinkhub::Outcome::retry("S3 " + operation + ": network error (" + std::to_string(r.error) + "): " +
+  if (r.error != SINKHUB_E_OK)
+    return sinkhub::http_outcome(r.error, 0, -1,
+                                 "S3 " + operation + ": network error (" + std::to_string(r.error) + "): " +
                                      r.error_message);
-    return o;
-  }
   std::string what = "S3 " + operation + ": HTTP " + std::to_string(r.status);
   if (!r.code.empty()) what += " " + r.code;
   if (!r.message.empty()) what += ": " + r.message;
-  sinkhub::Outcome o;
+  // S3's error Code says more than the status: it decides first.
   static const char* fatal[] = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "NoSuchBucket",
                                 "ExpiredToken", "InvalidToken"};
   static const char* retry[] = {"SlowDown", "InternalError", "ServiceUnavailable", "RequestTimeout"};
-  bool is_fatal = false, is_retry = false;
-  for (const char* c : fatal) is_fatal = is_fatal || r.code == c;
-  for (const char* c : retry) is_retry = is_retry || r.code == c;
-  if (is_retry || r.status >= 500 || r.status == 408 || r.status == 429 || (r.status >= 200 && r.status < 300))
-    o = sinkhub::Outcome::retry(what, r.retry_after_ms);
-  else if (is_fatal)
-    o = sinkhub::Outcome::fatal(what);
-  else
-    o = sinkhub::Outcome::reject(what);
+  const auto listed = [&](const auto& codes) {
+    for (const char* c : codes)
+      if (r.code == c) return true;
+    return false;
+  };
+  sinkhub::Outcome o;
+  // A 2xx that carries an <Error> document (CompleteMultipartUpload) failed after all: retry.
+  if (listed(retry) || (r.status >= 200 && r.status < 300)) o = sinkhub::Outcome::retry(what, r.retry_after_ms);
+  else if (listed(fatal)) o = sinkhub::Outcome::fatal(what);
+  else return sinkhub::http_outcome(SINKHUB_E_OK, r.status, r.retry_after_ms, what);
   o.dest_status = r.status;
   return o;
 }

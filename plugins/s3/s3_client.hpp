@@ -2,12 +2,13 @@
 // hash), and the mapping of S3 answers onto sinkhub result codes.
 #pragma once
 
+#include <sinkhub/http_outcome.hpp>
 #include <sinkhub/sink.hpp>
 
 #include <cstdint>
 #include <string>
 
-#include "s3_config.hpp"
+#include "s3_options.hpp"
 #include "sigv4.hpp"
 
 namespace sinkhub_s3 {
@@ -53,9 +54,11 @@ std::string xml_text(const std::string& xml, const std::string& name);
 
 // Maps an answer that is not a success onto RETRY / REJECT / FATAL, with the operation, the
 // status, S3's error Code and Message in the result message and the status in dest_status.
-//   SlowDown, InternalError, ServiceUnavailable, RequestTimeout, 408, 429, 5xx, transport -> RETRY
+// S3's Code first, then the status as every HTTP sink maps it (sinkhub/http_outcome.hpp):
+//   SlowDown, InternalError, ServiceUnavailable, RequestTimeout, a 2xx error document,
+//   408, 429, 5xx, transport                                                             -> RETRY
 //   AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch, NoSuchBucket,
-//   ExpiredToken, InvalidToken                                                           -> FATAL
+//   ExpiredToken, InvalidToken, and 401/403 without a Code                               -> FATAL
 //   any other 4xx (and unexpected 1xx/3xx)                                               -> REJECT
 sinkhub::Outcome classify(const std::string& operation, const Response& r);
 

@@ -25,6 +25,7 @@ class PostedLog {
   bool add(const std::string& key, std::int64_t unix_ms);
 
  private:
+  void remember_locked(const std::string& key);
   void compact_locked();
 
   mutable std::mutex mu_;

@@ -1,39 +1,10 @@
 #include "text.hpp"
 
+#include <sinkhub/json.hpp>
+
 namespace slack {
 
-namespace {
-
-// Decodes one UTF-8 character at s[i]: its length in bytes, or 0 if the bytes there are not
-// a valid (shortest-form, non-surrogate) sequence. cp receives the code point.
-std::size_t utf8_char(std::string_view s, std::size_t i, std::uint32_t& cp) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  if (c < 0x80) {
-    cp = c;
-    return 1;
-  }
-  std::size_t n;
-  std::uint32_t min;
-  if ((c & 0xE0) == 0xC0) {
-    n = 2, cp = c & 0x1F, min = 0x80;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3, cp = c & 0x0F, min = 0x800;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4, cp = c & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b(k) & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
-}
-
-}  // namespace
+using sinkhub::json::utf8_decode;
 
 std::string mrkdwn_escape(std::string_view text) {
   std::string out;
@@ -50,49 +21,23 @@ std::string mrkdwn_escape(std::string_view text) {
 }
 
 std::string json_quote(std::string_view text) {
-  static const char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
+  std::string valid;
+  valid.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
     std::uint32_t cp = 0;
-    const std::size_t n = utf8_char(text, i, cp);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";  // U+FFFD
-      ++i;
-      continue;
-    }
-    if (n > 1) {
-      out.append(text.data() + i, n);
-    } else {
-      const char c = text[i];
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            out += "\\u00";
-            out += hex[(c >> 4) & 0xF];
-            out += hex[c & 0xF];
-          } else {
-            out += c;
-          }
-      }
-    }
-    i += n;
+    const std::size_t n = utf8_decode(text, i, cp);
+    if (n == 0) valid += "\xEF\xBF\xBD";  // U+FFFD for each byte that is not UTF-8
+    else valid.append(text.data() + i, n);
+    i += n ? n : 1;
   }
-  out += '"';
-  return out;
+  return sinkhub::json::quote(valid);
 }
 
 std::size_t slack_length(std::string_view s) {
   std::size_t len = 0;
   for (std::size_t i = 0; i < s.size();) {
     std::uint32_t cp = 0;
-    const std::size_t n = utf8_char(s, i, cp);
+    const std::size_t n = utf8_decode(s, i, cp);
     len += (n && cp > 0xFFFF) ? 2 : 1;
     i += n ? n : 1;
   }
@@ -105,7 +50,7 @@ std::string cut(std::string_view text, std::size_t max) {
   std::size_t len = 0, i = 0;
   while (i < text.size()) {
     std::uint32_t cp = 0;
-    const std::size_t n = utf8_char(text, i, cp);
+    const std::size_t n = utf8_decode(text, i, cp);
     const std::size_t w = (n && cp > 0xFFFF) ? 2 : 1;
     if (len + w > max - 1) break;  // keep room for the ellipsis (1 unit)
     len += w;

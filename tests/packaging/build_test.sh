@@ -51,8 +51,7 @@ dpkg-deb -c "$deb" | grep -q '^drwxr-xr-x root/root .* \./var/lib/sinkhub/$' || 
 # sinkhub-dev: the SDK, under the multiarch libdir for the CMake package and pkg-config file.
 libdir=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 {
-  echo "-rw-r--r-- root/root /usr/include/sinkhub/sink.h"
-  echo "-rw-r--r-- root/root /usr/include/sinkhub/sink.hpp"
+  for f in "$SRC"/sdk/include/sinkhub/*; do echo "-rw-r--r-- root/root /usr/include/sinkhub/${f##*/}"; done
   for f in SinkhubPlugin.cmake sinkhub-sdkConfig.cmake sinkhub-sdkConfigVersion.cmake sinkhub-sdkTargets.cmake \
            sinkhub_plugin.map; do
     echo "-rw-r--r-- root/root $libdir/cmake/sinkhub-sdk/$f"

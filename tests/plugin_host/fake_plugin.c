@@ -175,8 +175,9 @@ static const sinkhub_plugin_descriptor descriptor = {
 #ifdef FAKE_BAD_SCHEMA
     "[\"not\", \"a schema\"]",
 #else
-    "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"mode\":{\"type\":\"string\"},"
-    "\"url\":{\"type\":\"string\"}}}",
+    "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"mode\":{\"type\":\"string\","
+    "\"default\":\"ok\",\"description\":\"what the fake does\"},\"url\":{\"type\":\"string\"}},"
+    "\"required\":[]}",
 #endif
     0, /* capabilities */
     1, /* max_concurrency */

@@ -404,6 +404,10 @@ TEST(Cli, PluginsListsWhatWasFoundAndWhatWasRefused) {
   const auto table = run("plugins --config " + good);
   EXPECT_EQ(table.exit_code, 0) << table.output;
   EXPECT_NE(table.output.find("fake  0.0.1  ABI 1." + kMinor + "  " GOOD_DIR "/fake.so"), std::string::npos) << table.output;
+  // Each option with its type, default and description, as the schema says (a C plugin's too).
+  EXPECT_NE(table.output.find("    options:\n      mode (string, default \"ok\"): what the fake does\n      url (string)\n"),
+            std::string::npos)
+      << table.output;
 }
 
 }  // namespace

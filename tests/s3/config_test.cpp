@@ -10,7 +10,8 @@
 #include <fstream>
 #include <map>
 
-#include "s3_config.hpp"
+#include "readme_table.hpp"
+#include "s3_options.hpp"
 
 namespace {
 
@@ -208,6 +209,16 @@ TEST_F(S3Credentials, NoCredentialsAnywhereIsAClearError) {
   const std::string msg = error_of("{" + kBase + "}", env_);
   EXPECT_NE(msg.find("no S3 credentials"), std::string::npos) << msg;
   EXPECT_NE(msg.find("AWS_ACCESS_KEY_ID"), std::string::npos) << msg;
+}
+
+}  // namespace
+
+namespace {
+
+// One declaration: the README's option table comes from the option table.
+TEST(S3Options, TheReadmeTableComesFromTheOptionTable) {
+  EXPECT_TRUE(sinkhub_test::ReadmeHasOptionTable(SINKHUB_SOURCE_DIR "/plugins/s3/README.md",
+                                                 sinkhub_s3::options_table().markdown()));
 }
 
 }  // namespace

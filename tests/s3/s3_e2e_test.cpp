@@ -359,7 +359,11 @@ TEST_F(S3Sink, ALostCommitOfTheLastCallIsAnsweredWithoutUploadingAgain) {
   daemon().start();
   ASSERT_TRUE(reaches(run.run_id, "archive", "done", seconds(30))) << history(run.run_id);
   EXPECT_EQ(s3_.requests().size(), requests_done) << "the completed object was not uploaded again";
-  EXPECT_NE(daemon().log().find("was already completed: nothing to upload again"), std::string::npos);
+  // The daemon logs asynchronously: the line may land a moment after the ledger says done.
+  EXPECT_TRUE(wait_until([&] { return daemon().log().find("was already completed: nothing to upload again") !=
+                                      std::string::npos; },
+                         scaled(seconds(10))))
+      << daemon().log();
   const auto obj = s3_.object(key_of(run));
   ASSERT_TRUE(obj);
   EXPECT_TRUE(SameBytes(*obj, jsonl(fake_.items(run.dataset_id))));

@@ -1,10 +1,12 @@
 // SDK-side ABI tests: the frozen layout is compiled in, the version/size
 // macros behave, and the C++ wrapper's exception barrier never lets an
 // exception cross the C boundary.
+#include <sinkhub/http_outcome.hpp>
 #include <sinkhub/sink.hpp>
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -221,6 +223,84 @@ TEST(SdkWrapper, DeliverBarrierMapsEveryOutcome) {
   EXPECT_EQ(A::flush(inst, 0, &fr.r), SINKHUB_OK);
   EXPECT_EQ(A::close(inst, 0, &fr.r), SINKHUB_OK);
   A::destroy(inst);
+}
+
+
+// ---- ABI 1.1 accessors of sinkhub::Context ---------------------------------
+
+namespace ctx11 {
+
+sinkhub_run_context context(uint32_t struct_size, uint32_t flags, int64_t count) {
+  sinkhub_run_context c;
+  std::memset(&c, 0, sizeof c);
+  c.struct_size = struct_size;
+  c.flags = flags;
+  c.dataset_item_count = count;
+  c.actor_name = {"jane/my-scraper", 15};
+  return c;
+}
+
+TEST(SdkContext, The11FieldsAreReadFromA11Host) {
+  const sinkhub_host h = test_host();
+  const auto c = context(sizeof(sinkhub_run_context), SINKHUB_CTX_LAST_BATCH | SINKHUB_CTX_COUNT_SETTLING, 1234);
+  const sinkhub::Context ctx(&h, &c);
+  EXPECT_TRUE(ctx.has_abi_1_1());
+  EXPECT_EQ(ctx.actor_name(), "jane/my-scraper");
+  EXPECT_TRUE(ctx.count_settling());
+  ASSERT_TRUE(ctx.dataset_item_count().has_value());
+  EXPECT_EQ(*ctx.dataset_item_count(), 1234u);
+  EXPECT_FALSE(ctx.replayed());
+}
+
+// A 1.0 host passes the 1.0-sized context: what lies past it is not the host's, whatever it
+// holds, and a stray settling bit is not believed.
+TEST(SdkContext, A10HostReadsAsAbsent) {
+  const sinkhub_host h = test_host();
+  const auto size10 = static_cast<uint32_t>(offsetof(sinkhub_run_context, actor_name));
+  const auto c = context(size10, SINKHUB_CTX_COUNT_SETTLING | SINKHUB_CTX_REPLAY, -1);
+  const sinkhub::Context ctx(&h, &c);
+  EXPECT_FALSE(ctx.has_abi_1_1());
+  EXPECT_EQ(ctx.actor_name(), "");
+  EXPECT_FALSE(ctx.count_settling());
+  EXPECT_FALSE(ctx.dataset_item_count().has_value()) << "-1 means unknown";
+  EXPECT_TRUE(ctx.replayed()) << "REPLAY is a 1.0 flag";
+}
+
+}  // namespace ctx11
+
+// ---- HTTP answers as outcomes (sinkhub/http_outcome.hpp) --------------------
+
+TEST(SdkHttpOutcome, StatusClassesFollowAbiMd) {
+  for (int32_t s : {200, 201, 204, 299}) EXPECT_EQ(sinkhub::result_for_status(s), SINKHUB_OK) << s;
+  for (int32_t s : {408, 429, 500, 502, 503, 504, 599}) EXPECT_EQ(sinkhub::result_for_status(s), SINKHUB_RETRY) << s;
+  for (int32_t s : {401, 403}) EXPECT_EQ(sinkhub::result_for_status(s), SINKHUB_FATAL) << s;
+  for (int32_t s : {100, 301, 304, 400, 404, 409, 410, 413, 422, 451})
+    EXPECT_EQ(sinkhub::result_for_status(s), SINKHUB_REJECT) << s;
+}
+
+TEST(SdkHttpOutcome, RetryAfterIsHonouredAndTransportErrorsRetry) {
+  auto o = sinkhub::http_outcome(SINKHUB_E_OK, 503, 7000, "svc: HTTP 503");
+  EXPECT_EQ(o.code, SINKHUB_RETRY);
+  EXPECT_EQ(o.retry_after_ms, 7000);
+  EXPECT_EQ(o.dest_status, 503);
+  EXPECT_EQ(o.message, "svc: HTTP 503");
+  o = sinkhub::http_outcome(SINKHUB_E_OK, 429, -1, "m", 1000);
+  EXPECT_EQ(o.retry_after_ms, 1000) << "a 429 without Retry-After waits the fallback";
+  o = sinkhub::http_outcome(SINKHUB_E_OK, 500, -1, "m", 1000);
+  EXPECT_EQ(o.retry_after_ms, -1) << "other retries leave the wait to the host's backoff";
+  o = sinkhub::http_outcome(SINKHUB_E_OK, 404, 5000, "m");
+  EXPECT_EQ(o.code, SINKHUB_REJECT);
+  EXPECT_EQ(o.retry_after_ms, -1) << "Retry-After means nothing on a permanent answer";
+  o = sinkhub::http_outcome(SINKHUB_E_OK, 204, -1, "m");
+  EXPECT_EQ(o.code, SINKHUB_OK);
+  sinkhub::HttpReply r;
+  r.error = SINKHUB_E_HTTP_TIMEOUT;
+  o = sinkhub::http_outcome(r, std::string("svc: ") + sinkhub::transport_error_text(r.error));
+  EXPECT_EQ(o.code, SINKHUB_RETRY);
+  EXPECT_EQ(o.dest_status, 0);
+  EXPECT_EQ(o.message, "svc: timed out");
+  for (int32_t e = SINKHUB_E_HTTP_TOO_LARGE; e <= SINKHUB_E_HTTP_RESOLVE; ++e)
+    EXPECT_STRNE(sinkhub::transport_error_text(e), "request failed") << e;
 }
 
 }  // namespace

@@ -2,6 +2,10 @@
 // minimal test host (test_host.hpp), as the daemon would.
 #include "test_host.hpp"
 
+#include "file_options.hpp"
+#include "gunzip.hpp"
+#include "readme_table.hpp"
+
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -27,6 +31,8 @@ using sinkhub_test::Instance;
 using sinkhub_test::Plugin;
 using sinkhub_test::TestHost;
 
+using sinkhub_test::gunzip;
+
 namespace {
 
 const Plugin& plugin() {
@@ -37,34 +43,6 @@ const Plugin& plugin() {
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// Decodes a (multi-member) gzip file with zlib.
-std::string gunzip(const std::string& in) {
-  std::string out;
-  size_t pos = 0;
-  while (pos < in.size()) {
-    z_stream zs{};
-    EXPECT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data() + pos));
-    zs.avail_in = static_cast<uInt>(in.size() - pos);
-    char buf[4096];
-    int rc;
-    do {
-      zs.next_out = reinterpret_cast<Bytef*>(buf);
-      zs.avail_out = sizeof buf;
-      rc = inflate(&zs, Z_NO_FLUSH);
-      if (rc != Z_OK && rc != Z_STREAM_END) {
-        ADD_FAILURE() << "inflate error " << rc;
-        inflateEnd(&zs);
-        return out;
-      }
-      out.append(buf, sizeof buf - zs.avail_out);
-    } while (rc != Z_STREAM_END);
-    pos += zs.total_in;
-    inflateEnd(&zs);
-  }
-  return out;
 }
 
 std::string jsonl(const std::vector<std::string>& items) {
@@ -415,6 +393,49 @@ TEST_F(FileSinkTest, LostCommitOfLastBatchIsRedoneIdentically) {
   ASSERT_EQ(o.code, SINKHUB_OK) << o.message;
   EXPECT_EQ(slurp(final_path), json_array(items));
   EXPECT_EQ(files_under(dir_).size(), 1u);
+}
+
+// A delivery half done by file sink 1.0 (its "sinkhub-file/1" line checkpoint in the ledger,
+// its temp file on disk) resumes after the upgrade, byte for byte, and goes on in the new
+// checkpoint format.
+TEST_F(FileSinkTest, ADeliveryHalfDoneBeforeTheUpgradeResumes) {
+  Instance inst(plugin(), host_, options());
+  ASSERT_EQ(inst.open(), SINKHUB_OK);
+  const auto items = sample_items(14);
+  DeliverySpec d;
+  Instance::Progress pr;
+  ASSERT_EQ(inst.run(d, items, 4, pr, 1, 8).code, SINKHUB_OK);  // [0,8) written by "1.0"
+  const auto cp = sinkhub::json::parse(pr.checkpoint);
+  const std::string v1 = "sinkhub-file/1\nfinal=" + cp.find("final")->text() + "\ntmp=" + cp.find("tmp")->text() +
+                         "\nbytes=" + cp.find("bytes")->text() + "\nitems=" + cp.find("items")->text() + "\n";
+  Instance::Progress upgraded;
+  upgraded.accepted = 8;
+  upgraded.checkpoint = v1;
+  upgraded.batch_index = 2;
+  auto o = inst.deliver(d, {items.begin() + 8, items.begin() + 12}, 8, 0, &upgraded.checkpoint, 2, 0);
+  ASSERT_EQ(o.code, SINKHUB_OK) << o.message;
+  EXPECT_EQ(o.checkpoint.rfind("{\"v\":\"file/2\",", 0), 0u) << o.checkpoint;
+  upgraded.accepted = 12;
+  upgraded.checkpoint = o.checkpoint;
+  ASSERT_EQ(inst.run(d, items, 4, upgraded, 2).code, SINKHUB_OK);
+  EXPECT_EQ(slurp(dir_ / "actor1" / "run1.jsonl"), jsonl(items));
+}
+
+TEST_F(FileSinkTest, ACheckpointOfANewerSinkIsRefused) {
+  Instance inst(plugin(), host_, options());
+  ASSERT_EQ(inst.open(), SINKHUB_OK);
+  const std::string newer = R"({"v":"file/3","final":"/x","tmp":"/y","bytes":0,"items":4})";
+  const auto o = inst.deliver(DeliverySpec{}, {"{}"}, 4, 0, &newer);
+  EXPECT_EQ(o.code, SINKHUB_REJECT);
+  EXPECT_EQ(o.message, "cannot resume at item 4: checkpoint written by a newer version of the sink; replay the "
+                       "delivery from the start");
+}
+
+// One declaration: the descriptor's schema and the README's table come from the option table.
+TEST(FileSinkDocs, TheReadmeAndTheSchemaComeFromTheOptionTable) {
+  EXPECT_STREQ(plugin().desc().options_schema_json, sinkhub_file::options_table().schema());
+  EXPECT_TRUE(sinkhub_test::ReadmeHasOptionTable(SINKHUB_SOURCE_DIR "/plugins/file/README.md",
+                                                 sinkhub_file::options_table().markdown()));
 }
 
 TEST_F(FileSinkTest, ResumeWithoutCheckpointIsRejected) {

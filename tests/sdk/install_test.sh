@@ -23,7 +23,8 @@ prefix="$work/prefix"
 unset LD_PRELOAD CFLAGS CXXFLAGS LDFLAGS
 
 "$cmake" --install "$build" --prefix "$prefix" --component sinkhub-sdk
-for f in include/sinkhub/sink.h include/sinkhub/sink.hpp share/doc/sinkhub-dev/ABI.md \
+for f in include/sinkhub/sink.h include/sinkhub/sink.hpp include/sinkhub/json.hpp include/sinkhub/options.hpp \
+         include/sinkhub/http_outcome.hpp share/doc/sinkhub-dev/ABI.md \
          share/doc/sinkhub-dev/examples/c-minimal/CMakeLists.txt \
          share/doc/sinkhub-dev/examples/cpp-minimal/count_cpp.cpp; do
   [[ -f "$prefix/$f" ]] || fail "not installed: $f"
@@ -89,7 +90,7 @@ ledger: {path: $work/var/sinkhub.db}
 plugins: {dirs: [$work/host-plugins]}
 sinks:
   c: {plugin: example.count-c}
-  cpp: {plugin: example.count-cpp}
+  cpp: {plugin: example.count-cpp, min_items: 2, retry_in: 30s}
 YAML
 listing=$("$sinkhub" plugins --config "$work/host.yaml") || fail "sinkhub plugins refused an example: $listing"
 # Built with the installed header, they speak its ABI version (1.1 since actor_name).
@@ -99,5 +100,12 @@ for id in example.count-c example.count-cpp; do
   grep -q "^$id  1.0.0  ABI 1.$minor  " <<<"$listing" || fail "sinkhub plugins does not list $id: $listing"
 done
 "$sinkhub" check-config --config "$work/host.yaml" || fail "check-config refused the example sinks"
+# The C++ example's option table: its schema reached the host, its parser runs in create().
+listing=$("$sinkhub" plugins --json --config "$work/host.yaml")
+grep -q '"description": "How long that RETRY asks the host to wait' <<<"$listing" \
+  || fail "sinkhub plugins --json does not show the example's option docs: $listing"
+sed 's/retry_in: 30s/retry_in: 30/' "$work/host.yaml" > "$work/bad.yaml"
+if out=$("$sinkhub" check-config --config "$work/bad.yaml" 2>&1); then fail "check-config accepted retry_in: 30"; fi
+grep -q "option 'retry_in': must be a duration" <<<"$out" || fail "no clear error for retry_in: 30: $out"
 echo "ok: sinkhub loads both examples"
 echo "install test passed"

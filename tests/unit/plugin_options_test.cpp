@@ -79,6 +79,29 @@ TEST(PluginOptions, WrongShapesAreRefused) {
   EXPECT_NE(d.back().message.find("plugin bug"), std::string::npos);
 }
 
+// The rule sink.h states for options_json: description and default are accepted (they document
+// the option), and the host does not fill in defaults: an absent option stays absent.
+TEST(PluginOptions, DefaultsAreDocumentationNotFilledIn) {
+  std::string json;
+  std::vector<config::Diagnostic> d;
+  ASSERT_TRUE(options_to_json(R"({"type": "object", "properties": {
+      "format": {"type": "string", "default": "jsonl", "description": "jsonl or json"},
+      "n": {"type": "integer", "default": 3, "description": "how many"}}})",
+                              sink_options("sinks: {a: {plugin: f, n: 5}}", false), "sinks.a", json, d));
+  EXPECT_EQ(json, R"({"n":5})");
+}
+
+TEST(PluginOptions, AnEmptyRequiredValueIsCalledEmpty) {
+  std::string json;
+  std::vector<config::Diagnostic> d;
+  EXPECT_FALSE(options_to_json(R"({"type": "object", "properties": {"dir": {"type": "string", "minLength": 1},
+                                  "tags": {"type": "array", "items": {"type": "string"}, "minItems": 1}}})",
+                               sink_options("sinks: {a: {plugin: f, dir: \"\", tags: []}}", false), "sinks.a", json, d));
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].message, "sinks.a.dir must not be empty");
+  EXPECT_EQ(d[1].message, "sinks.a.tags must not be empty");
+}
+
 TEST(PluginOptions, NoSchemaMeansTextAsWritten) {
   std::string json;
   std::vector<config::Diagnostic> d;

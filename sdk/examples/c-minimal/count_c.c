@@ -1,7 +1,18 @@
 /* count_c: a minimal sinkhub sink written in plain C99.
  * It accepts every batch, counts the items of each delivery and logs the
- * total through the host's log service on the last batch. It takes no
- * options. Build: see CMakeLists.txt. */
+ * total through the host's log service on the last batch. Build: see
+ * CMakeLists.txt.
+ *
+ * Options in C: the option table of sinkhub/options.hpp is C++, so a C plugin
+ * takes the schema-only path. Its descriptor's JSON Schema is its contract
+ * with the host, which checks every instance against it before create() and
+ * reports errors with the config file's line (types, bounds, required keys,
+ * unknown keys with the known ones), and `sinkhub plugins` shows each
+ * property's description and default. create() then reads options_json, which
+ * holds only what the schema allows, with the JSON library of the plugin's
+ * choice, and applies the defaults itself (the host does not fill them in).
+ * This one takes no options: the closed, empty schema below makes the host
+ * refuse any. */
 #include <sinkhub/sink.h>
 
 #include <stdio.h>

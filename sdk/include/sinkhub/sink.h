@@ -606,9 +606,11 @@ typedef struct sinkhub_create_args {
   /* The instance options as one JSON object (text): every key of the sink
    * instance's configuration except `plugin`, with ${env:..} and ${file:..}
    * references already resolved, already validated by the host against
-   * options_schema_json (an instance without options gets "{}"). The host
-   * may fill in the schema's `default` of absent top-level properties, but a
-   * plugin must apply its own defaults anyway. Contains secrets: never log it. */
+   * options_schema_json (an instance without options gets "{}"). Defaults:
+   * the host does not fill in the schema's `default` values, so an absent
+   * option is absent here and create() applies its own default, which should
+   * equal the schema's `default` (then a host that fills defaults in changes
+   * nothing). Contains secrets: never log it. */
   sinkhub_str options_json;
   /* A directory private to this instance that the plugin may write to
    * (created by the host before open(), not before create()); may be empty
@@ -694,12 +696,17 @@ typedef struct sinkhub_plugin_descriptor {
   /* One-line description (may be NULL). Static, NUL-terminated. */
   const char *description;
   /* JSON Schema (draft 2020-12 subset) of the instance options, as text.
-   * Supported keywords: type (object, string, integer, number, boolean,
-   * array), properties, required, additionalProperties (boolean), enum,
-   * minimum, maximum, default, description, items. The top level must be
-   * {"type":"object", ...}. The host validates options against it before
-   * create() and reports errors with the config file's line. NULL = the
-   * instance takes no options besides `plugin`. Static, NUL-terminated. */
+   * The top level must be {"type":"object", ...}. The host validates options
+   * against it before create() and reports errors with the config file's
+   * line, checking: type (object, string, integer, number, boolean, array),
+   * properties, required, additionalProperties (false: unknown keys are
+   * refused), items, enum, minimum, maximum, minLength, maxLength, minItems,
+   * maxItems. description and default document an option (`sinkhub plugins`
+   * shows them; see sinkhub_create_args.options_json for what the host does
+   * with defaults). Other keywords are ignored; do not rely on them. Config
+   * values are text: the host converts each to its property's type. NULL =
+   * the instance takes no options besides `plugin`. Static, NUL-terminated.
+   * C++ plugins can write it with sinkhub/options.hpp. */
   const char *options_schema_json;
   /* SINKHUB_CAP_* bits. */
   uint64_t capabilities;

@@ -4,7 +4,8 @@
 // interface (the host only ever sees the C structs of sink.h). It gives you:
 //   - sinkhub::Sink, a base class with virtual open/deliver/flush/close;
 //   - sinkhub::Host, sinkhub::Context, sinkhub::Batch: thin views over the
-//     host services, the run context and the batch;
+//     host services, the run context (with checked accessors for the 1.1 fields)
+//     and the batch;
 //   - SINKHUB_PLUGIN(Class, id, name, version, description, schema, caps):
 //     the one macro that emits the exported C entry symbol;
 //   - an exception barrier around every callback: no exception ever crosses
@@ -16,7 +17,8 @@
 // Minimal use:
 //   class MySink : public sinkhub::Sink {
 //    public:
-//     explicit MySink(const sinkhub::CreateArgs& a) : Sink(a) { /* parse a.options_json */ }
+//     explicit MySink(const sinkhub::CreateArgs& a) : Sink(a) { /* parse a.options_json,
+//         e.g. with an option table: sinkhub/options.hpp */ }
 //     sinkhub::Outcome deliver(const sinkhub::Context& c, const sinkhub::Batch& b) override {
 //       host().info("got " + std::to_string(b.size()) + " items");
 //       return sinkhub::Outcome::ok();
@@ -33,6 +35,7 @@
 #include <exception>
 #include <memory>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -229,6 +232,29 @@ class Context {
   bool first_batch() const noexcept { return (c_->flags & SINKHUB_CTX_FIRST_BATCH) != 0; }
   bool last_batch() const noexcept { return (c_->flags & SINKHUB_CTX_LAST_BATCH) != 0; }
   bool event_only() const noexcept { return (c_->flags & SINKHUB_CTX_EVENT_ONLY) != 0; }
+  /// An operator replayed this delivery from the dead-letter state (SINKHUB_CTX_REPLAY).
+  bool replayed() const noexcept { return (c_->flags & SINKHUB_CTX_REPLAY) != 0; }
+  /// The dataset's item count when the host knows it (see sinkhub_run_context), else nullopt.
+  std::optional<uint64_t> dataset_item_count() const noexcept {
+    if (c_->dataset_item_count < 0) return std::nullopt;
+    return static_cast<uint64_t>(c_->dataset_item_count);
+  }
+
+  // ABI 1.1 fields, checked against the struct size the host passed: a plugin built with
+  // the 1.1 header that runs on a 1.0 host reads "absent" (empty, false).
+
+  /// True when the host speaks ABI 1.1 or later for this call (its context has actor_name).
+  bool has_abi_1_1() const noexcept { return SINKHUB_HAS(c_, sinkhub_run_context, actor_name); }
+  /// "username/actor-name" for sinks declaring SINKHUB_CAP_ACTOR_NAME; empty when unknown
+  /// or absent (fall back to actor_id()). Untrusted text.
+  std::string_view actor_name() const noexcept {
+    return has_abi_1_1() ? view(c_->actor_name) : std::string_view();
+  }
+  /// dataset_item_count() came from Apify's reported total moments after the run ended and
+  /// may still grow (SINKHUB_CTX_COUNT_SETTLING). Never true from a 1.0 host.
+  bool count_settling() const noexcept {
+    return has_abi_1_1() && (c_->flags & SINKHUB_CTX_COUNT_SETTLING) != 0;
+  }
   std::string_view checkpoint() const noexcept {
     return c_->checkpoint ? std::string_view(static_cast<const char*>(c_->checkpoint), c_->checkpoint_len)
                           : std::string_view();
@@ -419,16 +445,22 @@ struct Adapter {
 
 /// Emits the exported entry symbol for sink class `Class` (derived from
 /// sinkhub::Sink, constructible from `const sinkhub::CreateArgs&`). Use once
-/// per plugin, at namespace scope in one .cpp file. Schema may be nullptr.
+/// per plugin, at namespace scope in one .cpp file. Schema may be nullptr; it is
+/// evaluated once, on the first call, and an exception while building the
+/// descriptor (e.g. out of memory) declines the host instead of crossing it.
 #define SINKHUB_PLUGIN(Class, Id, Name, Version, Description, SchemaJson, Capabilities)          \
   extern "C" SINKHUB_EXPORT const sinkhub_plugin_descriptor* sinkhub_plugin_entry_v1(           \
       uint32_t host_abi_major, uint32_t host_abi_minor) {                                        \
     (void)host_abi_minor;                                                                        \
     if (host_abi_major != SINKHUB_ABI_VERSION_MAJOR) return nullptr;                             \
-    static const sinkhub_plugin_descriptor sinkhub_descriptor_ =                                 \
-        ::sinkhub::detail::Adapter<Class>::make(Id, Name, Version, Description, SchemaJson,      \
-                                                Capabilities);                                   \
-    return &sinkhub_descriptor_;                                                                 \
+    try {                                                                                        \
+      static const sinkhub_plugin_descriptor sinkhub_descriptor_ =                               \
+          ::sinkhub::detail::Adapter<Class>::make(Id, Name, Version, Description, SchemaJson,    \
+                                                  Capabilities);                                 \
+      return &sinkhub_descriptor_;                                                               \
+    } catch (...) {                                                                              \
+      return nullptr;                                                                            \
+    }                                                                                            \
   }
 
 #endif  // SINKHUB_SINK_HPP
