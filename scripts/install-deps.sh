@@ -19,6 +19,7 @@ if [[ -n "$mode" ]]; then
   # node/npm run s3rver (tests/s3) and the bench baselines: any working install will do
   # (images often ship a newer one than Debian's).
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then pkgs+=(nodejs npm); fi
+  pkgs+=(python3)  # scripts/code-shape.sh (its self-test is part of the suite)
 fi
 [[ "$mode" == "--bench" ]] && pkgs+=(wrk nginx-light procps)
 
