@@ -2,6 +2,7 @@
 #include "apify/client.hpp"
 #include "net/outbound.hpp"
 #include "observe/metrics.hpp"
+#include "util/backoff.hpp"
 
 #include <Poco/Dynamic/Var.h>
 #include <Poco/Exception.h>
@@ -18,7 +19,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 #include <mutex>
 #include <cstdlib>
@@ -159,7 +159,7 @@ std::string Error::describe() const {
 }
 
 Client::Client(config::ApifyConfig cfg, ClientOptions options)
-    : cfg_(std::move(cfg)), options_(options), rng_(std::random_device{}()) {
+    : cfg_(std::move(cfg)), options_(options) {
   Poco::URI uri;
   try {
     uri = Poco::URI(cfg_.base_url);
@@ -348,11 +348,10 @@ Client::Attempt Client::attempt(const std::string& target, Response& out, const 
   return a;
 }
 
+// As the official clients: min_retry_delay * 2^retry_index * U[1,2), capped.
 milliseconds Client::backoff(int retry_index) {
-  std::uniform_real_distribution<double> factor(1.0, 2.0);
-  const double base = static_cast<double>(options_.min_retry_delay.count()) * std::pow(2.0, std::min(retry_index, 40));
-  const double ms = std::min(factor(rng_) * base, static_cast<double>(options_.max_retry_delay.count()));
-  return milliseconds(static_cast<std::int64_t>(std::llround(std::max(ms, 0.0))));
+  const auto ceiling = util::exponential(retry_index + 1, options_.min_retry_delay, options_.max_retry_delay);
+  return util::scaled(ceiling, 1.0 + util::uniform01(), options_.max_retry_delay);
 }
 
 bool Client::sleep(milliseconds delay, const CancelFn& cancelled) {

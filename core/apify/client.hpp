@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -165,7 +164,6 @@ class Client {
   std::string scheme_, host_, path_prefix_;
   std::uint16_t port_ = 0;
   std::unique_ptr<Poco::Net::HTTPClientSession> session_;
-  std::mt19937_64 rng_;
 };
 
 }  // namespace sinkhub::apify

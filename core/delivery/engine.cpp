@@ -9,11 +9,12 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
-#include <random>
 #include <shared_mutex>
 #include <thread>
 
 #include "observe/metrics.hpp"
+#include "util/backoff.hpp"
+#include "util/clock.hpp"
 
 namespace sinkhub::delivery {
 
@@ -22,14 +23,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-std::int64_t unix_ms() {
-  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-double uniform01() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
+using util::unix_ms;
 
 const char* outcome_name(int32_t code) {
   switch (code) {
@@ -96,10 +90,8 @@ struct Engine::Slot {
 };
 
 std::chrono::milliseconds Engine::backoff(int attempt, milliseconds initial, milliseconds max, double u) {
-  double cap = static_cast<double>(initial.count());
-  for (int i = 1; i < attempt && cap < static_cast<double>(max.count()); ++i) cap *= 2;
-  cap = std::min(cap, static_cast<double>(max.count()));
-  return milliseconds(static_cast<std::int64_t>(cap * std::clamp(u, 0.0, 1.0)));
+  const milliseconds ceiling = util::exponential(attempt, initial, max);
+  return util::scaled(ceiling, std::clamp(u, 0.0, 1.0), ceiling);
 }
 
 Engine::Engine(const config::Config& cfg, ledger::Ledger& ledger, plugin::SinkSet& sinks,
@@ -172,10 +164,7 @@ void Engine::stop(milliseconds grace) {
 
 std::int64_t Engine::suspend(Slot& slot, const std::string& why) {
   // fatal_backoff, doubling with every FATAL in a row, at most a day.
-  const int streak = ++slot.fatal_streak;
-  auto pause = cfg_.delivery.fatal_backoff;
-  for (int i = 1; i < streak && pause < std::chrono::hours(24); ++i) pause *= 2;
-  pause = std::min<milliseconds>(pause, std::chrono::hours(24));
+  const auto pause = util::exponential(++slot.fatal_streak, cfg_.delivery.fatal_backoff, std::chrono::hours(24));
   const std::int64_t until = unix_ms() + pause.count();
   slot.suspended_until = until;
   slot.recreate = true;
@@ -718,7 +707,7 @@ class Engine::Run {
       bury("retry budget exhausted after " + std::to_string(c_.attempt) + " attempts: " + why, outcome);
       return;
     }
-    auto delay = Engine::backoff(c_.attempt, cfg_.backoff_initial, cfg_.backoff_max, uniform01());
+    auto delay = Engine::backoff(c_.attempt, cfg_.backoff_initial, cfg_.backoff_max, util::uniform01());
     if (retry_after_ms > delay.count()) delay = milliseconds(retry_after_ms);  // never sooner than asked
     spdlog::warn("{}: will retry in {} ms: {}", label_, delay.count(), why);
     finish({"retrying", unix_ms() + delay.count(), true, why}, outcome, why);

@@ -18,6 +18,7 @@
 #include <stdexcept>
 
 #include "http/loop_internals.hpp"
+#include "util/clock.hpp"
 
 namespace sinkhub::http {
 
@@ -29,11 +30,6 @@ constexpr std::uint64_t kListenerId = 0;
 constexpr std::uint64_t kMailboxId = 1;
 constexpr std::int64_t kTickMs = 100;             // deadline resolution
 constexpr int kMaxEvents = 128;
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 Poco::Net::IPAddress peer_of(const sockaddr_storage& ss) {
   if (ss.ss_family == AF_INET6) {
@@ -105,7 +101,7 @@ void Loop::join() {
 }
 
 void Loop::refresh_clock() {
-  now_ms_ = steady_ms();
+  now_ms_ = util::steady_ms();
   const std::time_t t = std::time(nullptr);
   if (t != date_second_) {
     date_second_ = t;

@@ -6,7 +6,6 @@
 // so durability does not cost throughput. Reads (CLI, metrics) use a second connection;
 // WAL lets them run beside the writer.
 #include <algorithm>
-#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -19,6 +18,7 @@
 #include "ledger/ledger.hpp"
 #include "ledger/migrations.hpp"
 #include "ledger/sqlite_db.hpp"
+#include "util/clock.hpp"
 
 namespace sinkhub::ledger {
 
@@ -26,11 +26,7 @@ namespace {
 
 constexpr std::size_t kMaxBatch = 1024;
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using util::unix_ms;
 
 void migrate(Db& db) {
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
@@ -51,7 +47,7 @@ void migrate(Db& db) {
     try {
       db.exec(m.sql);
       Stmt ins(db, "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)");
-      ins.bind(1, static_cast<std::int64_t>(m.version)).bind(2, std::string(m.description)).bind(3, now_ms());
+      ins.bind(1, static_cast<std::int64_t>(m.version)).bind(2, std::string(m.description)).bind(3, unix_ms());
       ins.step();
       db.exec("COMMIT");
     } catch (...) {
@@ -137,7 +133,7 @@ class SqliteLedger final : public Ledger {
     std::vector<Claim> out;
     if (sinks.empty() || limit <= 0) return out;
     write_or_throw([&](Db& db) {
-      const std::int64_t now = now_ms();
+      const std::int64_t now = unix_ms();
       // Suspended sinks are skipped; their deliveries wait.
       std::vector<std::string> usable;
       {
@@ -205,7 +201,7 @@ class SqliteLedger final : public Ledger {
                      const std::optional<std::string>& checkpoint, std::int64_t lease_ms) override {
     bool owned = false;
     write_or_throw([&](Db& db) {
-      const std::int64_t now = now_ms();
+      const std::int64_t now = unix_ms();
       Stmt u(db, checkpoint ? "UPDATE deliveries SET items_done=?, source_offset=?, source_items=?, lease_until=?, "
                               "updated_at=?, checkpoint=? WHERE id=? AND lease_owner=? AND state='running'"
                             : "UPDATE deliveries SET items_done=?, source_offset=?, source_items=?, lease_until=?, "
@@ -229,7 +225,7 @@ class SqliteLedger final : public Ledger {
     bool owned = false;
     write_or_throw([&](Db& db) {
       Stmt u(db, "UPDATE deliveries SET lease_until=? WHERE id=? AND lease_owner=? AND state='running'");
-      u.bind(1, now_ms() + lease_ms);
+      u.bind(1, unix_ms() + lease_ms);
       u.bind(2, id);
       u.bind(3, owner);
       u.step();
@@ -241,7 +237,7 @@ class SqliteLedger final : public Ledger {
   bool finish(std::int64_t id, const std::string& owner, const Finish& how, const AttemptRecord& a) override {
     bool owned = false;
     write_or_throw([&](Db& db) {
-      const std::int64_t now = now_ms();
+      const std::int64_t now = unix_ms();
       const bool done = how.state == "done";
       Stmt u(db,
              "UPDATE deliveries SET state=?, next_attempt_at=?, lease_owner=NULL, lease_until=NULL, "
@@ -274,7 +270,7 @@ class SqliteLedger final : public Ledger {
       Stmt d(db,
              "UPDATE deliveries SET state='dead', last_error=?, lease_owner=NULL, lease_until=NULL, updated_at=? "
              "WHERE event_id=? AND state IN ('pending','retrying','running')");
-      d.bind(1, "rejected: " + reason).bind(2, now_ms()).bind(3, event_id);
+      d.bind(1, "rejected: " + reason).bind(2, unix_ms()).bind(3, event_id);
       d.step();
     });
   }
@@ -301,7 +297,7 @@ class SqliteLedger final : public Ledger {
       Stmt q(reader_, "SELECT COUNT(*) FROM events");
       if (q.step()) s.events = q.column_int(0);
     }
-    const std::int64_t now = now_ms();
+    const std::int64_t now = unix_ms();
     {
       Stmt q(reader_,
              "SELECT MIN(next_attempt_at) FROM deliveries WHERE state IN ('pending','retrying') AND next_attempt_at <= ?");
@@ -405,7 +401,7 @@ class SqliteLedger final : public Ledger {
              "AND dedup_key < ?4 || '}' AND run_id = ?4)) "
              "AND (?5 = '' OR sink = ?5) "
              "AND event_id NOT IN (SELECT id FROM events WHERE verified = 0)");
-      u.bind(1, now_ms()).bind(2, static_cast<std::int64_t>(r.from_start ? 1 : 0));
+      u.bind(1, unix_ms()).bind(2, static_cast<std::int64_t>(r.from_start ? 1 : 0));
       u.bind(3, r.delivery_id.value_or(-1)).bind(4, r.run_id.value_or("")).bind(5, r.sink.value_or(""));
       u.step();
       changed = sqlite3_changes(db.handle());
@@ -561,7 +557,7 @@ class SqliteLedger final : public Ledger {
 
   RecordOutcome insert(const IncomingEvent& in) {
     const webhook::Event& e = in.event;
-    const std::int64_t now = now_ms();
+    const std::int64_t now = unix_ms();
     Stmt& s = *insert_event_;
     s.reset();
     // `in` outlives the statement's reset below: no copies of the strings.

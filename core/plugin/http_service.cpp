@@ -25,6 +25,7 @@
 #include "plugin/host.hpp"
 #include "net/outbound.hpp"
 #include "plugin/host_internal.hpp"
+#include "util/clock.hpp"
 
 namespace sinkhub::plugin {
 
@@ -66,7 +67,7 @@ void drop_session(const Poco::URI& uri) {
 struct Deadline {
   int64_t at;
   sinkhub_call* call;
-  int64_t remaining() const { return at - monotonic_ms(); }
+  int64_t remaining() const { return at - util::steady_ms(); }
   void check() const {
     if (call && call->cancelled.load()) throw HttpError{SINKHUB_E_HTTP_CANCELLED, "request cancelled"};
     if (remaining() <= 0) throw HttpError{SINKHUB_E_HTTP_TIMEOUT, "request deadline passed"};
@@ -104,7 +105,7 @@ void send_request(Poco::Net::HTTPClientSession& s, Poco::Net::HTTPRequest& r, co
 
 int32_t run(sinkhub_call* call, const sinkhub_http_request* req, sinkhub_http_response* resp) {
   const int64_t timeout = req->timeout_ms ? req->timeout_ms : kDefaultTimeoutMs;
-  Deadline dl{monotonic_ms() + timeout, call};
+  Deadline dl{util::steady_ms() + timeout, call};
   if (call && call->deadline_monotonic_ms < dl.at) dl.at = call->deadline_monotonic_ms;
   const int64_t connect_timeout = req->connect_timeout_ms ? req->connect_timeout_ms : kDefaultConnectTimeoutMs;
   const uint64_t max_body = req->max_response_bytes ? req->max_response_bytes : kDefaultMaxResponse;
