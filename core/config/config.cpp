@@ -11,7 +11,7 @@
 #include <set>
 #include <sstream>
 
-#include "webhook/event.hpp"
+#include "model/event.hpp"
 
 namespace sinkhub::config {
 
@@ -165,9 +165,9 @@ void read_server(const Node& root, ServerConfig& s, std::vector<Diagnostic>& d) 
   sec.finish();
 }
 
-void read_cidrs(Section& sec, const std::string& key, std::vector<webhook::Cidr>& out) {
+void read_cidrs(Section& sec, const std::string& key, std::vector<model::Cidr>& out) {
   for (const auto& text : sec.list(key)) {
-    auto c = webhook::Cidr::parse(text);
+    auto c = model::Cidr::parse(text);
     if (!c)
       sec.error(sec.line_of(key), sec.where(key) + ": '" + text + "' is not an IP address or CIDR block");
     else
@@ -335,7 +335,7 @@ void read_routes(const Node& root, Config& c, std::vector<Diagnostic>& d) {
         sec.error(sec.line_of("actors"), label + ".actors: '" + a + "' is not an actor id, username/name or '*'");
     if (r.events.empty()) sec.error(sec.line_of("events"), label + ".events must list event types or '*'");
     for (const auto& e : r.events)
-      if (e != "*" && !webhook::is_known_event_type(e))
+      if (e != "*" && !model::is_known_event_type(e))
         sec.error(sec.line_of("events"), label + ".events: unknown event type '" + e + "'");
     if (r.sinks.empty()) sec.error(sec.line_of("sinks"), label + ".sinks must name at least one sink");
     for (const auto& s : r.sinks)

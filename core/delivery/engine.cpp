@@ -1,7 +1,5 @@
 #include "delivery/engine.hpp"
 
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeParser.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -34,30 +32,9 @@ const char* outcome_name(int32_t code) {
   }
 }
 
-// The run status an event type implies (auth.verify_with_api).
-std::string status_for(const std::string& event_type) {
-  if (event_type == "ACTOR.RUN.SUCCEEDED") return "SUCCEEDED";
-  if (event_type == "ACTOR.RUN.FAILED") return "FAILED";
-  if (event_type == "ACTOR.RUN.ABORTED") return "ABORTED";
-  if (event_type == "ACTOR.RUN.TIMED_OUT") return "TIMED-OUT";
-  return {};
-}
-
 // Apify's X-Apify-Pagination-Total lags item pushes by up to 5-10 s (apify-platform.md):
 // a total read this soon after the run finished may still grow.
 constexpr std::int64_t kCountSettlingMs = 10000;
-
-// When the run finished (Unix ms): the event's finishedAt (resource.finishedAt, or the compact
-// template's top-level finishedAt, as the envelope parser took it); `fallback` (when the
-// event was received) when absent or not ISO 8601.
-std::int64_t finished_at_ms(const std::string& finished_at, std::int64_t fallback) {
-  int tz = 0;
-  Poco::DateTime dt;
-  if (!finished_at.empty() &&
-      Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FRAC_FORMAT, finished_at, dt, tz))
-    return dt.timestamp().epochMicroseconds() / 1000 - static_cast<std::int64_t>(tz) * 1000;
-  return fallback;
-}
 
 // Options of the per-worker client used only for actor-name lookups: one short try, so a
 // slow or failing API never holds a delivery for long (failures are cached, see ActorNames).
@@ -310,7 +287,7 @@ class Engine::Run {
   // auth.verify_with_api: the run must exist, have the status the event claims and own
   // the dataset; otherwise nothing is exported. Checked once per event.
   bool verify() {
-    if (!e_.cfg_.auth.verify_with_api || c_.verified == 1 || !webhook::is_run_event(c_.event.event_type)) return true;
+    if (!e_.cfg_.auth.verify_with_api || c_.verified == 1 || !model::is_run_event(c_.event.event_type)) return true;
     const auto run = client_.get_run(c_.event.run_id, [this] { return e_.stopping_.load(); });
     std::string mismatch;
     if (!run.ok) {
@@ -323,7 +300,7 @@ class Engine::Run {
         return false;
       }
       mismatch = "run " + c_.event.run_id + " does not exist";
-    } else if (const auto want = status_for(c_.event.event_type); !want.empty() && run.value.status != want) {
+    } else if (const auto want = c_.event.implied_run_status(); !want.empty() && run.value.status != want) {
       mismatch = "run " + c_.event.run_id + " has status " + run.value.status + ", the event says " + want;
     } else if (run.value.default_dataset_id != c_.event.dataset_id) {
       mismatch = "run " + c_.event.run_id + " owns dataset " + run.value.default_dataset_id + ", not " + c_.event.dataset_id;
@@ -606,7 +583,7 @@ class Engine::Run {
         ctx.dataset_item_count = seen;
       } else if (last_total_ >= 0) {
         ctx.dataset_item_count = std::max(last_total_, seen);
-        if (unix_ms() - finished_at_ms(c_.event.finished_at, c_.received_at) < kCountSettlingMs)
+        if (unix_ms() - c_.event.finished_at_unix_ms(c_.received_at) < kCountSettlingMs)
           ctx.flags |= SINKHUB_CTX_COUNT_SETTLING;
       }
     }

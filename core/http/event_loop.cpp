@@ -72,7 +72,7 @@ Loop::Loop(ListenerContext& ctx, std::vector<Loop*>& siblings)
     ::close(epfd_);
     throw std::runtime_error(std::string("epoll_ctl(listener): ") + std::strerror(err));
   }
-  in_cap_ = ctx_.cfg.server.max_body_bytes + 2 * limits_.max_head_bytes + kScratch;
+  in_cap_ = ctx_.server.max_body_bytes + 2 * limits_.max_head_bytes + kScratch;
 }
 
 Loop::~Loop() {
@@ -180,11 +180,11 @@ void Loop::on_listener() {
       listener_paused_ = true;
       return;
     }
-    if (ctx_.connections.fetch_add(1, std::memory_order_relaxed) >= ctx_.cfg.server.max_connections) {
+    if (ctx_.connections.fetch_add(1, std::memory_order_relaxed) >= ctx_.server.max_connections) {
       ctx_.connections.fetch_sub(1, std::memory_order_relaxed);
       static std::atomic<std::int64_t> last_warn{0};
       if (now() - last_warn.exchange(now()) > 10000)
-        spdlog::warn("http: server.max_connections ({}) reached, answering 503", ctx_.cfg.server.max_connections);
+        spdlog::warn("http: server.max_connections ({}) reached, answering 503", ctx_.server.max_connections);
       refuse_connection(fd);
       continue;
     }
@@ -213,7 +213,7 @@ void Loop::adopt(int fd, const Poco::Net::IPAddress& peer) {
   c->id = next_id_++;
   c->fd = fd;
   c->peer = peer;
-  c->deadline = now() + ctx_.cfg.server.read_timeout_ms;  // the first request
+  c->deadline = now() + ctx_.server.read_timeout_ms;  // the first request
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   ev.data.u64 = c->id;

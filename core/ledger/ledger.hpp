@@ -11,22 +11,18 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "webhook/event.hpp"
+#include "model/event.hpp"
+#include "model/planned_delivery.hpp"
 
 namespace sinkhub::ledger {
 
-struct PlannedDelivery {
-  std::string sink;         // sink instance name
-  bool with_items = false;  // fetch the run's dataset, or notify with the event only
-};
-
 struct IncomingEvent {
-  webhook::Event event;
+  model::Event event;
   std::string dedup_key;
   std::string dispatch_id;   // X-Apify-Webhook-Dispatch-Id, may be empty
   std::string headers_json;  // headers of interest, never the secret
   std::string body;          // the raw request body, byte for byte
-  std::vector<PlannedDelivery> deliveries;
+  std::vector<model::PlannedDelivery> deliveries;
 };
 
 struct RecordOutcome {
@@ -52,7 +48,7 @@ struct Claim {
   std::uint64_t source_items = 0;     // items delivered before source_offset
   std::string checkpoint;  // empty = none
   std::int64_t created_at = 0;
-  webhook::Event event;
+  model::Event event;
   std::string event_body;
   std::int64_t received_at = 0;
   int verified = -1;  // auth.verify_with_api: -1 not yet, 1 confirmed
@@ -93,7 +89,7 @@ struct DeliveryRow {
 
 struct EventRow {
   std::int64_t id = 0;
-  webhook::Event event;
+  model::Event event;
   std::string dispatch_id, headers_json, body, status_note;
   std::int64_t received_at = 0;
 };

@@ -556,7 +556,7 @@ class SqliteLedger final : public Ledger {
   }
 
   RecordOutcome insert(const IncomingEvent& in) {
-    const webhook::Event& e = in.event;
+    const model::Event& e = in.event;
     const std::int64_t now = unix_ms();
     Stmt& s = *insert_event_;
     s.reset();

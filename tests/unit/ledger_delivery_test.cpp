@@ -25,7 +25,7 @@ class DeliveryLedger : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  std::int64_t record(const std::string& run, std::vector<PlannedDelivery> d = {{"files", true}, {"slack", false}}) {
+  std::int64_t record(const std::string& run, std::vector<model::PlannedDelivery> d = {{"files", true}, {"slack", false}}) {
     IncomingEvent in;
     in.event.event_type = "ACTOR.RUN.SUCCEEDED";
     in.event.run_id = run;
