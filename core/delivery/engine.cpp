@@ -23,13 +23,22 @@ using std::chrono::milliseconds;
 
 using util::unix_ms;
 
-const char* outcome_name(int32_t code) {
-  switch (code) {
-    case SINKHUB_OK: return "ok";
-    case SINKHUB_RETRY: return "retry";
-    case SINKHUB_REJECT: return "reject";
-    default: return "fatal";
+using Outcome = ledger::AttemptOutcome;
+
+// sinkhub_delivery_attempts_total{outcome}: the four counted outcomes, in this order.
+const char* const kCountedOutcomes[] = {"ok", "retry", "reject", "fatal"};
+
+// The counter an attempt's outcome counts in; -1 for none (interrupted attempts).
+int counted_outcome(Outcome o) {
+  switch (o) {
+    case Outcome::Ok: return 0;
+    case Outcome::Retry:
+    case Outcome::Error: return 1;
+    case Outcome::Reject: return 2;
+    case Outcome::Fatal: return 3;
+    case Outcome::Interrupted: break;
   }
+  return -1;
 }
 
 // Apify's X-Apify-Pagination-Total lags item pushes by up to 5-10 s (apify-platform.md):
@@ -94,7 +103,7 @@ Engine::Engine(const config::Config& cfg, ledger::Ledger& ledger, plugin::SinkSe
         m.define(K::Histogram, "sinkhub_delivery_attempt_seconds", "Duration of one delivery attempt", labels);
     for (int code = 0; code < 4; ++code)
       s->m_outcome[code] = m.define(K::Counter, "sinkhub_delivery_attempts_total", "Delivery attempts by outcome",
-                                    {{"sink", s->name}, {"outcome", outcome_name(code)}});
+                                    {{"sink", s->name}, {"outcome", kCountedOutcomes[code]}});
     slots_.push_back(std::move(s));
   }
 }
@@ -236,8 +245,9 @@ void Engine::worker(int index) {
     try {
       if (used->recreate && !recreate(*used)) {
         const std::int64_t until = used->suspended_until.load();
-        ledger_.finish(claims[0].id, owner, {"retrying", until, false, "sink instance could not be re-created"},
-                       {unix_ms(), unix_ms(), "fatal", 0, "sink instance could not be re-created"});
+        ledger_.finish(claims[0].id, owner,
+                       {ledger::DeliveryState::Retrying, until, false, "sink instance could not be re-created"},
+                       {unix_ms(), unix_ms(), ledger::AttemptOutcome::Fatal, 0, "sink instance could not be re-created"});
       } else {
         std::shared_lock<std::shared_mutex> calls(used->rw);
         process(claims[0], *used, client, *names_ptr, owner);
@@ -296,7 +306,7 @@ class Engine::Run {
         return false;
       }
       if (!run.error.not_found()) {
-        retry_or_bury("cannot verify the run with the Apify API: " + run.error.describe(), -1, "error");
+        retry_or_bury("cannot verify the run with the Apify API: " + run.error.describe(), -1, Outcome::Error);
         return false;
       }
       mismatch = "run " + c_.event.run_id + " does not exist";
@@ -420,9 +430,9 @@ class Engine::Run {
     if (!result.ok && !reached_max) {
       const std::string why = "Apify API: " + result.error.describe();
       if (result.error.retryable)
-        retry_or_bury(why, result.error.retry_after_ms, "error");
+        retry_or_bury(why, result.error.retry_after_ms, Outcome::Error);
       else
-        bury(why, "error");
+        bury(why, Outcome::Error);
       return;
     }
     dataset_exhausted_ = !reached_max;
@@ -546,7 +556,8 @@ class Engine::Run {
       if (accepted_ == 0) {
         // OK without accepting anything is no progress: calling again at once would spin
         // (and block shutdown). Retry later, within the budget.
-        retry_or_bury("sink answered OK but accepted none of the " + std::to_string(before) + " items", -1, "retry");
+        retry_or_bury("sink answered OK but accepted none of the " + std::to_string(before) + " items", -1,
+                      Outcome::Retry);
         return Step::Stop;
       }
       // SINKHUB_CAP_PARTIAL: the rest comes again in the next call.
@@ -632,10 +643,10 @@ class Engine::Run {
           give_back("sink call cancelled by shutdown");
           return Step::Stop;
         }
-        retry_or_bury(r.message.empty() ? "sink asked to retry" : r.message, r.retry_after_ms, "retry");
+        retry_or_bury(r.message.empty() ? "sink asked to retry" : r.message, r.retry_after_ms, Outcome::Retry);
         return Step::Stop;
       case SINKHUB_REJECT:
-        bury(r.message.empty() ? "sink rejected the delivery" : r.message, "reject");
+        bury(r.message.empty() ? "sink rejected the delivery" : r.message, Outcome::Reject);
         return Step::Stop;
       default:
         suspend(r.message.empty() ? "sink reported a fatal error" : r.message);
@@ -653,32 +664,31 @@ class Engine::Run {
     log_items_ = items_done_ + batch_.count();
   }
 
-  ledger::AttemptRecord record(const std::string& outcome, const std::string& message) {
+  ledger::AttemptRecord record(Outcome outcome, const std::string& message) {
     const auto elapsed = std::chrono::duration<double>(Clock::now() - started_).count();
     auto& m = observe::Metrics::instance();
     m.record(s_.m_attempt_seconds, elapsed);
-    const int code = outcome == "ok" ? 0 : outcome == "retry" || outcome == "error" ? 1 : outcome == "reject" ? 2 : 3;
-    if (outcome != "interrupted") m.record(s_.m_outcome[code], 1);
+    if (const int counter = counted_outcome(outcome); counter >= 0) m.record(s_.m_outcome[counter], 1);
     return {started_unix_, unix_ms(), outcome, attempt_items_, message};
   }
 
-  void finish(const ledger::Finish& how, const std::string& outcome, const std::string& message) {
+  void finish(const ledger::Finish& how, Outcome outcome, const std::string& message) {
     if (lost_) return;
     if (!e_.ledger_.finish(c_.id, owner_, how, record(outcome, message)))
       spdlog::warn("{}: lease lost before the outcome could be recorded", label_);
   }
 
   void done() {
-    finish({"done", 0, true, ""}, "ok", last_message_);
+    finish({ledger::DeliveryState::Done, 0, true, ""}, Outcome::Ok, last_message_);
     spdlog::info("{}: done, {} items", label_, items_done_);
   }
 
-  void bury(const std::string& why, const std::string& outcome) {
+  void bury(const std::string& why, Outcome outcome) {
     spdlog::error("{}: dead letter: {}", label_, why);
-    finish({"dead", 0, true, why}, outcome, why);
+    finish({ledger::DeliveryState::Dead, 0, true, why}, outcome, why);
   }
 
-  void retry_or_bury(const std::string& why, std::int64_t retry_after_ms, const std::string& outcome) {
+  void retry_or_bury(const std::string& why, std::int64_t retry_after_ms, Outcome outcome) {
     const auto age = std::chrono::seconds((unix_ms() - c_.created_at) / 1000);
     if (c_.attempt >= e_.cfg_.delivery.max_attempts || age >= e_.cfg_.delivery.max_age) {
       bury("retry budget exhausted after " + std::to_string(c_.attempt) + " attempts: " + why, outcome);
@@ -687,18 +697,18 @@ class Engine::Run {
     auto delay = Engine::backoff(c_.attempt, cfg_.backoff_initial, cfg_.backoff_max, util::uniform01());
     if (retry_after_ms > delay.count()) delay = milliseconds(retry_after_ms);  // never sooner than asked
     spdlog::warn("{}: will retry in {} ms: {}", label_, delay.count(), why);
-    finish({"retrying", unix_ms() + delay.count(), true, why}, outcome, why);
+    finish({ledger::DeliveryState::Retrying, unix_ms() + delay.count(), true, why}, outcome, why);
   }
 
   void suspend(const std::string& why) {
     const std::int64_t until = e_.suspend(s_, "FATAL: " + why);
     // The attempt is given back: the delivery is not at fault.
-    finish({"retrying", until, false, "sink suspended: " + why}, "fatal", why);
+    finish({ledger::DeliveryState::Retrying, until, false, "sink suspended: " + why}, Outcome::Fatal, why);
   }
 
   void give_back(const std::string& why) {
     spdlog::info("{}: {}; progress kept at {} items", label_, why, items_done_);
-    finish({"retrying", unix_ms(), false, ""}, "interrupted", why);
+    finish({ledger::DeliveryState::Retrying, unix_ms(), false, ""}, Outcome::Interrupted, why);
   }
 
   Engine& e_;
