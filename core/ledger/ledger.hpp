@@ -21,7 +21,7 @@
 //   pending, retrying, an operator replays it (not if verify_with_api  pending   replay (budget reset; a done one,
 //     done, dead         rejected the event)                                      or --from-start: from item 0)
 //
-// finish() is only told where to go (the delivery engine decides); it
+// finish() is only told where to go (the engine decides: delivery/retry_policy.hpp); it
 // refuses any target but done, retrying and dead, and any delivery the caller no longer leases.
 #pragma once
 
