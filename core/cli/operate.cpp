@@ -72,6 +72,62 @@ Object::Ptr to_json(const ledger::DeliveryRow& d) {
   return o;
 }
 
+// An event of `events show` with its deliveries (of `dels`) and their attempts.
+Object::Ptr to_json(ledger::Ledger& l, const ledger::EventRow& e, const std::vector<ledger::DeliveryRow>& dels) {
+  Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  o->set("id", e.id);
+  o->set("event_type", e.event.event_type);
+  o->set("run_id", e.event.run_id);
+  o->set("actor_id", e.event.actor_id);
+  o->set("task_id", e.event.task_id);
+  o->set("dataset_id", e.event.dataset_id);
+  o->set("status", e.event.status);
+  o->set("finished_at", e.event.finished_at);
+  o->set("dispatch_id", e.dispatch_id);
+  o->set("received_at", iso(e.received_at));
+  if (!e.status_note.empty()) o->set("rejected", e.status_note);
+  try {
+    o->set("headers", Poco::JSON::Parser().parse(e.headers_json));
+    o->set("body", Poco::JSON::Parser().parse(e.body));
+  } catch (const std::exception&) {
+    o->set("body", e.body);
+  }
+  Array::Ptr ds = new Array;
+  for (const auto& d : dels) {
+    if (d.event_id != e.id) continue;
+    Object::Ptr dj = to_json(d);
+    Array::Ptr at = new Array;
+    for (const auto& a : l.attempts(d.id)) {
+      Object::Ptr aj = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      aj->set("started_at", iso(a.started_at));
+      aj->set("finished_at", iso(a.finished_at));
+      aj->set("outcome", std::string(ledger::to_string(a.outcome)));
+      aj->set("items", a.items);
+      aj->set("message", a.message);
+      at->add(aj);
+    }
+    dj->set("attempts_history", at);
+    ds->add(dj);
+  }
+  o->set("deliveries", ds);
+  return o;
+}
+
+void print_event(ledger::Ledger& l, const ledger::EventRow& e, const std::vector<ledger::DeliveryRow>& dels) {
+  std::cout << "event " << e.id << "  " << e.event.event_type << "  run " << e.event.run_id << "  actor "
+            << e.event.actor_id << "  dataset " << e.event.dataset_id << "  received " << iso(e.received_at)
+            << (e.status_note.empty() ? "" : "  REJECTED: " + e.status_note) << "\n";
+  for (const auto& d : dels) {
+    if (d.event_id != e.id) continue;
+    std::cout << "  delivery " << d.id << " -> " << d.sink << ": " << ledger::to_string(d.state) << ", "
+              << d.items_done << " items, " << d.attempts << " attempts"
+              << (d.last_error.empty() ? "" : ", last error: " + d.last_error) << "\n";
+    for (const auto& a : l.attempts(d.id))
+      std::cout << "    " << iso(a.started_at) << "  " << ledger::to_string(a.outcome) << "  " << a.items
+                << " items  " << a.message << "\n";
+  }
+}
+
 // Wraps a command body: config and ledger errors become one clear line and exit 1.
 template <class F>
 int guarded(const char* cmd, F&& body) {
@@ -243,65 +299,14 @@ int events(const Args& args) {
       return 1;
     }
     const auto dels = l->deliveries(std::nullopt, run_id, 10000);
-    Array out;
-    for (const auto& e : evs) {
-      Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-      o->set("id", e.id);
-      o->set("event_type", e.event.event_type);
-      o->set("run_id", e.event.run_id);
-      o->set("actor_id", e.event.actor_id);
-      o->set("task_id", e.event.task_id);
-      o->set("dataset_id", e.event.dataset_id);
-      o->set("status", e.event.status);
-      o->set("finished_at", e.event.finished_at);
-      o->set("dispatch_id", e.dispatch_id);
-      o->set("received_at", iso(e.received_at));
-      if (!e.status_note.empty()) o->set("rejected", e.status_note);
-      try {
-        o->set("headers", Poco::JSON::Parser().parse(e.headers_json));
-        o->set("body", Poco::JSON::Parser().parse(e.body));
-      } catch (const std::exception&) {
-        o->set("body", e.body);
-      }
-      Array::Ptr ds = new Array;
-      for (const auto& d : dels) {
-        if (d.event_id != e.id) continue;
-        Object::Ptr dj = to_json(d);
-        Array::Ptr at = new Array;
-        for (const auto& a : l->attempts(d.id)) {
-          Object::Ptr aj = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-          aj->set("started_at", iso(a.started_at));
-          aj->set("finished_at", iso(a.finished_at));
-          aj->set("outcome", std::string(ledger::to_string(a.outcome)));
-          aj->set("items", a.items);
-          aj->set("message", a.message);
-          at->add(aj);
-        }
-        dj->set("attempts_history", at);
-        ds->add(dj);
-      }
-      o->set("deliveries", ds);
-      out.add(o);
-    }
     if (p.has("json")) {
+      Array out;
+      for (const auto& e : evs) out.add(to_json(*l, e, dels));
       out.stringify(std::cout, 2);
       std::cout << "\n";
       return 0;
     }
-    for (const auto& e : evs) {
-      std::cout << "event " << e.id << "  " << e.event.event_type << "  run " << e.event.run_id << "  actor "
-                << e.event.actor_id << "  dataset " << e.event.dataset_id << "  received " << iso(e.received_at)
-                << (e.status_note.empty() ? "" : "  REJECTED: " + e.status_note) << "\n";
-      for (const auto& d : dels) {
-        if (d.event_id != e.id) continue;
-        std::cout << "  delivery " << d.id << " -> " << d.sink << ": " << ledger::to_string(d.state) << ", "
-                  << d.items_done << " items, " << d.attempts << " attempts"
-                  << (d.last_error.empty() ? "" : ", last error: " + d.last_error) << "\n";
-        for (const auto& a : l->attempts(d.id))
-          std::cout << "    " << iso(a.started_at) << "  " << ledger::to_string(a.outcome) << "  " << a.items
-                    << " items  " << a.message << "\n";
-      }
-    }
+    for (const auto& e : evs) print_event(*l, e, dels);
     return 0;
   });
 }
