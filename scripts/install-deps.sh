@@ -22,6 +22,7 @@ if [[ -n "$mode" ]]; then
   # node/npm run s3rver (tests/s3) and the bench baselines: any working install will do
   # (images often ship a newer one than Debian's).
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then pkgs+=(nodejs npm); fi
+  pkgs+=(python3)  # scripts/code-shape.sh (its self-test is part of the suite)
 fi
 # tests/packaging: a Debian root to install the packages into, lintian, and systemd's tools
 # (systemd-analyze verify/security; systemd-nspawn boots the root with systemd as PID 1);

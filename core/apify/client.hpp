@@ -1,5 +1,6 @@
 // The Apify API client: streams a dataset page by page (bounded memory) and reads runs and
-// Actors, with the official clients' retry policy (§6 of docs/apify-platform.md).
+// Actors, with the official clients' retry policy (apify-client-js: 429, every 5xx and network
+// errors retried, the i-th retry after U[1,2) * 500 ms * 2^i).
 //
 // Threading: a Client owns one keep-alive HTTP(S) session and is used by ONE thread at a
 // time (no internal locking). Give each worker its own Client; they are cheap.
@@ -11,8 +12,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <istream>
 #include <memory>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,7 +21,10 @@
 #include "config/config.hpp"
 
 namespace Poco::Net {
-class HTTPClientSession;
+class HTTPResponse;
+}
+namespace sinkhub::net {
+class Connection;
 }
 
 namespace sinkhub::apify {
@@ -139,8 +143,6 @@ class Client {
   // "a/b?c" -> "a%2Fb%3Fc": everything but RFC 3986 unreserved characters; "." and ".."
   // are encoded too so they cannot act as path segments.
   static std::string encode_component(std::string_view value, bool path_segment);
-  // Parses Retry-After (delta seconds or HTTP date) -> ms from now; -1 if absent/invalid.
-  static std::int64_t parse_retry_after(const std::string& value);
 
  private:
   struct Response;
@@ -151,8 +153,10 @@ class Client {
   Error get(const std::string& target, Response& out, const CancelFn& cancelled, std::size_t max_body,
             const std::function<bool(Response&, Error&)>& validate);
   Attempt attempt(const std::string& target, Response& out, const CancelFn& cancelled, std::size_t max_body);
-  Poco::Net::HTTPClientSession& session();
-  void drop_session();
+  bool read_body(std::istream& in, const Poco::Net::HTTPResponse& head, Response& out, const CancelFn& cancelled,
+                 std::size_t max_body, Attempt& failed);
+  Attempt network_error(const std::string& what);
+  Attempt answer_error(const Response& out) const;
   std::chrono::milliseconds backoff(int retry_index);
   bool sleep(std::chrono::milliseconds delay, const CancelFn& cancelled);
   std::string scrub(std::string text) const;
@@ -162,10 +166,8 @@ class Client {
 
   config::ApifyConfig cfg_;
   ClientOptions options_;
-  std::string scheme_, host_, path_prefix_;
-  std::uint16_t port_ = 0;
-  std::unique_ptr<Poco::Net::HTTPClientSession> session_;
-  std::mt19937_64 rng_;
+  std::string path_prefix_;
+  std::unique_ptr<net::Connection> conn_;
 };
 
 }  // namespace sinkhub::apify

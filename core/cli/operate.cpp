@@ -9,9 +9,7 @@
 #include <Poco/NumberParser.h>
 #include <Poco/Timestamp.h>
 
-#include <algorithm>
 #include <filesystem>
-#include <iterator>
 #include <iomanip>
 #include <iostream>
 
@@ -60,7 +58,7 @@ Object::Ptr to_json(const ledger::DeliveryRow& d) {
   o->set("id", d.id);
   o->set("event", d.event_id);
   o->set("sink", d.sink);
-  o->set("state", d.state);
+  o->set("state", std::string(ledger::to_string(d.state)));
   o->set("event_type", d.event_type);
   o->set("run_id", d.run_id);
   o->set("actor_id", d.actor_id);
@@ -72,6 +70,62 @@ Object::Ptr to_json(const ledger::DeliveryRow& d) {
   o->set("updated_at", iso(d.updated_at));
   o->set("last_error", d.last_error);
   return o;
+}
+
+// An event of `events show` with its deliveries (of `dels`) and their attempts.
+Object::Ptr to_json(ledger::Ledger& l, const ledger::EventRow& e, const std::vector<ledger::DeliveryRow>& dels) {
+  Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  o->set("id", e.id);
+  o->set("event_type", e.event.event_type);
+  o->set("run_id", e.event.run_id);
+  o->set("actor_id", e.event.actor_id);
+  o->set("task_id", e.event.task_id);
+  o->set("dataset_id", e.event.dataset_id);
+  o->set("status", e.event.status);
+  o->set("finished_at", e.event.finished_at);
+  o->set("dispatch_id", e.dispatch_id);
+  o->set("received_at", iso(e.received_at));
+  if (!e.status_note.empty()) o->set("rejected", e.status_note);
+  try {
+    o->set("headers", Poco::JSON::Parser().parse(e.headers_json));
+    o->set("body", Poco::JSON::Parser().parse(e.body));
+  } catch (const std::exception&) {
+    o->set("body", e.body);
+  }
+  Array::Ptr ds = new Array;
+  for (const auto& d : dels) {
+    if (d.event_id != e.id) continue;
+    Object::Ptr dj = to_json(d);
+    Array::Ptr at = new Array;
+    for (const auto& a : l.attempts(d.id)) {
+      Object::Ptr aj = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      aj->set("started_at", iso(a.started_at));
+      aj->set("finished_at", iso(a.finished_at));
+      aj->set("outcome", std::string(ledger::to_string(a.outcome)));
+      aj->set("items", a.items);
+      aj->set("message", a.message);
+      at->add(aj);
+    }
+    dj->set("attempts_history", at);
+    ds->add(dj);
+  }
+  o->set("deliveries", ds);
+  return o;
+}
+
+void print_event(ledger::Ledger& l, const ledger::EventRow& e, const std::vector<ledger::DeliveryRow>& dels) {
+  std::cout << "event " << e.id << "  " << e.event.event_type << "  run " << e.event.run_id << "  actor "
+            << e.event.actor_id << "  dataset " << e.event.dataset_id << "  received " << iso(e.received_at)
+            << (e.status_note.empty() ? "" : "  REJECTED: " + e.status_note) << "\n";
+  for (const auto& d : dels) {
+    if (d.event_id != e.id) continue;
+    std::cout << "  delivery " << d.id << " -> " << d.sink << ": " << ledger::to_string(d.state) << ", "
+              << d.items_done << " items, " << d.attempts << " attempts"
+              << (d.last_error.empty() ? "" : ", last error: " + d.last_error) << "\n";
+    for (const auto& a : l.attempts(d.id))
+      std::cout << "    " << iso(a.started_at) << "  " << ledger::to_string(a.outcome) << "  " << a.items
+                << " items  " << a.message << "\n";
+  }
 }
 
 // Wraps a command body: config and ledger errors become one clear line and exit 1.
@@ -103,7 +157,7 @@ int status(const Args& args) {
     if (p.has("json")) {
       Object o(Poco::JSON_PRESERVE_KEY_ORDER);
       Object::Ptr by = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-      for (const auto& [state, n] : st.deliveries_by_state) by->set(state, n);
+      for (const auto& [state, n] : st.deliveries_by_state) by->set(ledger::to_string(state), n);
       o.set("events", st.events);
       o.set("deliveries", by);
       o.set("oldest_due_seconds", st.oldest_due_age_ms / 1000.0);
@@ -120,7 +174,7 @@ int status(const Args& args) {
       return 0;
     }
     std::cout << "events: " << st.events << "\ndeliveries:";
-    for (const auto& [state, n] : st.deliveries_by_state) std::cout << "  " << state << " " << n;
+    for (const auto& [state, n] : st.deliveries_by_state) std::cout << "  " << ledger::to_string(state) << " " << n;
     std::cout << "\noldest due delivery waits: " << st.oldest_due_age_ms / 1000 << " s\n";
     for (const auto& [sink, until] : st.suspended_sinks) std::cout << "sink " << sink << " suspended until " << iso(until) << "\n";
     return 0;
@@ -138,9 +192,9 @@ int deliveries(const Args& args) {
   if (!parse_options("deliveries", "Lists deliveries (one per event and sink instance), newest first.", opts, args, p))
     return 2;
   if (p.help) return 0;
-  const std::string state = p.get("state");
-  const auto& states = ledger::kDeliveryStates;
-  if (!state.empty() && std::find(std::begin(states), std::end(states), state) == std::end(states)) {
+  const std::string state_text = p.get("state");
+  const auto state = state_text.empty() ? std::nullopt : ledger::parse_delivery_state(state_text);
+  if (!state_text.empty() && !state) {
     std::cerr << "sinkhub deliveries: --state must be pending, running, retrying, dead or done\n";
     return 2;
   }
@@ -164,10 +218,11 @@ int deliveries(const Args& args) {
               << "EVENT" << std::setw(20) << "RUN" << std::setw(9) << "ATTEMPTS" << std::setw(10) << "ITEMS"
               << "NEXT / LAST ERROR\n";
     for (const auto& d : rows)
-      std::cout << std::left << std::setw(8) << d.id << std::setw(10) << d.state << std::setw(18) << d.sink
-                << std::setw(22) << d.event_type << std::setw(20) << d.run_id << std::setw(9) << d.attempts
+      std::cout << std::left << std::setw(8) << d.id << std::setw(10) << ledger::to_string(d.state) << std::setw(18)
+                << d.sink << std::setw(22) << d.event_type << std::setw(20) << d.run_id << std::setw(9) << d.attempts
                 << std::setw(10) << d.items_done
-                << (d.state == "retrying" ? iso(d.next_attempt_at) + " " : std::string()) << d.last_error << "\n";
+                << (d.state == ledger::DeliveryState::Retrying ? iso(d.next_attempt_at) + " " : std::string())
+                << d.last_error << "\n";
     return 0;
   });
 }
@@ -243,64 +298,15 @@ int events(const Args& args) {
       std::cerr << "sinkhub events show: no event recorded for run " << run_id << "\n";
       return 1;
     }
-    const auto dels = l->deliveries("", run_id, 10000);
-    Array out;
-    for (const auto& e : evs) {
-      Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-      o->set("id", e.id);
-      o->set("event_type", e.event.event_type);
-      o->set("run_id", e.event.run_id);
-      o->set("actor_id", e.event.actor_id);
-      o->set("task_id", e.event.task_id);
-      o->set("dataset_id", e.event.dataset_id);
-      o->set("status", e.event.status);
-      o->set("finished_at", e.event.finished_at);
-      o->set("dispatch_id", e.dispatch_id);
-      o->set("received_at", iso(e.received_at));
-      if (!e.status_note.empty()) o->set("rejected", e.status_note);
-      try {
-        o->set("headers", Poco::JSON::Parser().parse(e.headers_json));
-        o->set("body", Poco::JSON::Parser().parse(e.body));
-      } catch (const std::exception&) {
-        o->set("body", e.body);
-      }
-      Array::Ptr ds = new Array;
-      for (const auto& d : dels) {
-        if (d.event_id != e.id) continue;
-        Object::Ptr dj = to_json(d);
-        Array::Ptr at = new Array;
-        for (const auto& a : l->attempts(d.id)) {
-          Object::Ptr aj = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-          aj->set("started_at", iso(a.started_at));
-          aj->set("finished_at", iso(a.finished_at));
-          aj->set("outcome", a.outcome);
-          aj->set("items", a.items);
-          aj->set("message", a.message);
-          at->add(aj);
-        }
-        dj->set("attempts_history", at);
-        ds->add(dj);
-      }
-      o->set("deliveries", ds);
-      out.add(o);
-    }
+    const auto dels = l->deliveries(std::nullopt, run_id, 10000);
     if (p.has("json")) {
+      Array out;
+      for (const auto& e : evs) out.add(to_json(*l, e, dels));
       out.stringify(std::cout, 2);
       std::cout << "\n";
       return 0;
     }
-    for (const auto& e : evs) {
-      std::cout << "event " << e.id << "  " << e.event.event_type << "  run " << e.event.run_id << "  actor "
-                << e.event.actor_id << "  dataset " << e.event.dataset_id << "  received " << iso(e.received_at)
-                << (e.status_note.empty() ? "" : "  REJECTED: " + e.status_note) << "\n";
-      for (const auto& d : dels) {
-        if (d.event_id != e.id) continue;
-        std::cout << "  delivery " << d.id << " -> " << d.sink << ": " << d.state << ", " << d.items_done << " items, "
-                  << d.attempts << " attempts" << (d.last_error.empty() ? "" : ", last error: " + d.last_error) << "\n";
-        for (const auto& a : l->attempts(d.id))
-          std::cout << "    " << iso(a.started_at) << "  " << a.outcome << "  " << a.items << " items  " << a.message << "\n";
-      }
-    }
+    for (const auto& e : evs) print_event(*l, e, dels);
     return 0;
   });
 }

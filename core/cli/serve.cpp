@@ -53,6 +53,27 @@ void tell_service_manager(const std::string& state) {
   if (outcome.kind == observe::NotifyOutcome::Failed) spdlog::warn("systemd notification: {}", outcome.error);
 }
 
+// Plugins are loaded after the config is parsed and before anything listens: a sink that
+// cannot be created is a startup error, not a surprise at the first webhook.
+bool open_sinks(const config::Config& cfg, plugin::Registry& registry, plugin::SinkSet& sinks) {
+  std::vector<config::Diagnostic> diags;
+  registry.scan(cfg.plugin_dirs);
+  plugin::bind_sinks(cfg, registry, /*check_only=*/false, diags, &sinks);
+  if (!diags.empty()) {
+    for (const auto& line : config::ConfigError(cfg.file, std::move(diags)).lines()) spdlog::error("{}", line);
+    spdlog::error("not starting: a configured sink cannot be created");
+    return false;
+  }
+  for (auto& inst : sinks.all()) {
+    const auto r = inst->open(30000);
+    if (!r.ok()) {
+      spdlog::error("sink {} ({}) failed to open: {}", inst->name(), inst->plugin().id, r.message);
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 int serve(const Args& args) {
@@ -100,29 +121,9 @@ int serve(const Args& args) {
     spdlog::warn("auth.allow_unauthenticated is set: anyone who can reach {}:{} can post webhooks", cfg.server.host,
                  cfg.server.port);
 
-  // Plugins are loaded after the config is parsed and before anything listens: a sink that
-  // cannot be created is a startup error, not a surprise at the first webhook.
   plugin::Registry registry;
   plugin::SinkSet sinks;
-  {
-    std::vector<config::Diagnostic> diags;
-    registry.scan(cfg.plugin_dirs);
-    plugin::bind_sinks(cfg, registry, /*check_only=*/false, diags, &sinks);
-    if (!diags.empty()) {
-      for (const auto& line : config::ConfigError(cfg.file, std::move(diags)).lines()) spdlog::error("{}", line);
-      spdlog::error("not starting: a configured sink cannot be created");
-      return 1;
-    }
-    for (auto& inst : sinks.all()) {
-      const auto r = inst->open(30000);
-      if (!r.ok()) {
-        spdlog::error("sink {} ({}) failed to open: {}", inst->name(), inst->plugin().id, r.message);
-        return 1;
-      }
-    }
-  }
-
-  if (!resolve_actor_names(cfg)) return 1;
+  if (!open_sinks(cfg, registry, sinks) || !resolve_actor_names(cfg)) return 1;
 
   try {
     auto ledger = ledger::open_sqlite(cfg.ledger);

@@ -11,119 +11,12 @@
 #include <set>
 #include <sstream>
 
-#include "webhook/event.hpp"
+#include "config/section.hpp"
+#include "model/event.hpp"
 
 namespace sinkhub::config {
 
 namespace {
-
-// Reads one map section, remembering which keys were used so leftovers can be reported
-// as typos instead of being silently ignored.
-class Section {
- public:
-  Section(const Node* node, std::string name, std::vector<Diagnostic>& diags)
-      : node_(node), name_(std::move(name)), diags_(diags) {
-    if (node_ && !node_->is_map() && !node_->is_null()) {
-      error(node_->line, name_ + " must be a map");
-      node_ = nullptr;
-    }
-  }
-
-  const Node* get(const std::string& key) {
-    used_.insert(key);
-    if (!node_) return nullptr;
-    const Node* n = node_->find(key);
-    return (n && n->is_null()) ? nullptr : n;
-  }
-
-  int line() const { return node_ ? node_->line : 0; }
-  std::string where(const std::string& key) const { return name_ + "." + key; }
-
-  std::string str(const std::string& key, std::string def, bool required = false) {
-    const Node* n = get(key);
-    if (!n) {
-      if (required) error(line(), where(key) + " is required");
-      return def;
-    }
-    if (!n->is_scalar()) {
-      error(n->line, where(key) + " must be a string");
-      return def;
-    }
-    return n->scalar;
-  }
-
-  long long integer(const std::string& key, long long def, long long min, long long max) {
-    const Node* n = get(key);
-    if (!n) return def;
-    Poco::Int64 v = 0;
-    if (!n->is_scalar() || !Poco::NumberParser::tryParse64(n->scalar, v)) {
-      error(n->line, where(key) + " must be an integer");
-      return def;
-    }
-    if (v < min || v > max) {
-      error(n->line, where(key) + " must be between " + std::to_string(min) + " and " + std::to_string(max));
-      return def;
-    }
-    return v;
-  }
-
-  bool boolean(const std::string& key, bool def) {
-    const Node* n = get(key);
-    if (!n) return def;
-    if (n->is_scalar()) {
-      std::string v = n->scalar;
-      std::transform(v.begin(), v.end(), v.begin(), ::tolower);
-      if (v == "true" || v == "yes" || v == "on" || v == "1") return true;
-      if (v == "false" || v == "no" || v == "off" || v == "0") return false;
-    }
-    error(n->line, where(key) + " must be true or false");
-    return def;
-  }
-
-  // A YAML sequence of strings, or an INI comma-separated scalar.
-  std::vector<std::string> list(const std::string& key, std::vector<std::string> def = {}) {
-    const Node* n = get(key);
-    if (!n) return def;
-    if (n->is_scalar() && n->from_ini) return split_ini_list(n->scalar);
-    std::vector<std::string> out;
-    if (!n->is_list()) {
-      error(n->line, where(key) + " must be a list");
-      return def;
-    }
-    for (const auto& item : n->items) {
-      if (!item.is_scalar()) {
-        error(item.line, where(key) + " must hold only strings");
-        continue;
-      }
-      out.push_back(item.scalar);
-    }
-    return out;
-  }
-
-  int line_of(const std::string& key) const {
-    const Node* n = node_ ? node_->find(key) : nullptr;
-    return n ? n->line : line();
-  }
-
-  void finish() {
-    if (!node_) return;
-    for (const auto& [k, v] : node_->fields)
-      if (!used_.count(k)) error(v.line, "unknown key " + where(k));
-  }
-
-  void error(int line, std::string msg) { diags_.push_back({line, std::move(msg)}); }
-
- private:
-  const Node* node_;
-  std::string name_;
-  std::vector<Diagnostic>& diags_;
-  std::set<std::string> used_;
-};
-
-const Node* top(const Node& root, const std::string& key) {
-  const Node* n = root.find(key);
-  return (n && n->is_null()) ? nullptr : n;
-}
 
 void read_server(const Node& root, ServerConfig& s, std::vector<Diagnostic>& d) {
   Section sec(top(root, "server"), "server", d);
@@ -165,9 +58,9 @@ void read_server(const Node& root, ServerConfig& s, std::vector<Diagnostic>& d) 
   sec.finish();
 }
 
-void read_cidrs(Section& sec, const std::string& key, std::vector<webhook::Cidr>& out) {
+void read_cidrs(Section& sec, const std::string& key, std::vector<model::Cidr>& out) {
   for (const auto& text : sec.list(key)) {
-    auto c = webhook::Cidr::parse(text);
+    auto c = model::Cidr::parse(text);
     if (!c)
       sec.error(sec.line_of(key), sec.where(key) + ": '" + text + "' is not an IP address or CIDR block");
     else
@@ -335,7 +228,7 @@ void read_routes(const Node& root, Config& c, std::vector<Diagnostic>& d) {
         sec.error(sec.line_of("actors"), label + ".actors: '" + a + "' is not an actor id, username/name or '*'");
     if (r.events.empty()) sec.error(sec.line_of("events"), label + ".events must list event types or '*'");
     for (const auto& e : r.events)
-      if (e != "*" && !webhook::is_known_event_type(e))
+      if (e != "*" && !model::is_known_event_type(e))
         sec.error(sec.line_of("events"), label + ".events: unknown event type '" + e + "'");
     if (r.sinks.empty()) sec.error(sec.line_of("sinks"), label + ".sinks must name at least one sink");
     for (const auto& s : r.sinks)

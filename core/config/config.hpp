@@ -9,7 +9,7 @@
 
 #include "config/error.hpp"
 #include "config/tree.hpp"
-#include "webhook/cidr.hpp"
+#include "model/cidr.hpp"
 
 namespace sinkhub::config {
 
@@ -26,8 +26,8 @@ struct AuthConfig {
   std::string header = "X-Webhook-Secret";
   std::vector<std::string> secrets;  // any one matches; several allow rotation
   bool allow_unauthenticated = false;
-  std::vector<webhook::Cidr> allow_ips;        // empty = any source
-  std::vector<webhook::Cidr> trusted_proxies;  // peers whose X-Forwarded-For is believed
+  std::vector<model::Cidr> allow_ips;        // empty = any source
+  std::vector<model::Cidr> trusted_proxies;  // peers whose X-Forwarded-For is believed
   bool verify_with_api = false;
 };
 

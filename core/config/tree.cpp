@@ -97,105 +97,109 @@ Node parse_yaml(const std::string& text, const std::string& file) {
   return root;
 }
 
+namespace {
+
+Node scalar_node(std::string value, int line, bool from_ini) {
+  Node n;
+  n.kind = Node::Kind::Scalar;
+  n.scalar = std::move(value);
+  n.line = line;
+  n.from_ini = from_ini;
+  return n;
+}
+
+// Reads an INI file line by line into the tree; `section` is where keys go, nullptr after a
+// bad section header (its keys are then errors, not silently dropped).
+class IniReader {
+ public:
+  IniReader() {
+    root_.kind = Node::Kind::Map;
+    root_.line = 1;
+  }
+
+  void line(const std::string& raw, int lineno) {
+    const std::string line = trim(raw);
+    if (line.empty() || line[0] == ';' || line[0] == '#') return;
+    if (line.front() == '[') {
+      section_ = line.back() == ']' ? open(trim(line.substr(1, line.size() - 2)), lineno)
+                                    : fail(lineno, "section header must end with ']'");
+      return;
+    }
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) return error(lineno, "expected 'key = value' or a [section]");
+    if (!section_) return error(lineno, "key outside of any valid [section]");
+    const std::string key = trim(line.substr(0, eq));
+    std::string value = trim(line.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    if (key.empty()) return error(lineno, "empty key");
+    if (section_->find(key)) return error(lineno, "duplicate key '" + key + "'");
+    section_->fields.emplace_back(key, scalar_node(value, lineno, true));
+  }
+
+  Node finish(const std::string& file) {
+    if (!diags_.empty()) throw ConfigError(file, std::move(diags_));
+    return std::move(root_);
+  }
+
+ private:
+  // [name], [sink.NAME] or [route.NAME]: the map its keys go to.
+  Node* open(const std::string& name, int lineno) {
+    const auto dot = name.find('.');
+    if (dot == std::string::npos) {
+      if (root_.find(name)) return fail(lineno, "duplicate section [" + name + "]");
+      return &child_map(root_, name, lineno);
+    }
+    const std::string kind = name.substr(0, dot), inst = name.substr(dot + 1);
+    if (inst.empty() || (kind != "sink" && kind != "route"))
+      return fail(lineno, "unknown section [" + name + "] (expected [sink.NAME] or [route.NAME])");
+    if (kind == "route") return add_route(inst, lineno);
+    Node& sinks = child_map(root_, "sinks", lineno);
+    if (sinks.find(inst)) return fail(lineno, "duplicate section [" + name + "]");
+    return &child_map(sinks, inst, lineno);
+  }
+
+  // One more entry of `routes`, in file order, named after its section.
+  Node* add_route(const std::string& name, int lineno) {
+    Node* routes = nullptr;
+    for (auto& [k, v] : root_.fields)
+      if (k == "routes") routes = &v;
+    if (!routes) {
+      Node list;
+      list.kind = Node::Kind::List;
+      list.line = lineno;
+      root_.fields.emplace_back("routes", std::move(list));
+      routes = &root_.fields.back().second;
+    }
+    Node route;
+    route.kind = Node::Kind::Map;
+    route.line = lineno;
+    route.fields.emplace_back("name", scalar_node(name, lineno, false));
+    routes->items.push_back(std::move(route));
+    return &routes->items.back();
+  }
+
+  void error(int lineno, std::string message) { diags_.push_back({lineno, std::move(message)}); }
+  Node* fail(int lineno, std::string message) {
+    error(lineno, std::move(message));
+    return nullptr;
+  }
+
+  Node root_;
+  Node* section_ = nullptr;
+  std::vector<Diagnostic> diags_;
+};
+
+}  // namespace
+
 // INI carries the same model: [server], [auth], ..., [sink.NAME] -> sinks.NAME,
 // [route.NAME] -> one entry of routes (in file order, with name = NAME).
 // Lists are comma-separated; the validator splits INI scalars where it expects a list.
 Node parse_ini(const std::string& text, const std::string& file) {
-  std::vector<Diagnostic> diags;
-  Node root;
-  root.kind = Node::Kind::Map;
-  root.line = 1;
-  Node* section = nullptr;
+  IniReader reader;
   std::istringstream in(text);
   std::string raw;
-  for (int lineno = 1; std::getline(in, raw); ++lineno) {
-    const std::string line = trim(raw);
-    if (line.empty() || line[0] == ';' || line[0] == '#') continue;
-    if (line.front() == '[') {
-      if (line.back() != ']') {
-        diags.push_back({lineno, "section header must end with ']'"});
-        section = nullptr;
-        continue;
-      }
-      const std::string name = trim(line.substr(1, line.size() - 2));
-      const auto dot = name.find('.');
-      if (dot == std::string::npos) {
-        if (root.find(name)) {
-          diags.push_back({lineno, "duplicate section [" + name + "]"});
-          section = nullptr;
-          continue;
-        }
-        section = &child_map(root, name, lineno);
-        continue;
-      }
-      const std::string kind = name.substr(0, dot), inst = name.substr(dot + 1);
-      if (inst.empty() || (kind != "sink" && kind != "route")) {
-        diags.push_back({lineno, "unknown section [" + name + "] (expected [sink.NAME] or [route.NAME])"});
-        section = nullptr;
-        continue;
-      }
-      if (kind == "sink") {
-        Node& sinks = child_map(root, "sinks", lineno);
-        if (sinks.find(inst)) {
-          diags.push_back({lineno, "duplicate section [" + name + "]"});
-          section = nullptr;
-          continue;
-        }
-        section = &child_map(sinks, inst, lineno);
-      } else {
-        Node* routes = nullptr;
-        for (auto& [k, v] : root.fields)
-          if (k == "routes") routes = &v;
-        if (!routes) {
-          Node list;
-          list.kind = Node::Kind::List;
-          list.line = lineno;
-          root.fields.emplace_back("routes", std::move(list));
-          routes = &root.fields.back().second;
-        }
-        Node route;
-        route.kind = Node::Kind::Map;
-        route.line = lineno;
-        Node nm;
-        nm.kind = Node::Kind::Scalar;
-        nm.scalar = inst;
-        nm.line = lineno;
-        route.fields.emplace_back("name", std::move(nm));
-        routes->items.push_back(std::move(route));
-        section = &routes->items.back();
-      }
-      continue;
-    }
-    const auto eq = line.find('=');
-    if (eq == std::string::npos) {
-      diags.push_back({lineno, "expected 'key = value' or a [section]"});
-      continue;
-    }
-    if (!section) {
-      diags.push_back({lineno, "key outside of any valid [section]"});
-      continue;
-    }
-    const std::string key = trim(line.substr(0, eq));
-    std::string value = trim(line.substr(eq + 1));
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
-      value = value.substr(1, value.size() - 2);
-    if (key.empty()) {
-      diags.push_back({lineno, "empty key"});
-      continue;
-    }
-    if (section->find(key)) {
-      diags.push_back({lineno, "duplicate key '" + key + "'"});
-      continue;
-    }
-    Node v;
-    v.kind = Node::Kind::Scalar;
-    v.scalar = value;
-    v.line = lineno;
-    v.from_ini = true;
-    section->fields.emplace_back(key, std::move(v));
-  }
-  if (!diags.empty()) throw ConfigError(file, std::move(diags));
-  return root;
+  for (int lineno = 1; std::getline(in, raw); ++lineno) reader.line(raw, lineno);
+  return reader.finish(file);
 }
 
 Node load_tree(const std::string& path) {

@@ -1,12 +1,17 @@
-// The delivery engine: workers claim due deliveries from the ledger, stream the run's
-// dataset from the Apify API page by page into the sink instance, commit progress after
-// every accepted batch, and retry, dead-letter or suspend by the sink's answer.
+// The delivery engine: worker threads claim due deliveries from the ledger (with a lease) and
+// run one Attempt each (delivery/attempt.hpp): the run's dataset streamed from the Apify API
+// page by page into the sink instance, progress committed after every accepted batch, then
+// done, retried, dead-lettered or the sink suspended by the sink's answer.
+//
+// Where things are: engine (workers, claims, leases, stop), sink_lane (a sink's concurrency,
+// suspension, re-creation), attempt + attempt_stream (one delivery attempt), read_ahead (page
+// prefetch and resume marks), batcher (where a batch is cut), sink_call (one plugin call),
+// retry_policy (where a retry is decided), lease_keeper, actor_names.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -14,8 +19,11 @@
 #include <vector>
 
 #include "apify/client.hpp"
-#include "delivery/actor_names.hpp"
 #include "config/config.hpp"
+#include "delivery/actor_names.hpp"
+#include "delivery/attempt.hpp"
+#include "delivery/lease_keeper.hpp"
+#include "delivery/sink_lane.hpp"
 #include "ledger/ledger.hpp"
 #include "plugin/sinks.hpp"
 
@@ -23,6 +31,8 @@ namespace sinkhub::delivery {
 
 class Engine {
  public:
+  // Copies what it needs from cfg (delivery.*, apify.*, auth.verify_with_api, each sink's
+  // dataset query); the sink instances must outlive the engine.
   Engine(const config::Config& cfg, ledger::Ledger& ledger, plugin::SinkSet& sinks,
          apify::ClientOptions client_options = {});
   ~Engine();
@@ -37,39 +47,30 @@ class Engine {
   // and every delivery in flight is checkpointed and handed back to the queue.
   void stop(std::chrono::milliseconds grace);
 
-  // Full-jitter backoff for the attempt-th retry: uniform in [0, min(max, initial * 2^(attempt-1))].
-  static std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds initial,
-                                           std::chrono::milliseconds max, double uniform01);
-
  private:
-  struct Slot;
-  class Run;
+  class Reservations;
 
   void worker(int index);
-  void keep_leases();
-  // Suspends a sink after FATAL (or a failed re-creation); returns until when (unix ms).
-  std::int64_t suspend(Slot& slot, const std::string& why);
-  bool recreate(Slot& slot);
-  void process(const ledger::Claim& claim, Slot& slot, apify::Client& client, apify::Client& names,
-               const std::string& owner);
+  // Leases one due delivery of a sink with room; nullptr (and no claim) when there is none.
+  SinkLane* claim_one(const std::string& owner, ledger::Claim& claim);
+  void run_claim(const ledger::Claim& claim, SinkLane& lane, const WorkerTools& tools);
+  void idle();
 
-  const config::Config& cfg_;
+  const Settings settings_;
+  const config::ApifyConfig apify_;
   ledger::Ledger& ledger_;
   apify::ClientOptions client_options_;
-  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<std::unique_ptr<SinkLane>> lanes_;
   std::vector<std::thread> workers_;
-  std::thread keeper_;  // extends the leases of deliveries in flight (long sink calls)
-  std::mutex active_mu_;
-  std::map<std::int64_t, std::string> active_;  // delivery id -> lease owner
+  LeaseKeeper leases_;
   std::mutex mu_;
-  std::condition_variable cv_;         // idle workers (wake())
-  std::condition_variable keeper_cv_;  // the lease keeper (stop())
-  bool work_hint_ = false;
+  std::condition_variable cv_;  // idle workers (wake(), stop())
+  bool work_hint_ = false;      // guarded by mu_
   std::atomic<bool> stopping_{false};
   std::atomic<bool> hard_stop_{false};
-  std::atomic<bool> keeper_stop_{false};
-  std::string owner_prefix_;
-  ActorNames actor_names_;  // sinkhub_run_context.actor_name (ABI 1.1), shared by the workers
+  std::string owner_prefix_;  // host:pid:start, unique per process
+  ActorNames actor_names_;    // sinkhub_run_context.actor_name (ABI 1.1), shared by the workers
+  const Shared shared_{ledger_, settings_, stopping_, hard_stop_, actor_names_};
 };
 
 }  // namespace sinkhub::delivery

@@ -99,7 +99,7 @@ bool Loop::advance(Conn& c) {
           c.st = Conn::St::Head;
           c.scanned = 0;
           c.head_only = false;
-          c.deadline = now() + ctx_.cfg.server.read_timeout_ms;
+          c.deadline = now() + ctx_.server.read_timeout_ms;
         }
         std::size_t consumed = 0;
         ParseError err;
@@ -149,7 +149,7 @@ void Loop::dispatch(Conn& c) {
     if (h.has_body()) r.close = r.linger = true;
     return r;
   };
-  if (path == ctx_.cfg.server.path) {
+  if (path == ctx_.server.path) {
     if (h.method != "POST") {
       Reply r = error_reply(405, "method not allowed");
       r.headers.emplace_back("Allow", "POST");
@@ -159,7 +159,7 @@ void Loop::dispatch(Conn& c) {
     if (auto refused = ctx_.endpoint.screen(h, c.client)) return respond(c, *refused);
     if (!h.content_length && !h.chunked) return respond(c, reject_reply(411, "Content-Length required"));
     c.st = Conn::St::Body;
-    c.deadline = now() + ctx_.cfg.server.read_timeout_ms;  // the whole body
+    c.deadline = now() + ctx_.server.read_timeout_ms;  // the whole body
     c.body.clear();
     if (h.chunked) c.chunked.emplace(ctx_.endpoint.max_body_bytes());
     else c.chunked.reset();
@@ -241,7 +241,7 @@ void Loop::respond(Conn& c, const Reply& r) {
   if (close) {
     c.st = Conn::St::Closing;
     c.linger = r.linger;
-    c.deadline = now() + ctx_.cfg.server.read_timeout_ms;  // for a client that does not read
+    c.deadline = now() + ctx_.server.read_timeout_ms;  // for a client that does not read
   } else {
     c.st = Conn::St::Idle;
     c.deadline = now() + kKeepAliveIdleMs;

@@ -18,6 +18,7 @@
 #include <stdexcept>
 
 #include "http/loop_internals.hpp"
+#include "util/clock.hpp"
 
 namespace sinkhub::http {
 
@@ -29,11 +30,6 @@ constexpr std::uint64_t kListenerId = 0;
 constexpr std::uint64_t kMailboxId = 1;
 constexpr std::int64_t kTickMs = 100;             // deadline resolution
 constexpr int kMaxEvents = 128;
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 Poco::Net::IPAddress peer_of(const sockaddr_storage& ss) {
   if (ss.ss_family == AF_INET6) {
@@ -76,7 +72,7 @@ Loop::Loop(ListenerContext& ctx, std::vector<Loop*>& siblings)
     ::close(epfd_);
     throw std::runtime_error(std::string("epoll_ctl(listener): ") + std::strerror(err));
   }
-  in_cap_ = ctx_.cfg.server.max_body_bytes + 2 * limits_.max_head_bytes + kScratch;
+  in_cap_ = ctx_.server.max_body_bytes + 2 * limits_.max_head_bytes + kScratch;
 }
 
 Loop::~Loop() {
@@ -105,7 +101,7 @@ void Loop::join() {
 }
 
 void Loop::refresh_clock() {
-  now_ms_ = steady_ms();
+  now_ms_ = util::steady_ms();
   const std::time_t t = std::time(nullptr);
   if (t != date_second_) {
     date_second_ = t;
@@ -184,11 +180,11 @@ void Loop::on_listener() {
       listener_paused_ = true;
       return;
     }
-    if (ctx_.connections.fetch_add(1, std::memory_order_relaxed) >= ctx_.cfg.server.max_connections) {
+    if (ctx_.connections.fetch_add(1, std::memory_order_relaxed) >= ctx_.server.max_connections) {
       ctx_.connections.fetch_sub(1, std::memory_order_relaxed);
       static std::atomic<std::int64_t> last_warn{0};
       if (now() - last_warn.exchange(now()) > 10000)
-        spdlog::warn("http: server.max_connections ({}) reached, answering 503", ctx_.cfg.server.max_connections);
+        spdlog::warn("http: server.max_connections ({}) reached, answering 503", ctx_.server.max_connections);
       refuse_connection(fd);
       continue;
     }
@@ -217,7 +213,7 @@ void Loop::adopt(int fd, const Poco::Net::IPAddress& peer) {
   c->id = next_id_++;
   c->fd = fd;
   c->peer = peer;
-  c->deadline = now() + ctx_.cfg.server.read_timeout_ms;  // the first request
+  c->deadline = now() + ctx_.server.read_timeout_ms;  // the first request
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   ev.data.u64 = c->id;

@@ -30,7 +30,7 @@ class TaskThread;
 
 // What every loop of one listener shares. Owned by the Server; outlives the loops.
 struct ListenerContext {
-  const config::Config& cfg;
+  const config::ServerConfig server;
   ledger::Ledger& ledger;
   WebhookEndpoint endpoint;
   TaskThread& helper;

@@ -25,9 +25,9 @@ unsigned loop_count() { return std::clamp(std::thread::hardware_concurrency(), 1
 }  // namespace
 
 struct Server::Impl {
-  const config::Config& cfg;
+  const config::ServerConfig server;
   ledger::Ledger& ledger;
-  std::function<void()> on_accepted;
+  WebhookEndpoint endpoint;
   std::unique_ptr<Poco::Net::ServerSocket> socket;
   std::unique_ptr<TaskThread> helper;
   std::unique_ptr<ListenerContext> ctx;
@@ -36,12 +36,12 @@ struct Server::Impl {
 };
 
 Server::Server(const config::Config& cfg, ledger::Ledger& ledger, std::function<void()> on_accepted)
-    : impl_(new Impl{cfg, ledger, std::move(on_accepted), {}, {}, {}, {}, {}}) {}
+    : impl_(new Impl{cfg.server, ledger, WebhookEndpoint(cfg, std::move(on_accepted)), {}, {}, {}, {}, {}}) {}
 
 Server::~Server() { stop(); }
 
 void Server::start() {
-  const auto& s = impl_->cfg.server;
+  const auto& s = impl_->server;
   Poco::Net::SocketAddress addr(s.host, s.port);
   auto socket = std::make_unique<Poco::Net::ServerSocket>();
   try {
@@ -58,8 +58,8 @@ void Server::start() {
   }
   impl_->socket = std::move(socket);
   impl_->helper = std::make_unique<TaskThread>();
-  impl_->ctx.reset(new ListenerContext{impl_->cfg, impl_->ledger, WebhookEndpoint(impl_->cfg, impl_->on_accepted),
-                                       *impl_->helper, impl_->socket->impl()->sockfd()});
+  impl_->ctx.reset(new ListenerContext{impl_->server, impl_->ledger, impl_->endpoint, *impl_->helper,
+                                       impl_->socket->impl()->sockfd()});
   const unsigned n = loop_count();
   try {
     for (unsigned i = 0; i < n; ++i) {
@@ -83,7 +83,7 @@ void Server::stop() {
   if (!impl_->socket) return;
   // Stop accepting everywhere before the socket closes; then requests in flight are
   // answered (their commits included), idle connections close, bounded by the grace.
-  const int grace_ms = impl_->cfg.server.read_timeout_ms + 2000;
+  const int grace_ms = impl_->server.read_timeout_ms + 2000;
   for (auto& l : impl_->loops) l->begin_stop(grace_ms);
   impl_->socket->close();
   for (auto& l : impl_->loops) l->join();

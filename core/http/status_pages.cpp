@@ -18,8 +18,8 @@ Reply metrics_page(ledger::Ledger& ledger) {
     out << "# HELP sinkhub_deliveries Deliveries in the ledger by state\n# TYPE sinkhub_deliveries gauge\n";
     std::int64_t queued = 0;
     for (const auto& [state, n] : st.deliveries_by_state) {
-      out << "sinkhub_deliveries{state=\"" << state << "\"} " << n << "\n";
-      if (state == "pending" || state == "retrying") queued += n;
+      out << "sinkhub_deliveries{state=\"" << ledger::to_string(state) << "\"} " << n << "\n";
+      if (state == ledger::DeliveryState::Pending || state == ledger::DeliveryState::Retrying) queued += n;
     }
     out << "# HELP sinkhub_queue_depth Deliveries waiting (pending or retrying)\n"
         << "# TYPE sinkhub_queue_depth gauge\nsinkhub_queue_depth " << queued << "\n"

@@ -1,9 +1,7 @@
 #include "http/webhook_endpoint.hpp"
 
-#include <Poco/DigestEngine.h>
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/Net/MediaType.h>
-#include <Poco/SHA2Engine.h>
 #include <Poco/String.h>
 #include <spdlog/spdlog.h>
 
@@ -12,7 +10,6 @@
 #include <vector>
 
 #include "observe/metrics.hpp"
-#include "routing/router.hpp"
 
 namespace sinkhub::http {
 
@@ -28,12 +25,6 @@ bool is_json_media_type(const std::string& content_type) {
   } catch (const Poco::Exception&) {
     return false;
   }
-}
-
-std::string sha256_hex(const std::string& data) {
-  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-  sha.update(data);
-  return Poco::DigestEngine::digestToHex(sha.digest());
 }
 
 // Headers worth keeping for the audit trail. The secret header is never among them.
@@ -75,14 +66,12 @@ void count(const char* outcome) {
 }  // namespace
 
 Poco::Net::IPAddress WebhookEndpoint::client(const RequestHead& head, const Poco::Net::IPAddress& peer) const {
-  return webhook::client_address(peer, head.get("X-Forwarded-For"), verifier_.trusted_proxies());
+  return intake_->client_address(peer, head.get("X-Forwarded-For"));
 }
 
 std::optional<Reply> WebhookEndpoint::screen(const RequestHead& req, const Poco::Net::IPAddress& client) const {
-  const std::string* secret = req.find(verifier_.header());
-  static const std::string empty;
-  const auto verdict = verifier_.check(client, secret != nullptr, secret ? *secret : empty);
-  switch (verdict) {
+  const std::string& header = intake_->secret_header();
+  switch (intake_->verify(client, req.find(header))) {
     case webhook::Verdict::Allowed:
       break;
     case webhook::Verdict::ForbiddenAddress:
@@ -91,11 +80,11 @@ std::optional<Reply> WebhookEndpoint::screen(const RequestHead& req, const Poco:
       return reject_reply(403, "source address not allowed");
     case webhook::Verdict::MissingSecret:
       count("unauthorized");
-      spdlog::warn("webhook rejected from {}: header {} missing", client.toString(), verifier_.header());
+      spdlog::warn("webhook rejected from {}: header {} missing", client.toString(), header);
       return reject_reply(401, "missing or invalid webhook secret");
     case webhook::Verdict::WrongSecret:
       count("unauthorized");
-      spdlog::warn("webhook rejected from {}: header {} holds no valid secret", client.toString(), verifier_.header());
+      spdlog::warn("webhook rejected from {}: header {} holds no valid secret", client.toString(), header);
       return reject_reply(401, "missing or invalid webhook secret");
   }
 
@@ -104,8 +93,7 @@ std::optional<Reply> WebhookEndpoint::screen(const RequestHead& req, const Poco:
     return reject_reply(415, "Content-Type must be application/json");
   }
 
-  const auto max = cfg_.server.max_body_bytes;
-  if (req.content_length && *req.content_length > max) {
+  if (req.content_length && *req.content_length > max_body_bytes_) {
     spdlog::warn("webhook rejected from {}: body of {} bytes exceeds server.max_body_bytes", client.toString(),
                  *req.content_length);
     return body_too_large();
@@ -115,7 +103,7 @@ std::optional<Reply> WebhookEndpoint::screen(const RequestHead& req, const Poco:
 
 Reply WebhookEndpoint::body_too_large() const {
   count("too_large");
-  return reject_reply(413, "body exceeds " + std::to_string(cfg_.server.max_body_bytes) + " bytes");
+  return reject_reply(413, "body exceeds " + std::to_string(max_body_bytes_) + " bytes");
 }
 
 Reply WebhookEndpoint::body_timed_out(const Poco::Net::IPAddress& peer) const {
@@ -133,21 +121,15 @@ Reply WebhookEndpoint::body_malformed(const std::string& why) const {
 
 bool WebhookEndpoint::prepare(const RequestHead& req, const Poco::Net::IPAddress& client, std::string body,
                               ledger::IncomingEvent& in, Summary& summary, Reply& reply) const {
+  const std::string client_text = client.toString();
   webhook::EnvelopeError err;
-  if (!webhook::parse_envelope(body, in.event, err)) {
+  if (!intake_->admit({std::move(body), req.get("X-Apify-Webhook-Dispatch-Id"), headers_of_interest(req, client_text)},
+                      in, err)) {
     count("bad_request");
-    spdlog::warn("webhook rejected from {}: {}", client.toString(), err.message);
+    spdlog::warn("webhook rejected from {}: {}", client_text, err.message);
     reply = json_reply(400, error_body(err.message, err.field));
     return false;
   }
-  in.dispatch_id = req.get("X-Apify-Webhook-Dispatch-Id").substr(0, 128);
-  // Only TEST-like events lack a run id; then one dispatch (and its retries) is one event.
-  in.dedup_key = in.event.dedup_key(in.event.run_id.empty() ? (in.dispatch_id.empty() ? "sha256:" + sha256_hex(body)
-                                                                                      : in.dispatch_id)
-                                                            : std::string());
-  in.headers_json = headers_of_interest(req, client.toString());
-  in.deliveries = routing::plan(cfg_, in.event);
-  in.body = std::move(body);
   summary = {in.deliveries.size(), in.event.event_type, in.event.run_id, in.event.actor_id};
   return true;
 }

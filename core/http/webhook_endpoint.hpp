@@ -1,12 +1,14 @@
-// POST {server.path}: verify, bound, parse and plan a webhook, and answer it once the ledger
-// has it. Transport-independent: the listener feeds it a parsed head, then the body, then
-// the ledger's outcome, and sends the replies it returns.
+// POST {server.path} in HTTP terms: the webhook intake (webhook/intake.hpp: verify, parse,
+// dedup key, route) behind status codes, size and media-type limits, audit headers and the
+// webhook metrics, answered once the ledger has the event. Socket-free: the listener feeds it a
+// parsed head, then the body, then the ledger's outcome, and sends the replies it returns.
 #pragma once
 
 #include <Poco/Net/IPAddress.h>
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -14,7 +16,7 @@
 #include "http/reply.hpp"
 #include "http/request_parser.hpp"
 #include "ledger/ledger.hpp"
-#include "webhook/verifier.hpp"
+#include "webhook/intake.hpp"
 
 namespace sinkhub::http {
 
@@ -22,7 +24,9 @@ class WebhookEndpoint {
  public:
   // on_accepted runs after an event with planned deliveries was committed; may be empty.
   WebhookEndpoint(const config::Config& cfg, std::function<void()> on_accepted)
-      : cfg_(cfg), verifier_(cfg.auth), on_accepted_(std::move(on_accepted)) {}
+      : intake_(std::make_shared<const webhook::Intake>(cfg)),
+        max_body_bytes_(cfg.server.max_body_bytes),
+        on_accepted_(std::move(on_accepted)) {}
 
   // What the answer after the commit needs to know about the event.
   struct Summary {
@@ -47,11 +51,12 @@ class WebhookEndpoint {
   // The ledger's verdict: the answer (200 accepted/duplicate, 503).
   Reply finish(const Summary& summary, const ledger::RecordOutcome& outcome) const;
 
-  std::size_t max_body_bytes() const { return cfg_.server.max_body_bytes; }
+  std::size_t max_body_bytes() const { return max_body_bytes_; }
 
  private:
-  const config::Config& cfg_;
-  webhook::Verifier verifier_;
+  // One immutable intake: a reload of secrets, allowlists and routes replaces the pointer.
+  std::shared_ptr<const webhook::Intake> intake_;
+  std::size_t max_body_bytes_;
   std::function<void()> on_accepted_;
 };
 

@@ -1,7 +1,28 @@
 // The ledger: the durable record of every accepted webhook and the deliveries it planned.
 // Narrow on purpose (record; claim with a lease; progress; finish, retry or dead-letter;
-// the reads the CLI needs) so that a PostgreSQL implementation can sit behind the same
-// interface later.
+// the reads the CLI needs) and free of SQLite-only ideas, so that a PostgreSQL
+// implementation (claims with FOR UPDATE SKIP LOCKED) can sit behind the same interface.
+//
+// A delivery's states and every allowed transition; nothing else writes deliveries.state.
+// "due": next_attempt_at has come and the sink is not suspended (suspend_sink).
+//
+//   state              event                                           next      function
+//   -----------------  ----------------------------------------------  --------  ------------------------------
+//   (none)             an event is recorded and a route names the sink  pending   record_async (same transaction)
+//   pending, retrying  due, and a worker with room for the sink claims  running   claim (attempt + 1, lease)
+//   running            its lease expired (the worker or process died)  running   claim (new owner, attempt + 1)
+//   running            a batch accepted; a long call goes on           running   save_progress, extend_lease
+//   running            the last batch accepted                         done      finish
+//   running            RETRY or a retryable error, budget left         retrying  finish (at next_attempt_at)
+//   running            FATAL, shutdown, re-creation failed             retrying  finish (attempt given back)
+//   running            REJECT, a permanent error, budget spent         dead      finish (last_error)
+//   pending, retrying, verify_with_api: the run does not match         dead      set_verified (ok = false)
+//     running
+//   pending, retrying, an operator replays it (not if verify_with_api  pending   replay (budget reset; a done one,
+//     done, dead         rejected the event)                                      or --from-start: from item 0)
+//
+// finish() is only told where to go (the engine decides: delivery/retry_policy.hpp); it
+// refuses any target but done, retrying and dead, and any delivery the caller no longer leases.
 #pragma once
 
 #include <cstdint>
@@ -11,22 +32,19 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "webhook/event.hpp"
+#include "ledger/delivery_state.hpp"
+#include "model/event.hpp"
+#include "model/planned_delivery.hpp"
 
 namespace sinkhub::ledger {
 
-struct PlannedDelivery {
-  std::string sink;         // sink instance name
-  bool with_items = false;  // fetch the run's dataset, or notify with the event only
-};
-
 struct IncomingEvent {
-  webhook::Event event;
+  model::Event event;
   std::string dedup_key;
   std::string dispatch_id;   // X-Apify-Webhook-Dispatch-Id, may be empty
   std::string headers_json;  // headers of interest, never the secret
   std::string body;          // the raw request body, byte for byte
-  std::vector<PlannedDelivery> deliveries;
+  std::vector<model::PlannedDelivery> deliveries;
 };
 
 struct RecordOutcome {
@@ -35,10 +53,6 @@ struct RecordOutcome {
   std::int64_t event_id = 0;  // Accepted only
   std::string error;          // Failed only; for logs, not for the HTTP client
 };
-
-// Delivery states as stored: pending (never tried), running (leased by a worker),
-// retrying (waiting for next_attempt_at), done, dead (dead letter; replayable).
-inline const char* const kDeliveryStates[] = {"pending", "running", "retrying", "done", "dead"};
 
 // A delivery leased to a worker, with everything needed to run it.
 struct Claim {
@@ -52,7 +66,7 @@ struct Claim {
   std::uint64_t source_items = 0;     // items delivered before source_offset
   std::string checkpoint;  // empty = none
   std::int64_t created_at = 0;
-  webhook::Event event;
+  model::Event event;
   std::string event_body;
   std::int64_t received_at = 0;
   int verified = -1;  // auth.verify_with_api: -1 not yet, 1 confirmed
@@ -62,7 +76,7 @@ struct Claim {
 // One attempt's outcome, kept as the delivery's history.
 struct AttemptRecord {
   std::int64_t started_at = 0, finished_at = 0;  // unix ms
-  std::string outcome;                             // ok | retry | reject | fatal | error | interrupted
+  AttemptOutcome outcome = AttemptOutcome::Ok;
   std::uint64_t items = 0;                         // items accepted during the attempt
   std::string message;
 };
@@ -76,7 +90,7 @@ struct Progress {
 
 // How an attempt ends, for finish().
 struct Finish {
-  std::string state;              // done | retrying | dead
+  DeliveryState state = DeliveryState::Done;  // Done, Retrying or Dead
   std::int64_t next_attempt_at = 0;  // retrying only (unix ms)
   bool count_attempt = true;      // false: the attempt is given back (shutdown, suspension)
   std::string error;              // last_error; empty keeps none
@@ -84,7 +98,9 @@ struct Finish {
 
 struct DeliveryRow {
   std::int64_t id = 0, event_id = 0;
-  std::string sink, state, event_type, run_id, actor_id, last_error;
+  std::string sink;
+  DeliveryState state = DeliveryState::Pending;
+  std::string event_type, run_id, actor_id, last_error;
   bool with_items = false;
   int attempts = 0;
   std::uint64_t items_done = 0;
@@ -93,13 +109,13 @@ struct DeliveryRow {
 
 struct EventRow {
   std::int64_t id = 0;
-  webhook::Event event;
+  model::Event event;
   std::string dispatch_id, headers_json, body, status_note;
   std::int64_t received_at = 0;
 };
 
 struct Status {
-  std::vector<std::pair<std::string, std::int64_t>> deliveries_by_state;  // every state, in kDeliveryStates order
+  std::vector<std::pair<DeliveryState, std::int64_t>> deliveries_by_state;  // every state, in kDeliveryStates order
   std::int64_t events = 0;
   std::int64_t oldest_due_age_ms = 0;  // age of the oldest pending/retrying delivery that is due
   std::vector<std::pair<std::string, std::int64_t>> suspended_sinks;       // sink -> until (unix ms)
@@ -174,8 +190,9 @@ class Ledger {
 
   // --- operators (CLI) ---------------------------------------------------------------
   virtual Status status() = 0;
-  // state and run_id filters are optional (empty = any); newest first, at most `limit`.
-  virtual std::vector<DeliveryRow> deliveries(const std::string& state, const std::string& run_id, int limit) = 0;
+  // Both filters are optional (nullopt, "" = any); newest first, at most `limit`.
+  virtual std::vector<DeliveryRow> deliveries(std::optional<DeliveryState> state, const std::string& run_id,
+                                              int limit) = 0;
   virtual std::vector<EventRow> events_for_run(const std::string& run_id) = 0;
   virtual std::vector<AttemptRecord> attempts(std::int64_t delivery_id) = 0;
   // Makes matching deliveries due now (attempt budget reset). Returns how many.

@@ -27,6 +27,9 @@ class Db {
 
   void exec(const char* sql);
   sqlite3* handle() const { return db_; }
+  int changes() const { return sqlite3_changes(db_); }  // rows the last statement changed
+  std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+  bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
   [[noreturn]] void fail(const std::string& context, int rc) const;
 
  private:

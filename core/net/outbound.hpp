@@ -1,5 +1,6 @@
-// Outbound HTTP(S) shared by the Apify client and the plugins' HTTP service: one TLS policy,
-// one reading of the proxy environment, one Retry-After parser.
+// How sinkhub reaches out: one TLS policy, one reading of the proxy environment (used by the
+// exchange in exchange.hpp, which the Apify client and the plugins' HTTP service share), and
+// one Retry-After parser.
 #pragma once
 
 #include <Poco/Net/HTTPClientSession.h>

@@ -38,7 +38,7 @@ class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
 }  // namespace
 
 void init_logging(LogFormat format, const std::string& level) {
-  // Asynchronous: request threads hand the formatted line to one writer thread instead of
+  // Asynchronous: event loops and workers hand the formatted line to one writer thread instead of
   // queueing on the stderr lock (a line per accepted webhook at thousands per second).
   // block: a full queue slows logging down rather than dropping lines.
   spdlog::init_thread_pool(8192, 1);

@@ -36,7 +36,6 @@ struct sinkhub_call {
 
 namespace sinkhub::plugin {
 
-int64_t monotonic_ms();
 // Runs one HTTP request for a plugin (host_services().http_request).
 int32_t http_request(sinkhub_host_instance* hi, sinkhub_call* call, const sinkhub_http_request* req,
                      sinkhub_http_response* resp);

@@ -8,13 +8,9 @@
 #include "observe/metrics.hpp"
 #include "plugin/host.hpp"
 #include "plugin/host_internal.hpp"
+#include "util/clock.hpp"
 
 namespace sinkhub::plugin {
-
-int64_t monotonic_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 namespace {
 
@@ -41,12 +37,10 @@ int32_t host_log_enabled(sinkhub_host_instance*, int32_t level) {
   return spdlog::default_logger_raw()->should_log(to_spdlog(level)) ? 1 : 0;
 }
 
-int64_t host_now_unix_ms(sinkhub_host_instance*) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t host_now_unix_ms(sinkhub_host_instance*) { return util::unix_ms(); }
 
-int64_t host_monotonic_ms(sinkhub_host_instance*) { return monotonic_ms(); }
+// The clock of every deadline_monotonic_ms the host hands out.
+int64_t host_monotonic_ms(sinkhub_host_instance*) { return util::steady_ms(); }
 
 int32_t host_metric_define(sinkhub_host_instance* hi, int32_t kind, const char* name, const char* help) {
   try {
@@ -98,7 +92,7 @@ int32_t host_checkpoint_save(sinkhub_call* call, const void* data, size_t len) {
 
 int32_t host_call_cancelled(sinkhub_call* call) {
   if (!call) return 0;
-  return (call->cancelled.load() || monotonic_ms() > call->deadline_monotonic_ms) ? 1 : 0;
+  return (call->cancelled.load() || util::steady_ms() > call->deadline_monotonic_ms) ? 1 : 0;
 }
 
 int32_t host_http_request(sinkhub_host_instance* hi, sinkhub_call* call, const sinkhub_http_request* req,

@@ -10,6 +10,7 @@
 
 #include "plugin/host.hpp"
 #include "plugin/host_internal.hpp"
+#include "util/clock.hpp"
 
 namespace sinkhub::plugin {
 
@@ -185,7 +186,7 @@ CallResult Instance::open(int64_t timeout_ms) {
                                    std::filesystem::perm_options::replace, ec);
     if (ec) spdlog::warn("[{}/{}] cannot create the instance data directory: {}", plugin_.id, name(), ec.message());
   }
-  if (plugin_.desc.open) code = plugin_.desc.open(inst_, monotonic_ms() + timeout_ms, &rb.r);
+  if (plugin_.desc.open) code = plugin_.desc.open(inst_, util::steady_ms() + timeout_ms, &rb.r);
   state_->hi.defining_metrics = false;  // metric_define is allowed during create and open only
   CallResult out = normalise(plugin_, name(), "open", code, rb, 0);
   opened_ = out.code == SINKHUB_OK;
@@ -196,7 +197,7 @@ CallResult Instance::deliver(const DeliveryContext& c, const Batch& batch) {
   if (!inst_) return unavailable();
   sinkhub_call call;
   call.owner = &state_->hi;
-  call.deadline_monotonic_ms = monotonic_ms() + c.timeout_ms;
+  call.deadline_monotonic_ms = util::steady_ms() + c.timeout_ms;
   {
     std::lock_guard<std::mutex> lk(state_->hi.calls_mu);
     state_->hi.calls.push_back(&call);
@@ -243,10 +244,10 @@ CallResult Instance::deliver(const DeliveryContext& c, const Batch& batch) {
     v.erase(std::remove(v.begin(), v.end(), &call), v.end());
   }
   CallResult out = normalise(plugin_, name(), "deliver", code, rb, batch.count());
-  out.overran_deadline = monotonic_ms() > call.deadline_monotonic_ms;
+  out.overran_deadline = util::steady_ms() > call.deadline_monotonic_ms;
   if (out.overran_deadline)
     spdlog::warn("[{}/{}] deliver overran its deadline by {} ms (delivery {})", plugin_.id, name(),
-                 monotonic_ms() - call.deadline_monotonic_ms, c.delivery_id);
+                 util::steady_ms() - call.deadline_monotonic_ms, c.delivery_id);
   std::lock_guard<std::mutex> lk(call.mu);
   out.checkpoint = std::move(call.checkpoint);
   return out;
@@ -256,13 +257,13 @@ CallResult Instance::flush(int64_t timeout_ms) {
   if (!inst_) return unavailable();
   ResultBuffer rb;
   if (!plugin_.desc.flush) return normalise(plugin_, name(), "flush", SINKHUB_OK, rb, 0);
-  return normalise(plugin_, name(), "flush", plugin_.desc.flush(inst_, monotonic_ms() + timeout_ms, &rb.r), rb, 0);
+  return normalise(plugin_, name(), "flush", plugin_.desc.flush(inst_, util::steady_ms() + timeout_ms, &rb.r), rb, 0);
 }
 
 CallResult Instance::close(int64_t timeout_ms) {
   ResultBuffer rb;
   int32_t code = SINKHUB_OK;
-  if (opened_ && plugin_.desc.close) code = plugin_.desc.close(inst_, monotonic_ms() + timeout_ms, &rb.r);
+  if (opened_ && plugin_.desc.close) code = plugin_.desc.close(inst_, util::steady_ms() + timeout_ms, &rb.r);
   opened_ = false;
   state_->hi.alive = false;
   CallResult out = normalise(plugin_, name(), "close", code, rb, 0);

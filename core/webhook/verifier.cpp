@@ -26,8 +26,8 @@ bool secret_matches(const std::string& presented, const std::vector<std::string>
 }
 
 Poco::Net::IPAddress client_address(const Poco::Net::IPAddress& peer, const std::string& forwarded_for,
-                                    const std::vector<Cidr>& trusted_proxies) {
-  if (forwarded_for.empty() || !any_contains(trusted_proxies, peer)) return peer;
+                                    const std::vector<model::Cidr>& trusted_proxies) {
+  if (forwarded_for.empty() || !model::any_contains(trusted_proxies, peer)) return peer;
   Poco::StringTokenizer hops(forwarded_for, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
   Poco::Net::IPAddress client = peer;
   for (auto it = hops.end(); it != hops.begin();) {
@@ -36,13 +36,13 @@ Poco::Net::IPAddress client_address(const Poco::Net::IPAddress& peer, const std:
     // A malformed hop ends the walk: whatever lies left of it may be forged.
     if (!Poco::Net::IPAddress::tryParse(*it, hop)) break;
     client = hop;
-    if (!any_contains(trusted_proxies, hop)) break;
+    if (!model::any_contains(trusted_proxies, hop)) break;
   }
   return client;
 }
 
 Verdict Verifier::check(const Poco::Net::IPAddress& client, bool has_secret, const std::string& secret) const {
-  if (!auth_.allow_ips.empty() && !any_contains(auth_.allow_ips, client)) return Verdict::ForbiddenAddress;
+  if (!auth_.allow_ips.empty() && !model::any_contains(auth_.allow_ips, client)) return Verdict::ForbiddenAddress;
   if (auth_.secrets.empty()) return Verdict::Allowed;  // allow_unauthenticated, checked by config
   if (!has_secret) return Verdict::MissingSecret;
   return secret_matches(secret, auth_.secrets) ? Verdict::Allowed : Verdict::WrongSecret;

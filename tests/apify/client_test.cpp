@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "apify/client.hpp"
+#include "net/outbound.hpp"
 #include "fake_apify.hpp"
 
 namespace sinkhub::apify {
@@ -584,17 +585,17 @@ TEST(ApifyClient, RetryAfterAboveTheLimitFailsAtOnceRetryable) {
 }
 
 TEST(ApifyClient, ParsesRetryAfterSecondsAndHttpDates) {
-  EXPECT_EQ(Client::parse_retry_after("120"), 120000);
-  EXPECT_EQ(Client::parse_retry_after(" 0 "), 0);
-  EXPECT_EQ(Client::parse_retry_after(""), -1);
-  EXPECT_EQ(Client::parse_retry_after("soon"), -1);
+  EXPECT_EQ(net::parse_retry_after("120"), 120000);
+  EXPECT_EQ(net::parse_retry_after(" 0 "), 0);
+  EXPECT_EQ(net::parse_retry_after(""), -1);
+  EXPECT_EQ(net::parse_retry_after("soon"), -1);
   const auto in = [](int secs) {
     return Poco::DateTimeFormatter::format(Poco::Timestamp() + Poco::Timespan(secs, 0), Poco::DateTimeFormat::HTTP_FORMAT);
   };
-  const std::int64_t ten = Client::parse_retry_after(in(10));
+  const std::int64_t ten = net::parse_retry_after(in(10));
   EXPECT_GE(ten, 8000);
   EXPECT_LE(ten, 11000);
-  EXPECT_EQ(Client::parse_retry_after(in(-100)), 0);
+  EXPECT_EQ(net::parse_retry_after(in(-100)), 0);
 }
 
 TEST(ApifyClient, RetryAfterAsHttpDateIsHonoured) {

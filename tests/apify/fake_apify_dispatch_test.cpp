@@ -20,7 +20,7 @@
 
 #include "fake_client.hpp"
 #include "loopback_server.hpp"
-#include "webhook/event.hpp"
+#include "webhook/envelope.hpp"
 
 namespace sinkhub::fake {
 namespace {
@@ -143,7 +143,7 @@ TEST_F(FakeApifyDispatch, TestPostsTheDummyPayloadWithTheHeaderTemplateAndSystem
   EXPECT_TRUE(payload->getObject("resource")->has("placeholder"));
 
   // sinkhub reads it as a TEST event without a run: it dedups on the dispatch id header.
-  webhook::Event ev;
+  model::Event ev;
   webhook::EnvelopeError err;
   ASSERT_TRUE(webhook::parse_envelope(hit.body, ev, err)) << err.message;
   EXPECT_EQ(ev.event_type, "TEST");
@@ -166,7 +166,7 @@ TEST_F(FakeApifyDispatch, TheTestResourceCanBeChanged) {
   const std::string id = webhook(R"({"actorId":"act1"})", R"(["ACTOR.RUN.SUCCEEDED"])");
   ASSERT_EQ(request(api_, "POST", "/v2/webhooks/" + id + "/test", "").status, 201);
   settle();
-  webhook::Event ev;
+  model::Event ev;
   webhook::EnvelopeError err;
   ASSERT_TRUE(webhook::parse_envelope(rx_.hits().at(0).body, ev, err));
   EXPECT_EQ(ev.run_id, "dummyRunId");  // why a constant dummy id would turn later TESTs into duplicates
@@ -249,7 +249,7 @@ TEST_F(FakeApifyDispatch, AFinishedRunIsDispatchedToEveryMatchingEnabledWebhook)
   const auto hits = rx_.hits();
   ASSERT_EQ(hits.size(), 2u);
   for (const auto& hit : hits) {
-    webhook::Event ev;
+    model::Event ev;
     webhook::EnvelopeError err;
     ASSERT_TRUE(webhook::parse_envelope(hit.body, ev, err)) << err.message << "\n" << hit.body;
     EXPECT_EQ(ev.event_type, "ACTOR.RUN.SUCCEEDED");
@@ -320,7 +320,7 @@ TEST_F(FakeApifyDispatch, CustomTemplatesAreRendered) {
   EXPECT_TRUE(plain->isNull("missing"));
   EXPECT_EQ(hits[0].header("X-Run"), "run7");
   // sinkhub's compact template shape parses too.
-  webhook::Event ev;
+  model::Event ev;
   webhook::EnvelopeError err;
   EXPECT_TRUE(webhook::parse_envelope(hits[0].body, ev, err)) << err.message;
   const auto interpolated = test::json(hits[1].body);

@@ -1,5 +1,6 @@
-// Webhook bodies as Apify sends them (docs/apify-platform.md §2), built as JSON objects so
-// a test can remove or mistype one field before serialising.
+// Webhook bodies as Apify sends them (its default payload template and the compact one from
+// its integration guides), built as JSON objects so a test can remove or mistype one field
+// before serialising.
 #pragma once
 
 #include <Poco/JSON/Object.h>

@@ -1,7 +1,7 @@
 // Both payload shapes Apify can send map to one Event; anything else is a 400 naming the field.
 #include <gtest/gtest.h>
 
-#include "webhook/event.hpp"
+#include "webhook/envelope.hpp"
 
 namespace sinkhub::webhook {
 namespace {
@@ -15,7 +15,7 @@ const char* kDefault = R"({"userId":"abf6vtB2nvQZ4nJzo","createdAt":"2019-01-09T
 
 struct Parsed {
   bool ok;
-  Event ev;
+  model::Event ev;
   EnvelopeError err;
 };
 
@@ -70,7 +70,7 @@ TEST(Envelope, TestAndBuildEventsNeedNoRunFields) {
     "resource":{"id":"b1","status":"SUCCEEDED","finishedAt":"2026-01-01T00:00:00Z"}})");
   ASSERT_TRUE(b.ok) << b.err.message;
   EXPECT_EQ(b.ev.run_id, "b1");
-  EXPECT_FALSE(carries_dataset(b.ev.event_type));
+  EXPECT_FALSE(model::carries_dataset(b.ev.event_type));
 }
 
 TEST(Envelope, MissingOrMistypedFieldsAreNamed) {
@@ -129,13 +129,41 @@ TEST(Envelope, HostileInputIsRefusedWithoutCrashing) {
 }
 
 TEST(EventTypes, KnownTypesAndClasses) {
-  EXPECT_TRUE(is_known_event_type("ACTOR.RUN.TIMED_OUT"));
-  EXPECT_TRUE(is_known_event_type("TEST"));
-  EXPECT_FALSE(is_known_event_type("ACTOR.RUN.TIMED-OUT"));
-  EXPECT_TRUE(is_run_event("ACTOR.RUN.CREATED"));
-  EXPECT_FALSE(is_run_event("ACTOR.BUILD.SUCCEEDED"));
-  EXPECT_TRUE(carries_dataset("ACTOR.RUN.SUCCEEDED"));
-  EXPECT_FALSE(carries_dataset("ACTOR.RUN.FAILED"));
+  EXPECT_TRUE(model::is_known_event_type("ACTOR.RUN.TIMED_OUT"));
+  EXPECT_TRUE(model::is_known_event_type("TEST"));
+  EXPECT_FALSE(model::is_known_event_type("ACTOR.RUN.TIMED-OUT"));
+  EXPECT_TRUE(model::is_run_event("ACTOR.RUN.CREATED"));
+  EXPECT_FALSE(model::is_run_event("ACTOR.BUILD.SUCCEEDED"));
+  EXPECT_TRUE(model::carries_dataset("ACTOR.RUN.SUCCEEDED"));
+  EXPECT_FALSE(model::carries_dataset("ACTOR.RUN.FAILED"));
+  EXPECT_EQ(model::run_event_for_status("TIMED-OUT"), "ACTOR.RUN.TIMED_OUT");
+  EXPECT_EQ(model::run_event_for_status("RUNNING"), "");
+}
+
+TEST(EventFacts, TheRunStatusAnEventClaims) {
+  model::Event e;
+  for (const auto& [type, status] : {std::pair<const char*, const char*>{"ACTOR.RUN.SUCCEEDED", "SUCCEEDED"},
+                                     {"ACTOR.RUN.FAILED", "FAILED"},
+                                     {"ACTOR.RUN.ABORTED", "ABORTED"},
+                                     {"ACTOR.RUN.TIMED_OUT", "TIMED-OUT"},
+                                     {"ACTOR.RUN.CREATED", ""},
+                                     {"ACTOR.BUILD.SUCCEEDED", ""},
+                                     {"TEST", ""}}) {
+    e.event_type = type;
+    EXPECT_EQ(e.implied_run_status(), status) << type;
+  }
+}
+
+TEST(EventFacts, WhenTheRunFinished) {
+  model::Event e;
+  e.finished_at = "2019-01-09T15:59:56.408Z";
+  EXPECT_EQ(e.finished_at_unix_ms(7), 1547049596408);
+  e.finished_at = "2019-01-09T16:59:56.408+01:00";  // the same instant in another zone
+  EXPECT_EQ(e.finished_at_unix_ms(7), 1547049596408);
+  for (const char* unusable : {"", "yesterday", "2019-13-45"}) {
+    e.finished_at = unusable;
+    EXPECT_EQ(e.finished_at_unix_ms(7), 7) << "'" << unusable << "' falls back to when the event arrived";
+  }
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ class DeliveryLedger : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  std::int64_t record(const std::string& run, std::vector<PlannedDelivery> d = {{"files", true}, {"slack", false}}) {
+  std::int64_t record(const std::string& run, std::vector<model::PlannedDelivery> d = {{"files", true}, {"slack", false}}) {
     IncomingEvent in;
     in.event.event_type = "ACTOR.RUN.SUCCEEDED";
     in.event.run_id = run;
@@ -38,13 +38,13 @@ class DeliveryLedger : public ::testing::Test {
     return l_->record(in).event_id;
   }
 
-  static AttemptRecord attempt(const std::string& outcome, std::uint64_t items = 0) {
-    return {1, 2, outcome, items, outcome + " message"};
+  static AttemptRecord attempt(AttemptOutcome outcome, std::uint64_t items = 0) {
+    return {1, 2, outcome, items, std::string(to_string(outcome)) + " message"};
   }
 
   std::string state_of(std::int64_t id) {
-    for (const auto& d : l_->deliveries("", "", 1000))
-      if (d.id == id) return d.state;
+    for (const auto& d : l_->deliveries(std::nullopt, "", 1000))
+      if (d.id == id) return to_string(d.state);
     return "?";
   }
 
@@ -79,7 +79,7 @@ TEST_F(DeliveryLedger, AnExpiredLeaseIsClaimedAgainAndTheOldOwnerLosesIt) {
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].attempt, 2);
   EXPECT_FALSE(l_->save_progress(first[0].id, "crashed", {5, 5, 5}, std::string("x"), 1000));
-  EXPECT_FALSE(l_->finish(first[0].id, "crashed", {"done", 0, true, ""}, attempt("ok")));
+  EXPECT_FALSE(l_->finish(first[0].id, "crashed", {DeliveryState::Done, 0, true, ""}, attempt(AttemptOutcome::Ok)));
   EXPECT_TRUE(l_->save_progress(again[0].id, "w2", {5, 5, 5}, std::string("x"), 1000));
 }
 
@@ -88,7 +88,8 @@ TEST_F(DeliveryLedger, ProgressAndCheckpointSurviveARetry) {
   auto c = l_->claim("w", 60000, {"files"}, 1).at(0);
   ASSERT_TRUE(l_->save_progress(c.id, "w", {1000, 1200, 1000}, std::string("cp\0bin", 6), 60000));
   ASSERT_TRUE(l_->save_progress(c.id, "w", {2000, 2400, 1990}, std::nullopt, 60000));  // checkpoint unchanged
-  ASSERT_TRUE(l_->finish(c.id, "w", {"retrying", 0, true, "sink said retry"}, attempt("retry", 2000)));
+  ASSERT_TRUE(
+      l_->finish(c.id, "w", {DeliveryState::Retrying, 0, true, "sink said retry"}, attempt(AttemptOutcome::Retry, 2000)));
   EXPECT_EQ(state_of(c.id), "retrying");
   const auto again = l_->claim("w", 60000, {"files"}, 1).at(0);
   EXPECT_EQ(again.items_done, 2000u);
@@ -96,12 +97,12 @@ TEST_F(DeliveryLedger, ProgressAndCheckpointSurviveARetry) {
   EXPECT_EQ(again.source_items, 1990u);
   EXPECT_EQ(again.checkpoint, std::string("cp\0bin", 6));
   EXPECT_EQ(again.attempt, 2);
-  ASSERT_TRUE(l_->finish(again.id, "w", {"done", 0, true, ""}, attempt("ok", 10)));
+  ASSERT_TRUE(l_->finish(again.id, "w", {DeliveryState::Done, 0, true, ""}, attempt(AttemptOutcome::Ok, 10)));
   EXPECT_EQ(state_of(c.id), "done");
   const auto history = l_->attempts(c.id);
   ASSERT_EQ(history.size(), 2u);
-  EXPECT_EQ(history[0].outcome, "retry");
-  EXPECT_EQ(history[1].outcome, "ok");
+  EXPECT_EQ(history[0].outcome, AttemptOutcome::Retry);
+  EXPECT_EQ(history[1].outcome, AttemptOutcome::Ok);
 }
 
 TEST_F(DeliveryLedger, ARetryIsNotDueBeforeItsTime) {
@@ -110,14 +111,14 @@ TEST_F(DeliveryLedger, ARetryIsNotDueBeforeItsTime) {
   const auto later = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch() + std::chrono::hours(1))
                          .count();
-  ASSERT_TRUE(l_->finish(c.id, "w", {"retrying", later, true, "busy"}, attempt("retry")));
+  ASSERT_TRUE(l_->finish(c.id, "w", {DeliveryState::Retrying, later, true, "busy"}, attempt(AttemptOutcome::Retry)));
   EXPECT_TRUE(l_->claim("w", 60000, {"files"}, 1).empty());
 }
 
 TEST_F(DeliveryLedger, AGivenBackAttemptDoesNotCount) {
   record("r1", {{"files", true}});
   auto c = l_->claim("w", 60000, {"files"}, 1).at(0);
-  ASSERT_TRUE(l_->finish(c.id, "w", {"retrying", 0, false, ""}, attempt("interrupted")));
+  ASSERT_TRUE(l_->finish(c.id, "w", {DeliveryState::Retrying, 0, false, ""}, attempt(AttemptOutcome::Interrupted)));
   EXPECT_EQ(l_->claim("w", 60000, {"files"}, 1).at(0).attempt, 1);
 }
 
@@ -125,11 +126,11 @@ TEST_F(DeliveryLedger, DeadLettersAreReplayable) {
   record("r1");
   record("r2");
   for (const auto& c : l_->claim("w", 60000, {"files", "slack"}, 10))
-    ASSERT_TRUE(l_->finish(c.id, "w", {"dead", 0, true, "gave up"}, attempt("reject")));
-  const auto dead = l_->deliveries("dead", "", 100);
+    ASSERT_TRUE(l_->finish(c.id, "w", {DeliveryState::Dead, 0, true, "gave up"}, attempt(AttemptOutcome::Reject)));
+  const auto dead = l_->deliveries(DeliveryState::Dead, "", 100);
   ASSERT_EQ(dead.size(), 4u);
   EXPECT_EQ(dead[0].last_error, "gave up");
-  EXPECT_EQ(l_->deliveries("dead", "r1", 100).size(), 2u);
+  EXPECT_EQ(l_->deliveries(DeliveryState::Dead, "r1", 100).size(), 2u);
   EXPECT_EQ(l_->replay({std::nullopt, std::string("r1"), std::string("files"), false}), 1);
   EXPECT_EQ(l_->replay({dead.front().id, std::nullopt, std::nullopt, true}), 1);  // newest: r2 slack
   const auto again = l_->claim("w", 60000, {"files", "slack"}, 10);
@@ -140,8 +141,8 @@ TEST_F(DeliveryLedger, DeadLettersAreReplayable) {
   }
   const auto st = l_->status();
   EXPECT_EQ(st.events, 2);
-  EXPECT_EQ(st.deliveries_by_state[1], (std::pair<std::string, std::int64_t>("running", 2)));
-  EXPECT_EQ(st.deliveries_by_state[4], (std::pair<std::string, std::int64_t>("dead", 2)));
+  EXPECT_EQ(st.deliveries_by_state[1], (std::pair<DeliveryState, std::int64_t>(DeliveryState::Running, 2)));
+  EXPECT_EQ(st.deliveries_by_state[4], (std::pair<DeliveryState, std::int64_t>(DeliveryState::Dead, 2)));
 }
 
 TEST_F(DeliveryLedger, ASuspendedSinkIsSkippedUntilItsTime) {
@@ -162,11 +163,38 @@ TEST_F(DeliveryLedger, AFailedRunVerificationDeadLettersTheEvent) {
   const auto ev = record("r1");
   l_->set_verified(ev, false, "run r1 has status FAILED, the event says SUCCEEDED");
   EXPECT_TRUE(l_->claim("w", 60000, {"files", "slack"}, 10).empty());
-  const auto dead = l_->deliveries("dead", "r1", 10);
+  const auto dead = l_->deliveries(DeliveryState::Dead, "r1", 10);
   ASSERT_EQ(dead.size(), 2u);
   EXPECT_EQ(dead[0].last_error, "rejected: run r1 has status FAILED, the event says SUCCEEDED");
   EXPECT_EQ(l_->replay({std::nullopt, std::string("r1"), std::nullopt, true}), 0);  // never exported
   EXPECT_EQ(l_->events_for_run("r1").at(0).status_note, "run r1 has status FAILED, the event says SUCCEEDED");
+}
+
+// An attempt ends in done, retrying or dead; the other states are not an end (ledger.hpp's
+// transition table), and the delivery stays leased.
+TEST_F(DeliveryLedger, AnAttemptCannotEndPendingOrRunning) {
+  record("r1", {{"files", true}});
+  const auto c = l_->claim("w", 60000, {"files"}, 1).at(0);
+  for (const auto bad : {DeliveryState::Pending, DeliveryState::Running})
+    EXPECT_THROW(l_->finish(c.id, "w", {bad, 0, true, ""}, attempt(AttemptOutcome::Ok)), std::invalid_argument);
+  EXPECT_EQ(state_of(c.id), "running");
+  EXPECT_TRUE(l_->extend_lease(c.id, "w", 60000));
+}
+
+// The words the ledger stores and the CLI prints and accepts, one for each state and outcome.
+TEST(DeliveryStateWords, RoundTripAndNothingElseParses) {
+  const std::vector<std::string> states = {"pending", "running", "retrying", "done", "dead"};
+  ASSERT_EQ(std::size(kDeliveryStates), states.size());
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    EXPECT_EQ(to_string(kDeliveryStates[i]), states[i]);
+    EXPECT_EQ(parse_delivery_state(states[i]), kDeliveryStates[i]);
+  }
+  for (const char* outcome : {"ok", "retry", "reject", "fatal", "error", "interrupted"})
+    EXPECT_EQ(to_string(parse_attempt_outcome(outcome).value()), std::string(outcome));
+  for (const char* bad : {"", "Dead", "dead ", "failed", "ok"})
+    EXPECT_FALSE(parse_delivery_state(bad).has_value()) << bad;
+  for (const char* bad : {"", "OK", "done", "timeout"})
+    EXPECT_FALSE(parse_attempt_outcome(bad).has_value()) << bad;
 }
 
 }  // namespace

@@ -28,7 +28,7 @@ class LedgerTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   static IncomingEvent event(const std::string& run, const std::string& finished = "2026-11-27T10:00:00Z",
-                             std::vector<PlannedDelivery> deliveries = {{"files", true}}) {
+                             std::vector<model::PlannedDelivery> deliveries = {{"files", true}}) {
     IncomingEvent in;
     in.event.event_type = "ACTOR.RUN.SUCCEEDED";
     in.event.run_id = run;

@@ -1,7 +1,7 @@
 // Who may post: the secret header (any configured secret), the source allowlist and proxies.
 #include <gtest/gtest.h>
 
-#include "routing/router.hpp"
+#include "webhook/routes.hpp"
 #include "webhook/verifier.hpp"
 
 namespace sinkhub::webhook {
@@ -11,9 +11,9 @@ using Poco::Net::IPAddress;
 
 IPAddress ip(const std::string& s) { return IPAddress(s); }
 
-std::vector<Cidr> cidrs(std::initializer_list<const char*> list) {
-  std::vector<Cidr> out;
-  for (const char* s : list) out.push_back(*Cidr::parse(s));
+std::vector<model::Cidr> cidrs(std::initializer_list<const char*> list) {
+  std::vector<model::Cidr> out;
+  for (const char* s : list) out.push_back(*model::Cidr::parse(s));
   return out;
 }
 
@@ -31,17 +31,17 @@ TEST(Secret, AnyConfiguredSecretMatchesExactly) {
 }
 
 TEST(Cidr, ParsesAndMatchesBothFamilies) {
-  EXPECT_TRUE(Cidr::parse("10.0.0.0/8")->contains(ip("10.200.3.4")));
-  EXPECT_FALSE(Cidr::parse("10.0.0.0/8")->contains(ip("11.0.0.1")));
-  EXPECT_TRUE(Cidr::parse("3.215.64.207")->contains(ip("3.215.64.207")));
-  EXPECT_FALSE(Cidr::parse("3.215.64.207")->contains(ip("3.215.64.208")));
-  EXPECT_TRUE(Cidr::parse("2001:db8::/32")->contains(ip("2001:db8:1::5")));
-  EXPECT_FALSE(Cidr::parse("2001:db8::/32")->contains(ip("10.0.0.1")));
-  EXPECT_TRUE(Cidr::parse("0.0.0.0/0")->contains(ip("8.8.8.8")));
+  EXPECT_TRUE(model::Cidr::parse("10.0.0.0/8")->contains(ip("10.200.3.4")));
+  EXPECT_FALSE(model::Cidr::parse("10.0.0.0/8")->contains(ip("11.0.0.1")));
+  EXPECT_TRUE(model::Cidr::parse("3.215.64.207")->contains(ip("3.215.64.207")));
+  EXPECT_FALSE(model::Cidr::parse("3.215.64.207")->contains(ip("3.215.64.208")));
+  EXPECT_TRUE(model::Cidr::parse("2001:db8::/32")->contains(ip("2001:db8:1::5")));
+  EXPECT_FALSE(model::Cidr::parse("2001:db8::/32")->contains(ip("10.0.0.1")));
+  EXPECT_TRUE(model::Cidr::parse("0.0.0.0/0")->contains(ip("8.8.8.8")));
   // A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d.
-  EXPECT_TRUE(Cidr::parse("127.0.0.0/8")->contains(ip("::ffff:127.0.0.1")));
+  EXPECT_TRUE(model::Cidr::parse("127.0.0.0/8")->contains(ip("::ffff:127.0.0.1")));
   for (const char* bad : {"", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/-1", "10.0.0/8", "host.example", "::/129", "1.2.3.4/8x"})
-    EXPECT_FALSE(Cidr::parse(bad).has_value()) << bad;
+    EXPECT_FALSE(model::Cidr::parse(bad).has_value()) << bad;
 }
 
 TEST(ClientAddress, ForwardedForIsBelievedOnlyFromTrustedProxies) {
@@ -72,7 +72,7 @@ TEST(Verifier, AddressIsCheckedBeforeTheSecret) {
 }  // namespace
 }  // namespace sinkhub::webhook
 
-namespace sinkhub::routing {
+namespace sinkhub::webhook {
 namespace {
 
 config::Config two_routes() {
@@ -84,15 +84,15 @@ config::Config two_routes() {
   return c;
 }
 
-webhook::Event ev(const std::string& type, const std::string& actor, const std::string& task = "") {
-  webhook::Event e;
+model::Event ev(const std::string& type, const std::string& actor, const std::string& task = "") {
+  model::Event e;
   e.event_type = type;
   e.actor_id = actor;
   e.task_id = task;
   return e;
 }
 
-std::vector<std::string> sinks(const std::vector<ledger::PlannedDelivery>& p) {
+std::vector<std::string> sinks(const std::vector<model::PlannedDelivery>& p) {
   std::vector<std::string> out;
   for (const auto& d : p) out.push_back(d.sink);
   return out;
@@ -100,26 +100,26 @@ std::vector<std::string> sinks(const std::vector<ledger::PlannedDelivery>& p) {
 
 TEST(Router, EveryMatchingRouteFansOutOnceperSink) {
   const auto c = two_routes();
-  EXPECT_EQ(sinks(plan(c, ev("ACTOR.RUN.SUCCEEDED", "actorA"))), (std::vector<std::string>{"files", "slack"}));
-  EXPECT_EQ(sinks(plan(c, ev("ACTOR.RUN.SUCCEEDED", "other"))), (std::vector<std::string>{"files"}));
-  EXPECT_EQ(sinks(plan(c, ev("ACTOR.RUN.FAILED", "other", "taskT"))), (std::vector<std::string>{"slack", "files"}));
-  EXPECT_TRUE(plan(c, ev("ACTOR.RUN.FAILED", "other")).empty());
+  EXPECT_EQ(sinks(plan(c.routes, ev("ACTOR.RUN.SUCCEEDED", "actorA"))), (std::vector<std::string>{"files", "slack"}));
+  EXPECT_EQ(sinks(plan(c.routes, ev("ACTOR.RUN.SUCCEEDED", "other"))), (std::vector<std::string>{"files"}));
+  EXPECT_EQ(sinks(plan(c.routes, ev("ACTOR.RUN.FAILED", "other", "taskT"))), (std::vector<std::string>{"slack", "files"}));
+  EXPECT_TRUE(plan(c.routes, ev("ACTOR.RUN.FAILED", "other")).empty());
 }
 
 TEST(Router, OnlySucceededRunsCarryTheDataset) {
   const auto c = two_routes();
-  for (const auto& d : plan(c, ev("ACTOR.RUN.SUCCEEDED", "actorA"))) EXPECT_TRUE(d.with_items);
-  for (const auto& d : plan(c, ev("ACTOR.RUN.FAILED", "actorA"))) EXPECT_FALSE(d.with_items);
+  for (const auto& d : plan(c.routes, ev("ACTOR.RUN.SUCCEEDED", "actorA"))) EXPECT_TRUE(d.with_items);
+  for (const auto& d : plan(c.routes, ev("ACTOR.RUN.FAILED", "actorA"))) EXPECT_FALSE(d.with_items);
 }
 
 TEST(Router, StarEventsMeanRunEventsOnly) {
   const auto c = two_routes();
-  EXPECT_TRUE(plan(c, ev("ACTOR.BUILD.SUCCEEDED", "actorA")).empty());
+  EXPECT_TRUE(plan(c.routes, ev("ACTOR.BUILD.SUCCEEDED", "actorA")).empty());
   // TEST reaches only routes that name it, as an event-only delivery.
-  const auto t = plan(c, ev("TEST", ""));
+  const auto t = plan(c.routes, ev("TEST", ""));
   ASSERT_EQ(sinks(t), std::vector<std::string>{"slack"});
   EXPECT_FALSE(t[0].with_items);
 }
 
 }  // namespace
-}  // namespace sinkhub::routing
+}  // namespace sinkhub::webhook

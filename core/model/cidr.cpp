@@ -1,10 +1,10 @@
-#include "webhook/cidr.hpp"
+#include "model/cidr.hpp"
 
 #include <Poco/NumberParser.h>
 
 #include <algorithm>
 
-namespace sinkhub::webhook {
+namespace sinkhub::model {
 
 using Poco::Net::IPAddress;
 
@@ -56,4 +56,4 @@ bool any_contains(const std::vector<Cidr>& list, const IPAddress& addr) {
   return false;
 }
 
-}  // namespace sinkhub::webhook
+}  // namespace sinkhub::model

@@ -1,4 +1,5 @@
-// CIDR blocks for auth.allow_ips and auth.trusted_proxies.
+// CIDR blocks (auth.allow_ips, auth.trusted_proxies): parsed by the config, matched by the
+// webhook intake.
 #pragma once
 
 #include <Poco/Net/IPAddress.h>
@@ -7,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace sinkhub::webhook {
+namespace sinkhub::model {
 
 struct Cidr {
   Poco::Net::IPAddress network;
@@ -20,4 +21,4 @@ struct Cidr {
 
 bool any_contains(const std::vector<Cidr>& list, const Poco::Net::IPAddress& addr);
 
-}  // namespace sinkhub::webhook
+}  // namespace sinkhub::model

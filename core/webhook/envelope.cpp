@@ -1,34 +1,9 @@
-#include "webhook/event.hpp"
+#include "webhook/envelope.hpp"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/UTF8String.h>
-
-#include <algorithm>
 
 namespace sinkhub::webhook {
-
-const std::vector<std::string>& known_event_types() {
-  static const std::vector<std::string> types = {
-      "ACTOR.RUN.CREATED",   "ACTOR.RUN.SUCCEEDED",   "ACTOR.RUN.FAILED",      "ACTOR.RUN.ABORTED",
-      "ACTOR.RUN.TIMED_OUT", "ACTOR.RUN.RESURRECTED", "ACTOR.BUILD.CREATED",   "ACTOR.BUILD.SUCCEEDED",
-      "ACTOR.BUILD.FAILED",  "ACTOR.BUILD.ABORTED",   "ACTOR.BUILD.TIMED_OUT", "TEST"};
-  return types;
-}
-
-bool is_known_event_type(std::string_view type) {
-  const auto& t = known_event_types();
-  return std::find(t.begin(), t.end(), type) != t.end();
-}
-
-bool is_run_event(std::string_view type) { return type.rfind("ACTOR.RUN.", 0) == 0; }
-
-bool carries_dataset(std::string_view type) { return type == "ACTOR.RUN.SUCCEEDED"; }
-
-std::string Event::dedup_key(const std::string& fallback) const {
-  if (run_id.empty()) return "|" + event_type + "|" + fallback + "|" + finished_at;
-  return run_id + "|" + event_type + "|" + finished_at;
-}
 
 namespace {
 
@@ -96,26 +71,18 @@ bool get_object(const Poco::JSON::Object::Ptr& obj, const std::string& key, cons
   return true;
 }
 
-std::string event_type_for_status(const std::string& status) {
-  if (status == "SUCCEEDED") return "ACTOR.RUN.SUCCEEDED";
-  if (status == "FAILED") return "ACTOR.RUN.FAILED";
-  if (status == "ABORTED") return "ACTOR.RUN.ABORTED";
-  if (status == "TIMED-OUT") return "ACTOR.RUN.TIMED_OUT";
-  return {};
-}
-
-bool parse_default(const Poco::JSON::Object::Ptr& root, Event& ev, EnvelopeError& err) {
+bool parse_default(const Poco::JSON::Object::Ptr& root, model::Event& ev, EnvelopeError& err) {
   Poco::JSON::Object::Ptr data, resource;
   if (!get_string(root, "eventType", "eventType", Need::Required, ev.event_type, err) ||
       !get_string(root, "userId", "userId", Need::Optional, ev.user_id, err) ||
       !get_string(root, "createdAt", "createdAt", Need::Optional, ev.created_at, err))
     return false;
   // TEST dispatches carry eventData: null and a placeholder resource: take what is there.
-  const Need need = is_run_event(ev.event_type) ? Need::Required : Need::Optional;
+  const Need need = model::is_run_event(ev.event_type) ? Need::Required : Need::Optional;
   if (!get_object(root, "eventData", "eventData", need, data, err) ||
       !get_object(root, "resource", "resource", need, resource, err))
     return false;
-  if (is_run_event(ev.event_type)) {
+  if (model::is_run_event(ev.event_type)) {
     if (!get_string(data, "actorId", "eventData.actorId", Need::Required, ev.actor_id, err) ||
         !get_string(data, "actorRunId", "eventData.actorRunId", Need::Required, ev.run_id, err) ||
         !get_string(data, "actorTaskId", "eventData.actorTaskId", Need::Optional, ev.task_id, err) ||
@@ -148,7 +115,7 @@ bool parse_default(const Poco::JSON::Object::Ptr& root, Event& ev, EnvelopeError
   return true;
 }
 
-bool parse_compact(const Poco::JSON::Object::Ptr& root, Event& ev, EnvelopeError& err) {
+bool parse_compact(const Poco::JSON::Object::Ptr& root, model::Event& ev, EnvelopeError& err) {
   if (!get_string(root, "runId", "runId", Need::Required, ev.run_id, err) ||
       !get_string(root, "datasetId", "datasetId", Need::Required, ev.dataset_id, err) ||
       !get_string(root, "status", "status", Need::Required, ev.status, err) ||
@@ -158,7 +125,7 @@ bool parse_compact(const Poco::JSON::Object::Ptr& root, Event& ev, EnvelopeError
       !get_string(root, "finishedAt", "finishedAt", Need::Optional, ev.finished_at, err))
     return false;
   if (ev.event_type.empty()) {
-    ev.event_type = event_type_for_status(ev.status);
+    ev.event_type = model::run_event_for_status(ev.status);
     if (ev.event_type.empty()) {
       err = {"status", "field 'status' must be a terminal run status (SUCCEEDED, FAILED, ABORTED, TIMED-OUT) "
                        "when 'eventType' is absent"};
@@ -170,7 +137,7 @@ bool parse_compact(const Poco::JSON::Object::Ptr& root, Event& ev, EnvelopeError
 
 }  // namespace
 
-bool parse_envelope(const std::string& body, Event& ev, EnvelopeError& err) {
+bool parse_envelope(const std::string& body, model::Event& ev, EnvelopeError& err) {
   if (!valid_utf8(body)) {
     err = {"", "body is not valid UTF-8"};
     return false;
@@ -192,7 +159,7 @@ bool parse_envelope(const std::string& body, Event& ev, EnvelopeError& err) {
     return false;
   }
   const auto root = parsed.extract<Poco::JSON::Object::Ptr>();
-  ev = Event{};
+  ev = model::Event{};
   const bool ok = root->has("runId") && !root->has("eventData") ? parse_compact(root, ev, err)
                                                                  : parse_default(root, ev, err);
   if (!ok) return false;

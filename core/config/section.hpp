@@ -1,0 +1,46 @@
+// Reading one map of the config tree (a section such as server, or sinks.NAME.dataset) into
+// typed values: every value is checked, every problem becomes a diagnostic at its line, and the
+// keys nobody asked for are reported as unknown (typos do not pass silently).
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/tree.hpp"
+
+namespace sinkhub::config {
+
+class Section {
+ public:
+  // `name` is how messages call the section ("server", "routes[2]"). A null node is an empty
+  // section; anything else but a map is an error.
+  Section(const Node* node, std::string name, std::vector<Diagnostic>& diags);
+
+  // The value at key (nullptr when absent or null); the key counts as known.
+  const Node* get(const std::string& key);
+  int line() const { return node_ ? node_->line : 0; }
+  int line_of(const std::string& key) const;  // of the key, else of the section
+  std::string where(const std::string& key) const { return name_ + "." + key; }
+
+  std::string str(const std::string& key, std::string def, bool required = false);
+  long long integer(const std::string& key, long long def, long long min, long long max);
+  bool boolean(const std::string& key, bool def);  // true/false, yes/no, on/off, 1/0
+  // A YAML sequence of strings, or an INI comma-separated scalar.
+  std::vector<std::string> list(const std::string& key, std::vector<std::string> def = {});
+
+  // Reports every key that was never asked for.
+  void finish();
+  void error(int line, std::string msg) { diags_.push_back({line, std::move(msg)}); }
+
+ private:
+  const Node* node_;
+  std::string name_;
+  std::vector<Diagnostic>& diags_;
+  std::set<std::string> used_;
+};
+
+// A top-level section of the tree, nullptr when absent or null.
+const Node* top(const Node& root, const std::string& key);
+
+}  // namespace sinkhub::config

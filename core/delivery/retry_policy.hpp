@@ -1,0 +1,33 @@
+// Where a retry is decided: pure functions of the attempt number, the delivery's age, what
+// the sink or the API asked for, and delivery.* in the config. No clock, no randomness of
+// their own (the caller passes the draw), so they are tested as the specification.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "config/config.hpp"
+
+namespace sinkhub::delivery {
+
+// Full-jitter backoff for the attempt-th retry: uniform01 (clamped to [0, 1]) scales
+// min(max, initial * 2^(attempt-1)).
+std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds initial, std::chrono::milliseconds max,
+                                  double uniform01);
+
+// How long a sink that answered FATAL `streak` times in a row is suspended: fatal_backoff,
+// doubling with each FATAL in a row, at most a day.
+std::chrono::milliseconds fatal_pause(int streak, std::chrono::milliseconds fatal_backoff);
+
+// What happens to a delivery whose attempt failed in a way worth retrying.
+struct RetryDecision {
+  bool give_up = false;               // the budget is spent: dead letter
+  std::chrono::milliseconds delay{0};  // otherwise: try again after this
+};
+
+// The budget (delivery.max_attempts, delivery.max_age; age_ms since the delivery was planned)
+// first; then the backoff, never sooner than the sink's or the API's retry_after_ms (-1: none).
+RetryDecision decide_retry(int attempt, std::int64_t age_ms, std::int64_t retry_after_ms,
+                           const config::DeliveryConfig& cfg, double uniform01);
+
+}  // namespace sinkhub::delivery

@@ -1,0 +1,83 @@
+#include "delivery/sink_lane.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "delivery/retry_policy.hpp"
+#include "observe/metrics.hpp"
+#include "util/clock.hpp"
+
+namespace sinkhub::delivery {
+
+namespace {
+
+constexpr const char* kCountedOutcomes[] = {"ok", "retry", "reject", "fatal"};
+
+}  // namespace
+
+SinkLane::SinkLane(plugin::Instance& instance, apify::ItemsQuery query)
+    : inst_(instance), name_(instance.name()), capabilities_(instance.plugin().desc.capabilities),
+      query_(std::move(query)) {
+  max_concurrency_ = std::max<int>(1, static_cast<int>(inst_.limits().max_concurrency));
+  if (has(SINKHUB_CAP_BUFFERED)) max_concurrency_ = 1;  // flush must not overlap deliver
+  auto& m = observe::Metrics::instance();
+  using K = observe::Metrics::Kind;
+  const std::vector<std::pair<std::string, std::string>> labels = {{"sink", name_}};
+  metrics_.items = m.define(K::Counter, "sinkhub_delivered_items_total", "Dataset items accepted by the sink", labels);
+  metrics_.bytes = m.define(K::Counter, "sinkhub_delivered_bytes_total", "Bytes of items accepted by the sink", labels);
+  metrics_.call_seconds =
+      m.define(K::Histogram, "sinkhub_sink_call_seconds", "Duration of one deliver() call of the sink", labels);
+  metrics_.attempt_seconds =
+      m.define(K::Histogram, "sinkhub_delivery_attempt_seconds", "Duration of one delivery attempt", labels);
+  for (int i = 0; i < 4; ++i)
+    metrics_.attempts[i] = m.define(K::Counter, "sinkhub_delivery_attempts_total", "Delivery attempts by outcome",
+                                    {{"sink", name_}, {"outcome", kCountedOutcomes[i]}});
+}
+
+bool SinkLane::try_reserve(std::int64_t now_unix_ms) {
+  if (suspended_until_.load() > now_unix_ms) return false;
+  if (in_flight_.fetch_add(1) < max_concurrency_) return true;
+  in_flight_.fetch_sub(1);
+  return false;
+}
+
+std::int64_t SinkLane::suspend(ledger::Ledger& ledger, std::chrono::milliseconds fatal_backoff,
+                               const std::string& why) {
+  const auto pause = fatal_pause(++fatal_streak_, fatal_backoff);
+  const std::int64_t until = util::unix_ms() + pause.count();
+  suspended_until_ = until;
+  recreate_ = true;
+  ledger.suspend_sink(name_, until, why);
+  spdlog::error("sink {} suspended for {} s, its deliveries stay queued: {}", name_, pause.count() / 1000, why);
+  return until;
+}
+
+bool SinkLane::ready(ledger::Ledger& ledger, std::chrono::milliseconds fatal_backoff) {
+  if (!recreate_) return true;
+  std::unique_lock<std::shared_mutex> only(rw_);
+  if (!recreate_) return true;  // another worker did it
+  const auto r = inst_.restart(30000);
+  if (r.ok()) {
+    recreate_ = false;
+    spdlog::info("sink {}: instance re-created after FATAL", name_);
+    return true;
+  }
+  suspend(ledger, fatal_backoff, "re-creating the instance failed: " + r.message);
+  return false;
+}
+
+int SinkLane::attempts_metric(ledger::AttemptOutcome outcome) const {
+  switch (outcome) {
+    case ledger::AttemptOutcome::Ok: return metrics_.attempts[0];
+    case ledger::AttemptOutcome::Retry:
+    case ledger::AttemptOutcome::Error: return metrics_.attempts[1];
+    case ledger::AttemptOutcome::Reject: return metrics_.attempts[2];
+    case ledger::AttemptOutcome::Fatal: return metrics_.attempts[3];
+    case ledger::AttemptOutcome::Interrupted: break;
+  }
+  return -1;
+}
+
+}  // namespace sinkhub::delivery

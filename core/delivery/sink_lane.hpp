@@ -1,0 +1,78 @@
+// One sink instance as the engine schedules it: how many of its deliveries may run at once,
+// whether it is suspended after FATAL, and its re-creation before the next delivery. Also
+// where its dataset query and its per-sink metrics live.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <shared_mutex>
+#include <string>
+
+#include "apify/client.hpp"
+#include "ledger/ledger.hpp"
+#include "ledger/delivery_state.hpp"
+#include "plugin/host.hpp"
+
+namespace sinkhub::delivery {
+
+class SinkLane {
+ public:
+  // `query`: sinks.NAME.dataset, what of the dataset this sink gets.
+  SinkLane(plugin::Instance& instance, apify::ItemsQuery query);
+  SinkLane(const SinkLane&) = delete;
+  SinkLane& operator=(const SinkLane&) = delete;
+
+  const std::string& name() const { return name_; }
+  plugin::Instance& instance() { return inst_; }
+  bool has(std::uint32_t capability) const { return (capabilities_ & capability) != 0; }
+  const apify::ItemsQuery& query() const { return query_; }
+
+  // Concurrency: a delivery runs only inside a reservation (at most the plugin's
+  // max_concurrency at once; one for a BUFFERED sink, whose flush must not overlap deliver).
+  bool try_reserve(std::int64_t now_unix_ms);
+  void release() { in_flight_.fetch_sub(1); }
+  bool busy() const { return in_flight_.load() > 0; }
+
+  // FATAL (or a failed re-creation): the sink is suspended for retry_policy's fatal_pause,
+  // recorded in the ledger so claims skip it, and re-created before its next delivery.
+  // Returns until when (unix ms).
+  std::int64_t suspend(ledger::Ledger& ledger, std::chrono::milliseconds fatal_backoff, const std::string& why);
+  std::int64_t suspended_until() const { return suspended_until_.load(); }
+  void answered_ok() { fatal_streak_ = 0; }
+
+  // Re-creates the instance if a FATAL asked for it (sink.h: "closes, destroys and re-creates
+  // it"). False if that failed: the sink is suspended again.
+  bool ready(ledger::Ledger& ledger, std::chrono::milliseconds fatal_backoff);
+  // Held for the whole delivery: the re-creation takes it exclusively, so no call runs on an
+  // instance being replaced.
+  std::shared_lock<std::shared_mutex> calls() { return std::shared_lock<std::shared_mutex>(rw_); }
+
+  // Asks every running call to stop (shutdown past its grace).
+  void cancel_calls() { inst_.cancel_all(); }
+
+  // Per-sink series: sinkhub_delivered_items_total, ..._bytes_total, sinkhub_sink_call_seconds,
+  // sinkhub_delivery_attempt_seconds, sinkhub_delivery_attempts_total{outcome}.
+  struct Metrics {
+    int items = -1, bytes = -1, call_seconds = -1, attempt_seconds = -1;
+    int attempts[4] = {-1, -1, -1, -1};  // by counted outcome: ok, retry, reject, fatal
+  };
+  const Metrics& metrics() const { return metrics_; }
+  // The attempts counter an outcome counts in; -1 for none (interrupted attempts).
+  int attempts_metric(ledger::AttemptOutcome outcome) const;
+
+ private:
+  plugin::Instance& inst_;
+  const std::string name_;
+  const std::uint32_t capabilities_;
+  const apify::ItemsQuery query_;
+  int max_concurrency_ = 1;
+  std::atomic<int> in_flight_{0};
+  std::atomic<std::int64_t> suspended_until_{0};  // unix ms
+  std::atomic<int> fatal_streak_{0};
+  std::atomic<bool> recreate_{false};
+  std::shared_mutex rw_;
+  Metrics metrics_;
+};
+
+}  // namespace sinkhub::delivery

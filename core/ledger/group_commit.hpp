@@ -1,0 +1,87 @@
+// Group commit, the ledger's writer: callers queue their writes (record_async: are called
+// back; write: wait); one writer thread takes everything queued, runs it in one transaction
+// (each job in its own savepoint, so one failing job does not fail its neighbours) and
+// commits (one fsync under synchronous=FULL), then gives every job its own outcome. Under load
+// one commit carries many webhooks, so durability does not cost throughput.
+//
+// Backend-neutral: a backend supplies the transaction verbs and the event insert on its one
+// writer connection. SQLite's are in sqlite_ledger.cpp; PostgreSQL's BEGIN / SAVEPOINT /
+// RELEASE / ROLLBACK TO / COMMIT fit the same shape.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ledger/ledger.hpp"
+
+namespace sinkhub::ledger {
+
+class GroupCommit {
+ public:
+  // Runs on the writer thread only (one connection, never shared).
+  class Backend {
+   public:
+    virtual ~Backend() = default;
+    virtual void begin() = 0;
+    virtual void commit() = 0;
+    virtual void rollback() noexcept = 0;  // the transaction could not commit: undo all of it
+    virtual void savepoint() = 0;
+    virtual void release() = 0;
+    virtual void rollback_to() = 0;
+    // Inserts the event and its planned deliveries: Accepted, or Duplicate when the dedup key
+    // exists (the unique constraint decides, never a prior read). Throws on failure.
+    virtual RecordOutcome insert(const IncomingEvent& event) = 0;
+    // A statement failed: make what the backend keeps prepared usable again.
+    virtual void reset_statements() noexcept {}
+    // True if a failed statement is undone alone and the transaction goes on (SQLite), so a
+    // one-statement job needs no savepoint; false where an error aborts the transaction
+    // (PostgreSQL).
+    virtual bool statements_fail_alone() const { return false; }
+  };
+
+  // Starts the writer thread.
+  explicit GroupCommit(Backend& backend, std::size_t max_batch = 1024);
+  ~GroupCommit();  // close()
+  GroupCommit(const GroupCommit&) = delete;
+  GroupCommit& operator=(const GroupCommit&) = delete;
+
+  // Ledger::record_async: outcomes go to `to` after the commit. Once closed, each record
+  // fails at once on the calling thread.
+  void record_async(std::vector<AsyncRecord> records, const std::shared_ptr<RecordReceiver>& to);
+  // Runs fn on the writer thread inside the next group transaction and returns once that
+  // transaction committed. Throws std::runtime_error if fn or the commit failed, or if closed.
+  void write(std::function<void()> fn);
+  // True if an empty write commits right now and the last commit succeeded.
+  bool writable();
+  // Commits what is queued, then stops the writer. Later writes fail.
+  void close();
+
+ private:
+  struct Job;
+  bool enqueue(std::vector<std::unique_ptr<Job>>& jobs);
+  bool submit_and_wait(std::function<void()> fn, std::string& error);
+  void run();
+  void commit(std::vector<std::unique_ptr<Job>>& batch);
+  void run_job(Job& job);
+  static void report(std::vector<std::unique_ptr<Job>>& batch);
+
+  Backend& backend_;
+  const std::size_t max_batch_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Job>> queue_;  // guarded by mu_
+  bool closed_ = false;                     // guarded by mu_
+  bool writer_idle_ = false;                // guarded by mu_
+  std::atomic<bool> last_commit_ok_{true};
+  std::thread writer_;
+};
+
+}  // namespace sinkhub::ledger

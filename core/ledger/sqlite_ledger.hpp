@@ -1,0 +1,69 @@
+// The SQLite ledger (private to core/ledger): WAL, group commit through GroupCommit on the
+// writer connection, reads for the CLI and metrics on a second connection beside it.
+// sqlite_ledger.cpp: opening, migrations, the group-commit backend; sqlite_deliveries.cpp:
+// the delivery engine's writes; sqlite_reads.cpp: the operators' reads.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "ledger/group_commit.hpp"
+#include "ledger/ledger.hpp"
+#include "ledger/sqlite_db.hpp"
+
+namespace sinkhub::ledger {
+
+class SqliteLedger final : public Ledger, private GroupCommit::Backend {
+ public:
+  explicit SqliteLedger(const config::LedgerConfig& cfg);
+  ~SqliteLedger() override;
+
+  void record_async(std::vector<AsyncRecord> records, std::shared_ptr<RecordReceiver> to) override;
+  bool writable() override;
+
+  std::vector<Claim> claim(const std::string& owner, std::int64_t lease_ms, const std::vector<std::string>& sinks,
+                           int limit) override;
+  bool save_progress(std::int64_t id, const std::string& owner, const Progress& progress,
+                     const std::optional<std::string>& checkpoint, std::int64_t lease_ms) override;
+  bool extend_lease(std::int64_t id, const std::string& owner, std::int64_t lease_ms) override;
+  bool finish(std::int64_t id, const std::string& owner, const Finish& how, const AttemptRecord& attempt) override;
+  void set_verified(std::int64_t event_id, bool ok, const std::string& reason) override;
+  void suspend_sink(const std::string& sink, std::int64_t until, const std::string& reason) override;
+
+  Status status() override;
+  std::vector<DeliveryRow> deliveries(std::optional<DeliveryState> state, const std::string& run_id,
+                                      int limit) override;
+  std::vector<EventRow> events_for_run(const std::string& run_id) override;
+  std::vector<AttemptRecord> attempts(std::int64_t delivery_id) override;
+  int replay(const ReplayRequest& r) override;
+
+  void close() override;
+
+ private:
+  // GroupCommit::Backend, on the writer thread.
+  void begin() override;
+  void commit() override;
+  void rollback() noexcept override;
+  void savepoint() override;
+  void release() override;
+  void rollback_to() override;
+  RecordOutcome insert(const IncomingEvent& event) override;
+  void reset_statements() noexcept override;
+  bool statements_fail_alone() const override { return true; }
+
+  std::vector<std::string> unsuspended(const std::vector<std::string>& sinks, std::int64_t now);
+  Claim load_claim(Stmt& load);
+  // The event columns event_type, run_id, actor_id, task_id, dataset_id, status, finished_at,
+  // in this order from column `first`.
+  static model::Event event_at(const Stmt& q, int first);
+  static EventRow event_row(const Stmt& q);
+
+  Db db_;      // the writer's connection (writer thread only, after construction)
+  Db reader_;  // reads for the CLI and metrics
+  std::mutex read_mu_;
+  // Prepared once: the insert and a savepoint per job are on the hot path of every webhook.
+  std::unique_ptr<Stmt> insert_event_, insert_delivery_, savepoint_, release_, rollback_to_;
+  std::unique_ptr<GroupCommit> writer_;  // last: stops before the statements go
+};
+
+}  // namespace sinkhub::ledger
