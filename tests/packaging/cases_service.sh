@@ -61,7 +61,8 @@ case_sdk() {
   accept_new_run sdk ds-sdk actor-sdk
   local sink
   for sink in example.count-c/counted-c example.count-cpp/counted-cpp; do
-    wait_until 60 grep -qF "[$sink] run $RUN: 7 items" "$WORK/daemon.log" ||
+    # count_c logs "run R: 7 items delivered", count_cpp "run R of ACTOR: 7 items".
+    wait_until 60 grep -qE "\[${sink//./\\.}\] run $RUN( of [^:]+)?: 7 items" "$WORK/daemon.log" ||
       fail "$sink did not report the run: $(tail -20 "$WORK/daemon.log")"
   done
   expect_delivered_file actor-sdk "$RUN" 7
