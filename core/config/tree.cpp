@@ -56,7 +56,11 @@ class IniReader {
 
   void line(const std::string& raw, int lineno) {
     const std::string line = trim(raw);
-    if (line.empty() || line[0] == ';' || line[0] == '#') return;
+    if (line.empty() || line[0] == ';' || line[0] == '#' || full_) return;
+    if (++entries_ > limits::kNodes) {  // the same bound as YAML's keys and values
+      full_ = true;
+      return error(lineno, "the config holds more than " + std::to_string(limits::kNodes) + " keys and sections");
+    }
     if (line.front() == '[') {
       keys_.clear();
       section_ = line.back() == ']' ? open(trim(line.substr(1, line.size() - 2)), lineno)
@@ -134,6 +138,8 @@ class IniReader {
   Node* section_ = nullptr;
   std::unordered_map<std::string, std::size_t> top_;  // root_.fields index by key
   std::unordered_set<std::string> sink_names_, keys_;  // keys_: of the current section
+  std::size_t entries_ = 0;  // sections and keys (and bad lines) so far
+  bool full_ = false;
   std::vector<Diagnostic> diags_;
 };
 

@@ -227,6 +227,18 @@ TEST(ConfigLimits, TwoHundredThousandTopLevelKeysLoadInLinearTime) {
   }
 }
 
+TEST(ConfigLimits, IniKeysAndSectionsAreCappedLikeYamlNodes) {
+  std::string text = "[auth]\n";
+  text.reserve(4 << 20);
+  for (std::size_t i = 0; i < limits::kNodes + 10; ++i) {  // distinct 4-character keys: 3 MB
+    std::string key;
+    for (std::size_t n = i, d = 0; d < 4; ++d, n /= 36) key += "0123456789abcdefghijklmnopqrstuvwxyz"[n % 36];
+    text += key + "=\n";
+  }
+  const auto lines = refusal([&] { load_text(text, "t.ini"); });
+  EXPECT_TRUE(HasLine(lines, "t.ini", static_cast<int>(limits::kNodes) + 1, {"more than 500000 keys and sections"}));
+}
+
 TEST(ConfigLimits, DuplicateKeysAreStillFound) {
   EXPECT_TRUE(HasLine(refusal_of_yaml(kAuth + "server: {path: /a}\nserver: {path: /b}\n"), "t.yaml", 3,
                       {"duplicate key 'server'"}));
