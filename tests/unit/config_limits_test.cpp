@@ -12,6 +12,7 @@
 
 #include "config/config.hpp"
 #include "config/limits.hpp"
+#include "config_errors.hpp"
 
 namespace sinkhub::config {
 namespace {
@@ -19,21 +20,11 @@ namespace {
 const std::string kCorpus = std::string(SINKHUB_SOURCE_DIR) + "/tests/fuzz/corpus/config/";
 const std::string kAuth = "auth: {secrets: [\"0123456789abcdef-secret\"]}\n";
 
-// The lines a config that must fail is refused with, as check-config and serve print them.
-std::vector<std::string> refusal(const std::function<void()>& load) {
-  try {
-    load();
-  } catch (const ConfigError& e) {
-    return e.lines();
-  }
-  ADD_FAILURE() << "config was accepted but should have failed";
-  return {};
-}
 std::vector<std::string> refusal_of_file(const std::string& path) {
-  return refusal([&] { load(path); });
+  return errors_of([&] { load(path); });
 }
 std::vector<std::string> refusal_of_yaml(const std::string& text) {
-  return refusal([&] { load_text(text, "t.yaml"); });
+  return errors_of([&] { load_text(text, "t.yaml"); });
 }
 
 // Asserts one line reads "PREFIX:LINE: ..." and holds every word.
@@ -163,7 +154,7 @@ TEST(ConfigLimits, TheConfigFileIsCappedAt4MiB) {
   const std::string text = kAuth + "# " + std::string(limits::kFileBytes, 'x') + "\n";
   const std::string path = dir.file("big.yaml", text);
   EXPECT_TRUE(HasLine(refusal_of_file(path), path, 1, {"cannot read config file: larger than 4194304 bytes"}));
-  EXPECT_TRUE(HasLine(refusal([&] { load_text(text, "t.ini"); }), "t.ini", 1, {"larger than 4194304 bytes"}));
+  EXPECT_TRUE(HasLine(errors_of([&] { load_text(text, "t.ini"); }), "t.ini", 1, {"larger than 4194304 bytes"}));
 }
 
 TEST(ConfigLimits, NestingIsCappedAt64LevelsHoweverDeep) {
@@ -235,18 +226,18 @@ TEST(ConfigLimits, IniKeysAndSectionsAreCappedLikeYamlNodes) {
     for (std::size_t n = i, d = 0; d < 4; ++d, n /= 36) key += "0123456789abcdefghijklmnopqrstuvwxyz"[n % 36];
     text += key + "=\n";
   }
-  const auto lines = refusal([&] { load_text(text, "t.ini"); });
+  const auto lines = errors_of([&] { load_text(text, "t.ini"); });
   EXPECT_TRUE(HasLine(lines, "t.ini", static_cast<int>(limits::kNodes) + 1, {"more than 500000 keys and sections"}));
 }
 
 TEST(ConfigLimits, DuplicateKeysAreStillFound) {
   EXPECT_TRUE(HasLine(refusal_of_yaml(kAuth + "server: {path: /a}\nserver: {path: /b}\n"), "t.yaml", 3,
                       {"duplicate key 'server'"}));
-  EXPECT_TRUE(HasLine(refusal([] { load_text("[auth]\na = 1\nb = 2\na = 3\n[sink.x]\n[sink.x]\n", "t.ini"); }), "t.ini",
+  EXPECT_TRUE(HasLine(errors_of([] { load_text("[auth]\na = 1\nb = 2\na = 3\n[sink.x]\n[sink.x]\n", "t.ini"); }), "t.ini",
                       4, {"duplicate key 'a'"}));
-  EXPECT_TRUE(HasLine(refusal([] { load_text("[sink.x]\n[sink.x]\n", "t.ini"); }), "t.ini", 2,
+  EXPECT_TRUE(HasLine(errors_of([] { load_text("[sink.x]\n[sink.x]\n", "t.ini"); }), "t.ini", 2,
                       {"duplicate section [sink.x]"}));
-  EXPECT_TRUE(HasLine(refusal([] { load_text("[route.r]\nname = x\n", "t.ini"); }), "t.ini", 2,
+  EXPECT_TRUE(HasLine(errors_of([] { load_text("[route.r]\nname = x\n", "t.ini"); }), "t.ini", 2,
                       {"duplicate key 'name'"}));
 }
 
