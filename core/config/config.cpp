@@ -8,6 +8,7 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -83,7 +84,8 @@ void read_auth(const Node& root, AuthConfig& a, std::vector<Diagnostic>& d) {
     }
   if (a.secrets.empty() && !a.allow_unauthenticated)
     sec.error(sec.line_of("secrets"),
-              "auth.secrets needs at least one secret (or set auth.allow_unauthenticated: true explicitly)");
+              std::string("auth.secrets needs at least one secret (or set auth.allow_unauthenticated: true explicitly)") +
+                  (top(root, "auth") ? "" : ": this file has no auth section"));
   read_cidrs(sec, "allow_ips", a.allow_ips);
   read_cidrs(sec, "trusted_proxies", a.trusted_proxies);
   a.verify_with_api = sec.boolean("verify_with_api", false);
@@ -116,36 +118,46 @@ void read_ledger(const Node& root, LedgerConfig& l, std::vector<Diagnostic>& d) 
   sec.finish();
 }
 
+// "10ms", "2s", "24h", "3650d": a bound as a person would write it.
+std::string show(std::chrono::milliseconds d) {
+  const long long ms = d.count();
+  if (ms % 86400000 == 0 && ms >= 7 * 86400000) return std::to_string(ms / 86400000) + "d";
+  if (ms % 3600000 == 0 && ms >= 3600000) return std::to_string(ms / 3600000) + "h";
+  if (ms % 1000 == 0 && ms > 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+// delivery.KEY as a duration within [min, max]; a bad value is named (unless it came from a
+// ${...} reference) with its line, and the default is kept.
+void read_duration(Section& sec, const char* key, std::chrono::milliseconds& out, std::chrono::milliseconds min,
+                   std::chrono::milliseconds max) {
+  const Node* n = sec.get(key);
+  if (!n) return;
+  std::chrono::milliseconds ms{};
+  if (n->is_scalar() && parse_duration(n->scalar, ms) && ms >= min && ms <= max) {
+    out = ms;
+    return;
+  }
+  const std::string got = !n->is_scalar() ? "not a single value" : n->substituted ? "a substituted value" : "'" + n->scalar + "'";
+  sec.error(n->line, sec.where(key) + " must be a duration between " + show(min) + " and " + show(max) +
+                         " (ms, s, m, h or d, e.g. 500ms, 30s, 72h), got " + got);
+}
+
 void read_delivery(const Node& root, DeliveryConfig& dl, std::vector<Diagnostic>& d) {
+  using std::chrono::hours;
+  using std::chrono::milliseconds;
   Section sec(top(root, "delivery"), "delivery", d);
   dl.workers = static_cast<int>(sec.integer("workers", dl.workers, 1, 256));
   dl.max_attempts = static_cast<int>(sec.integer("max_attempts", dl.max_attempts, 1, 1000));
-  if (const Node* n = sec.get("max_age")) {
-    std::chrono::milliseconds ms{};
-    if (!n->is_scalar() || !parse_duration(n->scalar, ms) || ms.count() <= 0)
-      sec.error(n->line, "delivery.max_age must be a duration such as 72h, 30m or 3600s");
-    else
-      dl.max_age = std::chrono::duration_cast<std::chrono::seconds>(ms);
-  }
-  auto duration = [&](const char* key, std::chrono::milliseconds& out, std::chrono::milliseconds min,
-                      std::chrono::milliseconds max) {
-    const Node* n = sec.get(key);
-    if (!n) return;
-    std::chrono::milliseconds ms{};
-    if (!n->is_scalar() || !parse_duration(n->scalar, ms) || ms < min || ms > max)
-      sec.error(n->line, std::string("delivery.") + key + " must be a duration between " + std::to_string(min.count()) +
-                             "ms and " + std::to_string(max.count() / 1000) + "s (e.g. 2s, 500ms, 30m)");
-    else
-      out = ms;
-  };
-  using std::chrono::hours;
-  using std::chrono::milliseconds;
-  duration("backoff_initial", dl.backoff_initial, milliseconds(10), hours(1));
-  duration("backoff_max", dl.backoff_max, milliseconds(10), hours(24));
-  duration("fatal_backoff", dl.fatal_backoff, milliseconds(10), hours(24));
-  duration("batch_timeout", dl.batch_timeout, milliseconds(100), hours(1));
-  duration("shutdown_grace", dl.shutdown_grace, milliseconds(0), hours(1));
-  duration("lease", dl.lease, milliseconds(500), hours(1));
+  milliseconds max_age = dl.max_age;
+  read_duration(sec, "max_age", max_age, std::chrono::seconds(1), hours(24 * 3650));
+  dl.max_age = std::chrono::duration_cast<std::chrono::seconds>(max_age);
+  read_duration(sec, "backoff_initial", dl.backoff_initial, milliseconds(10), hours(1));
+  read_duration(sec, "backoff_max", dl.backoff_max, milliseconds(10), hours(24));
+  read_duration(sec, "fatal_backoff", dl.fatal_backoff, milliseconds(10), hours(24));
+  read_duration(sec, "batch_timeout", dl.batch_timeout, milliseconds(100), hours(1));
+  read_duration(sec, "shutdown_grace", dl.shutdown_grace, milliseconds(0), hours(1));
+  read_duration(sec, "lease", dl.lease, milliseconds(500), hours(1));
   if (dl.backoff_max < dl.backoff_initial)
     sec.error(sec.line_of("backoff_max"), "delivery.backoff_max must not be below delivery.backoff_initial");
   sec.finish();
@@ -280,15 +292,19 @@ const SinkConfig* Config::find_sink(const std::string& name) const {
 bool parse_duration(const std::string& text, std::chrono::milliseconds& out) {
   std::size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-  if (i == 0 || i > 12) return false;
+  if (i == 0 || i > 18) return false;  // 18 digits always fit a long long
   const long long n = std::stoll(text.substr(0, i));
   const std::string unit = text.substr(i);
-  if (unit == "ms") out = std::chrono::milliseconds(n);
-  else if (unit == "s") out = std::chrono::seconds(n);
-  else if (unit == "m") out = std::chrono::minutes(n);
-  else if (unit == "h") out = std::chrono::hours(n);
-  else if (unit == "d") out = std::chrono::hours(24 * n);
+  long long unit_ms = 0;
+  if (unit == "ms") unit_ms = 1;
+  else if (unit == "s") unit_ms = 1000;
+  else if (unit == "m") unit_ms = 60 * 1000;
+  else if (unit == "h") unit_ms = 3600 * 1000;
+  else if (unit == "d") unit_ms = 24 * 3600 * 1000;
   else return false;
+  // Checked before multiplying: an overflow is a refused value, never a wrapped one.
+  if (n > std::numeric_limits<long long>::max() / unit_ms) return false;
+  out = std::chrono::milliseconds(n * unit_ms);
   return true;
 }
 
@@ -327,5 +343,7 @@ Config from_tree(Node root, const std::string& file) {
 }
 
 Config load(const std::string& path) { return from_tree(load_tree(path), path); }
+
+Config load_text(const std::string& text, const std::string& file) { return from_tree(parse_text(text, file), file); }
 
 }  // namespace sinkhub::config

@@ -92,10 +92,13 @@ struct Config {
 
 // Loads, substitutes and validates a config file. Throws ConfigError listing every problem.
 Config load(const std::string& path);
+// The same from the file's text (`file` names it and chooses the format): what load() does
+// after reading the file, and what the config fuzz target calls.
+Config load_text(const std::string& text, const std::string& file);
 // The same from an already parsed tree (tests, and the INI/YAML equivalence check).
 Config from_tree(Node root, const std::string& file);
 
-// "72h", "30m", "15s", "500ms", "2d" -> seconds (ms rounded up). False if malformed.
+// "72h", "30m", "15s", "500ms", "2d" -> milliseconds. False if malformed or beyond int64 ms.
 bool parse_duration(const std::string& text, std::chrono::milliseconds& out);
 
 // Serialises a node (sink options) as JSON; INI scalars stay strings.

@@ -1,12 +1,14 @@
 #include "config/tree.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <cstdlib>
-#include <fstream>
+#include <optional>
 #include <sstream>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "config/error.hpp"
+#include "config/limits.hpp"
+#include "util/small_file.hpp"
 
 namespace sinkhub::config {
 
@@ -18,49 +20,8 @@ const Node* Node::find(const std::string& key) const {
 
 namespace {
 
-std::string read_file(const std::string& path, bool& ok) {
-  std::ifstream in(path, std::ios::binary);
-  ok = static_cast<bool>(in);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-Node from_yaml(const YAML::Node& y, std::vector<Diagnostic>& diags) {
-  Node n;
-  n.line = y.Mark().is_null() ? 0 : y.Mark().line + 1;
-  switch (y.Type()) {
-    case YAML::NodeType::Scalar:
-      n.kind = Node::Kind::Scalar;
-      n.scalar = y.Scalar();
-      break;
-    case YAML::NodeType::Sequence:
-      n.kind = Node::Kind::List;
-      for (const auto& item : y) n.items.push_back(from_yaml(item, diags));
-      break;
-    case YAML::NodeType::Map:
-      n.kind = Node::Kind::Map;
-      for (const auto& kv : y) {
-        Node key = from_yaml(kv.first, diags);
-        if (!key.is_scalar()) {
-          diags.push_back({key.line, "map keys must be plain strings"});
-          continue;
-        }
-        if (n.find(key.scalar)) {
-          diags.push_back({key.line, "duplicate key '" + key.scalar + "'"});
-          continue;
-        }
-        n.fields.emplace_back(key.scalar, from_yaml(kv.second, diags));
-      }
-      break;
-    default:
-      n.kind = Node::Kind::Null;
-  }
-  return n;
 }
 
 std::string trim(const std::string& s) {
@@ -70,32 +31,7 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-Node& child_map(Node& parent, const std::string& key, int line) {
-  for (auto& [k, v] : parent.fields)
-    if (k == key) return v;
-  Node n;
-  n.kind = Node::Kind::Map;
-  n.line = line;
-  parent.fields.emplace_back(key, std::move(n));
-  return parent.fields.back().second;
-}
-
 }  // namespace
-
-Node parse_yaml(const std::string& text, const std::string& file) {
-  std::vector<Diagnostic> diags;
-  Node root;
-  try {
-    root = from_yaml(YAML::Load(text), diags);
-  } catch (const YAML::Exception& e) {
-    diags.push_back({e.mark.is_null() ? 0 : e.mark.line + 1, "YAML syntax error: " + e.msg});
-  }
-  if (diags.empty() && !root.is_map() && !root.is_null())
-    diags.push_back({root.line, "the top level must be a map of sections"});
-  if (!diags.empty()) throw ConfigError(file, std::move(diags));
-  if (root.is_null()) root.kind = Node::Kind::Map;
-  return root;
-}
 
 namespace {
 
@@ -109,7 +45,8 @@ Node scalar_node(std::string value, int line, bool from_ini) {
 }
 
 // Reads an INI file line by line into the tree; `section` is where keys go, nullptr after a
-// bad section header (its keys are then errors, not silently dropped).
+// bad section header (its keys are then errors, not silently dropped). Lookups are hashed so
+// that a file of 200,000 keys or sections reads in linear time.
 class IniReader {
  public:
   IniReader() {
@@ -119,8 +56,13 @@ class IniReader {
 
   void line(const std::string& raw, int lineno) {
     const std::string line = trim(raw);
-    if (line.empty() || line[0] == ';' || line[0] == '#') return;
+    if (line.empty() || line[0] == ';' || line[0] == '#' || full_) return;
+    if (++entries_ > limits::kNodes) {  // the same bound as YAML's keys and values
+      full_ = true;
+      return error(lineno, "the config holds more than " + std::to_string(limits::kNodes) + " keys and sections");
+    }
     if (line.front() == '[') {
+      keys_.clear();
       section_ = line.back() == ']' ? open(trim(line.substr(1, line.size() - 2)), lineno)
                                     : fail(lineno, "section header must end with ']'");
       return;
@@ -132,7 +74,7 @@ class IniReader {
     std::string value = trim(line.substr(eq + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
     if (key.empty()) return error(lineno, "empty key");
-    if (section_->find(key)) return error(lineno, "duplicate key '" + key + "'");
+    if (!keys_.insert(key).second) return error(lineno, "duplicate key '" + key + "'");
     section_->fields.emplace_back(key, scalar_node(value, lineno, true));
   }
 
@@ -146,36 +88,44 @@ class IniReader {
   Node* open(const std::string& name, int lineno) {
     const auto dot = name.find('.');
     if (dot == std::string::npos) {
-      if (root_.find(name)) return fail(lineno, "duplicate section [" + name + "]");
-      return &child_map(root_, name, lineno);
+      if (top_.count(name)) return fail(lineno, "duplicate section [" + name + "]");
+      return &top_level(name, Node::Kind::Map, lineno);
     }
     const std::string kind = name.substr(0, dot), inst = name.substr(dot + 1);
     if (inst.empty() || (kind != "sink" && kind != "route"))
       return fail(lineno, "unknown section [" + name + "] (expected [sink.NAME] or [route.NAME])");
     if (kind == "route") return add_route(inst, lineno);
-    Node& sinks = child_map(root_, "sinks", lineno);
-    if (sinks.find(inst)) return fail(lineno, "duplicate section [" + name + "]");
-    return &child_map(sinks, inst, lineno);
+    Node& sinks = top_level("sinks", Node::Kind::Map, lineno);
+    if (!sink_names_.insert(inst).second) return fail(lineno, "duplicate section [" + name + "]");
+    Node body;
+    body.kind = Node::Kind::Map;
+    body.line = lineno;
+    sinks.fields.emplace_back(inst, std::move(body));
+    return &sinks.fields.back().second;
   }
 
   // One more entry of `routes`, in file order, named after its section.
   Node* add_route(const std::string& name, int lineno) {
-    Node* routes = nullptr;
-    for (auto& [k, v] : root_.fields)
-      if (k == "routes") routes = &v;
-    if (!routes) {
-      Node list;
-      list.kind = Node::Kind::List;
-      list.line = lineno;
-      root_.fields.emplace_back("routes", std::move(list));
-      routes = &root_.fields.back().second;
-    }
+    Node& routes = top_level("routes", Node::Kind::List, lineno);
     Node route;
     route.kind = Node::Kind::Map;
     route.line = lineno;
     route.fields.emplace_back("name", scalar_node(name, lineno, false));
-    routes->items.push_back(std::move(route));
-    return &routes->items.back();
+    keys_.insert("name");
+    routes.items.push_back(std::move(route));
+    return &routes.items.back();
+  }
+
+  // The top-level entry `key`, created (as `kind`) on first use.
+  Node& top_level(const std::string& key, Node::Kind kind, int lineno) {
+    const auto [it, added] = top_.emplace(key, root_.fields.size());
+    if (added) {
+      Node n;
+      n.kind = kind;
+      n.line = lineno;
+      root_.fields.emplace_back(key, std::move(n));
+    }
+    return root_.fields[it->second].second;
   }
 
   void error(int lineno, std::string message) { diags_.push_back({lineno, std::move(message)}); }
@@ -186,6 +136,10 @@ class IniReader {
 
   Node root_;
   Node* section_ = nullptr;
+  std::unordered_map<std::string, std::size_t> top_;  // root_.fields index by key
+  std::unordered_set<std::string> sink_names_, keys_;  // keys_: of the current section
+  std::size_t entries_ = 0;  // sections and keys (and bad lines) so far
+  bool full_ = false;
   std::vector<Diagnostic> diags_;
 };
 
@@ -195,6 +149,8 @@ class IniReader {
 // [route.NAME] -> one entry of routes (in file order, with name = NAME).
 // Lists are comma-separated; the validator splits INI scalars where it expects a list.
 Node parse_ini(const std::string& text, const std::string& file) {
+  if (text.size() > limits::kFileBytes)
+    throw ConfigError(file, {{1, "the config file is larger than " + std::to_string(limits::kFileBytes) + " bytes"}});
   IniReader reader;
   std::istringstream in(text);
   std::string raw;
@@ -202,19 +158,57 @@ Node parse_ini(const std::string& text, const std::string& file) {
   return reader.finish(file);
 }
 
+Node parse_text(const std::string& text, const std::string& file) {
+  if (ends_with(file, ".ini") || ends_with(file, ".conf")) return parse_ini(text, file);
+  if (ends_with(file, ".yaml") || ends_with(file, ".yml")) return parse_yaml(text, file);
+  throw ConfigError(file, {{1, "unknown config format: use a .yaml/.yml or .ini file"}});
+}
+
 Node load_tree(const std::string& path) {
-  bool ok = false;
-  const std::string text = read_file(path, ok);
-  if (!ok) throw ConfigError(path, {{0, "cannot read config file"}});
-  if (ends_with(path, ".ini") || ends_with(path, ".conf")) return parse_ini(text, path);
-  if (ends_with(path, ".yaml") || ends_with(path, ".yml")) return parse_yaml(text, path);
-  throw ConfigError(path, {{0, "unknown config format: use a .yaml/.yml or .ini file"}});
+  std::string why;
+  const auto text = util::read_small_file(path, limits::kFileBytes, why);
+  if (!text) throw ConfigError(path, {{1, "cannot read config file: " + why}});
+  return parse_text(*text, path);
 }
 
 namespace {
 
+// The text of one ${env:NAME} or ${file:/path} (`ref` is what is between the braces), or
+// nullopt after adding a diagnostic. `budget` is what all references together may still add.
+std::optional<std::string> resolve(const std::string& ref, int line, std::size_t& budget, std::vector<Diagnostic>& out) {
+  std::optional<std::string> text;
+  if (ref.rfind("env:", 0) == 0) {
+    const std::string name = ref.substr(4);
+    const char* v = name.empty() ? nullptr : std::getenv(name.c_str());
+    if (!v) {
+      out.push_back({line, "environment variable " + name + " is not set (referenced as ${" + ref + "})"});
+      return std::nullopt;
+    }
+    text = v;
+  } else if (ref.rfind("file:", 0) == 0) {
+    const std::string path = ref.substr(5);
+    std::string why = "no path given";
+    if (!path.empty()) text = util::read_small_file(path, limits::kFileReferenceBytes, why);
+    if (!text) {
+      out.push_back({line, "cannot read file '" + path + "' (referenced as ${" + ref + "}): " + why});
+      return std::nullopt;
+    }
+    while (!text->empty() && (text->back() == '\n' || text->back() == '\r')) text->pop_back();
+  } else {
+    out.push_back({line, "unknown reference ${" + ref + "}: use ${env:NAME} or ${file:/path}"});
+    return std::nullopt;
+  }
+  if (text->size() > budget) {
+    out.push_back({line, "${" + ref + "} makes the substituted values more than " +
+                             std::to_string(limits::kSubstitutedBytes) + " bytes in total"});
+    return std::nullopt;
+  }
+  budget -= text->size();
+  return text;
+}
+
 // Expands one scalar; returns false (with a diagnostic) on the first bad reference.
-bool expand(Node& n, std::vector<Diagnostic>& out) {
+bool expand(Node& n, std::size_t& budget, std::vector<Diagnostic>& out) {
   const std::string& s = n.scalar;
   if (s.find("${") == std::string::npos) return true;
   std::string result;
@@ -233,34 +227,30 @@ bool expand(Node& n, std::vector<Diagnostic>& out) {
       out.push_back({n.line, "unterminated '${' reference (write '$${' for a literal)"});
       return false;
     }
-    const std::string ref = s.substr(i + 2, close - i - 2);
-    if (ref.rfind("env:", 0) == 0) {
-      const std::string name = ref.substr(4);
-      const char* v = name.empty() ? nullptr : std::getenv(name.c_str());
-      if (!v) {
-        out.push_back({n.line, "environment variable " + name + " is not set (referenced as ${" + ref + "})"});
-        return false;
-      }
-      result += v;
-    } else if (ref.rfind("file:", 0) == 0) {
-      const std::string path = ref.substr(5);
-      bool ok = false;
-      std::string content = path.empty() ? std::string() : read_file(path, ok);
-      if (!ok) {
-        out.push_back({n.line, "cannot read file '" + path + "' (referenced as ${" + ref + "})"});
-        return false;
-      }
-      while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) content.pop_back();
-      result += content;
-    } else {
-      out.push_back({n.line, "unknown reference ${" + ref + "}: use ${env:NAME} or ${file:/path}"});
-      return false;
-    }
+    const auto text = resolve(s.substr(i + 2, close - i - 2), n.line, budget, out);
+    if (!text) return false;
+    result += *text;
     n.substituted = true;
     i = close + 1;
   }
   n.scalar = std::move(result);
   return true;
+}
+
+void substitute(Node& node, std::size_t& budget, std::vector<Diagnostic>& out) {
+  switch (node.kind) {
+    case Node::Kind::Scalar:
+      expand(node, budget, out);
+      break;
+    case Node::Kind::List:
+      for (auto& item : node.items) substitute(item, budget, out);
+      break;
+    case Node::Kind::Map:
+      for (auto& kv : node.fields) substitute(kv.second, budget, out);
+      break;
+    case Node::Kind::Null:
+      break;
+  }
 }
 
 }  // namespace
@@ -276,28 +266,25 @@ std::vector<std::string> split_ini_list(const std::string& value) {
 }
 
 void substitute(Node& root, std::vector<Diagnostic>& out) {
-  switch (root.kind) {
-    case Node::Kind::Scalar:
-      expand(root, out);
-      break;
-    case Node::Kind::List:
-      for (auto& item : root.items) substitute(item, out);
-      break;
-    case Node::Kind::Map:
-      for (auto& kv : root.fields) substitute(kv.second, out);
-      break;
-    case Node::Kind::Null:
-      break;
-  }
+  std::size_t budget = limits::kSubstitutedBytes;
+  substitute(root, budget, out);
 }
 
 ConfigError::ConfigError(std::string file, std::vector<Diagnostic> diags)
     : std::runtime_error(file + ": invalid configuration"), file_(std::move(file)), diags_(std::move(diags)) {}
 
 std::vector<std::string> ConfigError::lines() const {
+  // Every line names a line: a problem of the whole file (or of a section it lacks) is at 1.
   std::vector<std::string> out;
-  for (const auto& d : diags_)
-    out.push_back(file_ + ":" + (d.line > 0 ? std::to_string(d.line) + ":" : std::string()) + " " + d.message);
+  for (const auto& d : diags_) {
+    if (out.size() == limits::kReportedDiagnostics) {
+      const Diagnostic& next = diags_[out.size()];
+      out.push_back(file_ + ":" + std::to_string(next.line > 0 ? next.line : 1) + ": ... and " +
+                    std::to_string(diags_.size() - out.size()) + " more problems from here on");
+      break;
+    }
+    out.push_back(file_ + ":" + std::to_string(d.line > 0 ? d.line : 1) + ": " + d.message);
+  }
   return out;
 }
 

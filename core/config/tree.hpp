@@ -30,8 +30,12 @@ struct Diagnostic {
   std::string message;
 };
 
-// Parses a YAML or INI file (chosen by extension) into a tree. Throws ConfigError.
+// Parses a YAML or INI file (chosen by extension) into a tree. Throws ConfigError. Only a
+// regular file is read (never a FIFO, device or /proc file), and every bound of
+// config/limits.hpp holds (size, nesting, YAML aliases expanded).
 Node load_tree(const std::string& path);
+// The same from the file's text; `file` names it in messages and chooses the format.
+Node parse_text(const std::string& text, const std::string& file);
 Node parse_yaml(const std::string& text, const std::string& file);
 Node parse_ini(const std::string& text, const std::string& file);
 
@@ -39,7 +43,8 @@ Node parse_ini(const std::string& text, const std::string& file);
 std::vector<std::string> split_ini_list(const std::string& value);
 
 // Replaces ${env:NAME} and ${file:/path} in every scalar. Each failure (unset variable,
-// unreadable file, malformed reference) becomes one diagnostic naming the reference.
+// unreadable file, malformed reference) becomes one diagnostic naming the reference. A file
+// must be a regular file of at most 64 KiB; all references together add at most 4 MiB.
 void substitute(Node& root, std::vector<Diagnostic>& out);
 
 }  // namespace sinkhub::config

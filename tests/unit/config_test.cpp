@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "config/config.hpp"
+#include "config_errors.hpp"
 
 namespace sinkhub::config {
 namespace {
@@ -12,17 +13,6 @@ const char* kSecret = "0123456789abcdef-secret";
 
 Config yaml(const std::string& text) { return from_tree(parse_yaml(text, "t.yaml"), "t.yaml"); }
 Config ini(const std::string& text) { return from_tree(parse_ini(text, "t.ini"), "t.ini"); }
-
-// The diagnostics of a config that must fail, rendered as the CLI prints them.
-std::vector<std::string> errors_of(const std::function<void()>& load) {
-  try {
-    load();
-  } catch (const ConfigError& e) {
-    return e.lines();
-  }
-  ADD_FAILURE() << "config was accepted but should have failed";
-  return {};
-}
 
 bool any_line(const std::vector<std::string>& lines, const std::string& needle) {
   for (const auto& l : lines)
