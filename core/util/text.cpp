@@ -31,31 +31,28 @@ int utf8_char(const unsigned char* p, const unsigned char* end, unsigned& cp) {
 
 bool is_control(unsigned cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
 
+// Walks the characters of `s`: -1 at the first invalid byte, 1 at the first for which
+// stop(code point) holds, 0 at the end.
+int walk(std::string_view s, bool (*stop)(unsigned)) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  unsigned cp;
+  while (p < end) {
+    const int n = utf8_char(p, end, cp);
+    if (n == 0) return -1;
+    if (stop(cp)) return 1;
+    p += n;
+  }
+  return 0;
+}
+
 }  // namespace
 
 bool valid_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  unsigned cp;
-  while (p < end) {
-    const int n = utf8_char(p, end, cp);
-    if (n == 0) return false;
-    p += n;
-  }
-  return true;
+  return walk(s, [](unsigned) { return false; }) == 0;
 }
 
-bool has_control_character(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  unsigned cp;
-  while (p < end) {
-    const int n = utf8_char(p, end, cp);
-    if (n == 0 || is_control(cp)) return n != 0;
-    p += n;
-  }
-  return false;
-}
+bool has_control_character(std::string_view s) { return walk(s, is_control) == 1; }
 
 std::string printable(std::string_view s) {
   std::string out;
