@@ -223,6 +223,10 @@ TEST_F(HostileInput, LargeBodiesAreParsedInOrderWithSmallOnesAndTheirRefusalsAns
 }
 
 TEST_F(HostileInput, MemoryOfABurstOfLargeBodiesIsReturnedWhileTheConnectionsStayOpen) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The daemon under test is built alike: ASan's allocator quarantines freed memory on purpose.
+  GTEST_SKIP() << "resident memory says nothing under AddressSanitizer";
+#endif
   ASSERT_EQ(daemon().post_webhook(compact_payload(new_run())).status, 200);
   const long baseline = rss_kib(daemon().pid());
   ASSERT_GT(baseline, 0);
