@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages sinkhub needs to build, test and benchmark.
 # Idempotent: quiet and offline when everything is already present.
 #   scripts/install-deps.sh            what building and running sinkhub needs
-#   scripts/install-deps.sh --test     also node/npm and s3rver (npm) for the test suite, and
+#   scripts/install-deps.sh --test     also node/npm and s3rver (npm) for the test suite, clang
+#                                      and libFuzzer for tests/fuzz, and
 #                                      what tests/packaging needs (debootstrap, lintian,
 #                                      systemd-analyze, systemd-nspawn, ip, socat, dnsmasq)
 #   scripts/install-deps.sh --bench    the --test set, plus wrk and nginx for bench/
@@ -23,6 +24,7 @@ if [[ -n "$mode" ]]; then
   # (images often ship a newer one than Debian's).
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then pkgs+=(nodejs npm); fi
   pkgs+=(python3)  # scripts/code-shape.sh (its self-test is part of the suite)
+  pkgs+=(clang libclang-rt-14-dev)  # tests/fuzz: libFuzzer (fuzz.build, fuzz.*.run, bench/fuzz.sh)
 fi
 # tests/packaging: a Debian root to install the packages into, lintian, and systemd's tools
 # (systemd-analyze verify/security; systemd-nspawn boots the root with systemd as PID 1);

@@ -6,6 +6,7 @@
 #include "http/loop_internals.hpp"
 #include "http/status_pages.hpp"
 #include "http/task_thread.hpp"
+#include "util/memory.hpp"
 
 namespace sinkhub::http {
 
@@ -41,7 +42,15 @@ void Loop::service(Conn& c) {
     if (c.fd < 0 || c.st == Conn::St::Closed) return;
     const bool progressed = advance(c);
     if (c.fd < 0 || c.st == Conn::St::Closed) return;
-    if (!progressed || !c.readable) break;
+    if (c.out_blocked) {
+      // Pipelined answers filled the output: send them before parsing more. Whatever the
+      // socket does not take now, EPOLLOUT resumes; what it took makes room at once (no edge
+      // would come for input already buffered, so waiting here would stall the connection).
+      flush(c);
+      if (c.fd < 0 || c.st == Conn::St::Closed || c.out_off < c.out.size()) return;
+    } else if (!progressed || !c.readable) {
+      break;
+    }
     // A client that keeps the socket full gets a few rounds, then the others get their turn;
     // no new edge will come for what is already buffered in the kernel, so come back to it.
     if (round == 7) again_.push_back(c.id);
@@ -83,7 +92,9 @@ void Loop::read_some(Conn& c, std::size_t cap) {
 bool Loop::advance(Conn& c) {
   bool progressed = false;
   for (;;) {
-    if (c.out.size() - c.out_off > kMaxPendingOut) return progressed;  // the client is not reading
+    // The client is not reading its answers: stop parsing (and soon reading) until it does.
+    c.out_blocked = c.out.size() - c.out_off > kMaxPendingOut;
+    if (c.out_blocked) return progressed;
     switch (c.st) {
       case Conn::St::Idle:
       case Conn::St::Head: {
@@ -179,11 +190,11 @@ void Loop::dispatch(Conn& c) {
     c.st = Conn::St::Waiting;
     c.deadline = 0;
     const bool metrics = path == "/metrics";
-    ctx_.helper.post([mb = mailbox_, id = c.id, metrics, &ledger = ctx_.ledger] {
+    ctx_.helper.post([mb = mailbox_, id = c.id, metrics, &ledger = ctx_.ledger, max = ctx_.server.max_body_bytes] {
       Item it;
       it.kind = Item::Kind::Answer;
       it.conn = id;
-      it.reply = metrics ? metrics_page(ledger) : readiness_page(ledger);
+      it.reply = metrics ? metrics_page(ledger) : readiness_page(ledger, max);
       mb->post(std::move(it));
     });
     return;
@@ -217,6 +228,11 @@ bool Loop::read_body(Conn& c) {
       c.in.erase(0, need);
     }
   }
+  util::note_released(c.body.size());  // freed once recorded or refused
+  if (c.body.size() > kInlineParseBytes) {
+    prepare_off_loop(c);
+    return true;
+  }
   auto event = std::make_unique<ledger::IncomingEvent>();
   Reply refused;
   if (!ctx_.endpoint.prepare(c.head, c.client, std::move(c.body), *event, c.summary, refused)) {
@@ -232,6 +248,54 @@ bool Loop::read_body(Conn& c) {
   return true;
 }
 
+// The body goes to a parser thread; the answer comes back through the mailbox (on_prepared).
+void Loop::prepare_off_loop(Conn& c) {
+  c.st = Conn::St::Waiting;
+  c.deadline = 0;
+  ctx_.parser.post([mb = mailbox_, id = c.id, head = c.head, client = c.client, body = std::move(c.body),
+                    &endpoint = ctx_.endpoint]() mutable {
+    Item it;
+    it.kind = Item::Kind::Prepared;
+    it.conn = id;
+    it.event = std::make_unique<ledger::IncomingEvent>();
+    it.admitted = endpoint.prepare(head, client, std::move(body), *it.event, it.summary, it.reply);
+    if (!it.admitted) it.event.reset();
+    mb->post(std::move(it));
+  });
+  c.body = std::string();
+}
+
+void Loop::on_prepared(Item& it) {
+  const auto found = conns_.find(it.conn);
+  if (found == conns_.end()) return;
+  Conn& c = *found->second;
+  if (it.admitted) {
+    // Recorded even if the client left meanwhile: it sent the whole webhook.
+    c.summary = std::move(it.summary);
+    to_record_.push_back({std::move(it.event), c.id});
+    return;
+  }
+  if (c.abandoned) {
+    c.st = Conn::St::Closed;
+    graveyard_.push_back(c.id);
+    return;
+  }
+  respond(c, it.reply);
+  service(c);
+}
+
+// After a large request, a keep-alive connection does not keep its megabyte buffers.
+void Loop::release_buffers(Conn& c) {
+  if (c.in.capacity() > kScratch && c.in.size() <= kScratch) {
+    util::note_released(c.in.capacity());
+    c.in.shrink_to_fit();
+  }
+  if (c.body.capacity() > kScratch) {
+    util::note_released(c.body.capacity());
+    std::string().swap(c.body);
+  }
+}
+
 void Loop::respond(Conn& c, const Reply& r) {
   const bool close = r.close || r.linger || !c.head.keep_alive || draining_;
   const char* connection = close ? "close" : c.head.minor_version == 0 ? "keep-alive" : "";
@@ -245,6 +309,7 @@ void Loop::respond(Conn& c, const Reply& r) {
   } else {
     c.st = Conn::St::Idle;
     c.deadline = now() + kKeepAliveIdleMs;
+    release_buffers(c);
   }
 }
 
@@ -259,6 +324,10 @@ void Loop::flush(Conn& c) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;  // EPOLLOUT resumes
     destroy(c);
     return;
+  }
+  if (c.out.capacity() > kMaxPendingOut) {
+    util::note_released(c.out.capacity());
+    std::string().swap(c.out);  // a burst of pipelined answers
   }
   c.out.clear();
   c.out_off = 0;

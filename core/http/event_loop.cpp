@@ -18,7 +18,9 @@
 #include <stdexcept>
 
 #include "http/loop_internals.hpp"
+#include "http/task_thread.hpp"
 #include "util/clock.hpp"
+#include "util/memory.hpp"
 
 namespace sinkhub::http {
 
@@ -250,6 +252,9 @@ void Loop::on_mail() {
         drain_deadline_ms_ = now() + it.grace_ms;
         start_draining();
         break;
+      case Item::Kind::Prepared:
+        on_prepared(it);
+        break;
       case Item::Kind::Recorded:
       case Item::Kind::Answer: {
         const auto found = conns_.find(it.conn);
@@ -299,6 +304,7 @@ void Loop::start_draining() {
 
 void Loop::tick() {
   const std::int64_t t = now();
+  if (util::trim_due(t)) ctx_.helper.post(util::trim_heap);  // after a burst of large bodies
   if (listener_paused_ && !draining_) {
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLEXCLUSIVE;

@@ -33,7 +33,8 @@ struct ListenerContext {
   const config::ServerConfig server;
   ledger::Ledger& ledger;
   WebhookEndpoint endpoint;
-  TaskThread& helper;
+  TaskThread& helper;  // /readyz and /metrics (ledger reads), heap trims
+  TaskThread& parser;  // large webhook bodies, parsed off the loops
   int listen_fd = -1;
   std::atomic<int> connections{0};  // open connections, all loops
 };
@@ -70,6 +71,9 @@ class Loop {
   bool advance(Conn& c);
   void dispatch(Conn& c);
   bool read_body(Conn& c);
+  void prepare_off_loop(Conn& c);
+  void on_prepared(Item& it);
+  void release_buffers(Conn& c);
   void respond(Conn& c, const Reply& r);
   void flush(Conn& c);
   void linger_drain(Conn& c);

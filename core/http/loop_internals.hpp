@@ -18,17 +18,22 @@ constexpr std::int64_t kKeepAliveIdleMs = 15000;    // between requests on a kee
 constexpr std::int64_t kLingerMs = 1000;            // discarding what follows a refused request
 constexpr std::size_t kMaxPendingOut = 256 * 1024;  // unsent answers before pipelined requests wait
 constexpr std::size_t kScratch = 64 * 1024;         // one read; also the input kept while Waiting
+// Bodies larger than this are parsed on the parser threads: one 1 MiB envelope takes ~9 ms,
+// during which the loop would answer nobody else (health probes, small webhooks).
+constexpr std::size_t kInlineParseBytes = 64 * 1024;
 
 }  // namespace sinkhub::http::loop_detail
 
 namespace sinkhub::http {
 
 struct Loop::Item {
-  enum class Kind { Recorded, Answer, Adopt, Stop } kind = Kind::Answer;
+  enum class Kind { Recorded, Answer, Prepared, Adopt, Stop } kind = Kind::Answer;
   std::uint64_t conn = 0;
   ledger::RecordOutcome outcome;  // Recorded
-  std::unique_ptr<ledger::IncomingEvent> event;  // Recorded: the event, back for release
-  Reply reply;                    // Answer
+  std::unique_ptr<ledger::IncomingEvent> event;  // Recorded: back for release; Prepared: to record
+  Reply reply;                    // Answer; Prepared: the refusal
+  bool admitted = false;          // Prepared: `event` is ready for the ledger
+  WebhookEndpoint::Summary summary;  // Prepared
   int fd = -1;                    // Adopt
   Poco::Net::IPAddress peer;      // Adopt
   int grace_ms = 0;               // Stop
@@ -96,6 +101,7 @@ struct Loop::Conn {
   std::string out;  // answers not yet sent
   std::size_t out_off = 0;
   bool readable = false;  // an EPOLLIN edge not yet read to the end
+  bool out_blocked = false;  // advance() stopped with kMaxPendingOut of answers unsent
   bool rdhup = false;     // the peer shut its write side: read to EOF
   bool peer_eof = false;
   bool linger = false;

@@ -5,15 +5,18 @@
 
 #include <sstream>
 
+#include "util/text.hpp"
+
 namespace sinkhub::http {
 
 std::string error_body(const std::string& message, const std::string& field) {
   std::ostringstream out;
   out << "{\"error\":";
-  Poco::JSON::Stringifier::formatString(message, out);
+  // Messages may quote what a client sent: never a raw invalid byte in the JSON.
+  Poco::JSON::Stringifier::formatString(util::printable(message), out);
   if (!field.empty()) {
     out << ",\"field\":";
-    Poco::JSON::Stringifier::formatString(field, out);
+    Poco::JSON::Stringifier::formatString(util::printable(field), out);
   }
   out << '}';
   return out.str();

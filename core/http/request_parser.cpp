@@ -1,5 +1,6 @@
 #include "http/request_parser.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace sinkhub::http {
@@ -61,6 +62,34 @@ bool parse_length(std::string_view s, std::uint64_t& out) {
   }
   out = v;
   return true;
+}
+
+// A control character other than HTAB (field values, RFC 9110 5.5).
+bool has_control(std::string_view v) {
+  for (unsigned char c : v)
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return true;
+  return false;
+}
+
+// A trailer field line: a token, a colon, a value without control characters.
+bool valid_field_line(std::string_view line) {
+  const auto colon = line.find(':');
+  return colon != std::string_view::npos && is_token(line.substr(0, colon)) && !has_control(line.substr(colon + 1));
+}
+
+// Consumes the quoted-string (RFC 9110 5.6.4) at the start of `s`; false if malformed.
+bool skip_quoted_string(std::string_view& s) {
+  for (std::size_t i = 1; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '"') {
+      s.remove_prefix(i + 1);
+      return true;
+    }
+    if (c == '\\' && ++i == s.size()) return false;
+    const unsigned char q = static_cast<unsigned char>(s[i]);
+    if ((q < 0x20 && q != '\t') || q == 0x7f) return false;
+  }
+  return false;
 }
 
 ParseStatus fail(ParseError& error, int status, std::string message) {
@@ -127,9 +156,40 @@ ParseStatus interpret(RequestHead& head, ParseError& error) {
   }
   if (has_te && head.content_length) return fail(error, 400, "both Content-Length and Transfer-Encoding");
   if (has_te && head.minor_version == 0) return fail(error, 400, "Transfer-Encoding in an HTTP/1.0 request");
+  if (head.minor_version == 1 && !has_host) return fail(error, 400, "missing Host header");  // RFC 9112 3.2
   if (head.minor_version == 0) head.expect_continue = false;  // only HTTP/1.1 clients wait for 100
   head.keep_alive = !close && (head.minor_version == 1 || keep_alive);
   return ParseStatus::Done;
+}
+
+// Looks at the bytes of the head not seen before, in order, and stops at the first that
+// makes the head invalid (or at its blank line). Every limit is checked at the byte that
+// breaks it, so the answer does not depend on how TCP cut the bytes: a request line of exactly
+// max_request_line bytes is fine whether its CR and LF arrive together or apart.
+// Sets `end` (the offset of the CRLFCRLF) when the head is complete.
+ParseStatus scan_head(std::string_view data, std::size_t start, const HeadLimits& limits, std::size_t& scanned,
+                      std::size_t& end, ParseError& error) {
+  std::size_t i = std::max(start, scanned);
+  for (; i < data.size(); ++i) {
+    if (i - start >= limits.max_head_bytes) return fail(error, 431, "request header fields too large");
+    const char c = data[i];
+    if (c == '\0') return fail(error, 400, "NUL byte in request head");
+    if (c == '\n') {
+      if (i == start || data[i - 1] != '\r') return fail(error, 400, "bare LF in request head");
+      if (i >= start + 3 && data.compare(i - 3, 4, "\r\n\r\n") == 0) {
+        end = i - 3;
+        scanned = i + 1;
+        return ParseStatus::Done;
+      }
+    }
+    // The byte after max_request_line bytes of request line must be its CRLF.
+    if (i - start == limits.max_request_line && data.substr(start, i + 2 - start).find("\r\n") == std::string_view::npos) {
+      if (c == '\r' && i + 1 == data.size()) break;  // its LF may come next
+      return fail(error, 414, "request line too long");
+    }
+  }
+  scanned = i;
+  return ParseStatus::Incomplete;
 }
 
 }  // namespace
@@ -154,25 +214,9 @@ ParseStatus parse_head(std::string_view data, const HeadLimits& limits, std::siz
   if (start >= 64) return fail(error, 400, "too many empty lines before the request");
   if (start < data.size() && data[start] == '\r' && start + 1 == data.size()) return ParseStatus::Incomplete;
 
-  // Where the head ends; looking only at bytes not seen before (minus 3 for a split CRLFCRLF).
-  const std::size_t from = std::max(start, scanned > 3 ? scanned - 3 : std::size_t{0});
-  const auto end = data.find("\r\n\r\n", from);
-  const std::size_t limit_end = end == std::string_view::npos ? data.size() : end + 4;
-  // Bytes no HTTP head may contain fail fast, before the head is complete.
-  for (std::size_t i = from; i < limit_end; ++i) {
-    const char c = data[i];
-    if (c == '\0') return fail(error, 400, "NUL byte in request head");
-    if (c == '\n' && (i == 0 || data[i - 1] != '\r')) return fail(error, 400, "bare LF in request head");
-  }
-  scanned = limit_end;
-  const auto first_eol = data.find("\r\n", start);
-  if ((first_eol == std::string_view::npos ? data.size() - start : first_eol - start) > limits.max_request_line)
-    return fail(error, 414, "request line too long");
-  if (end == std::string_view::npos) {
-    if (data.size() - start > limits.max_head_bytes) return fail(error, 431, "request header fields too large");
-    return ParseStatus::Incomplete;
-  }
-  if (end + 4 - start > limits.max_head_bytes) return fail(error, 431, "request header fields too large");
+  std::size_t end = 0;
+  const auto scan = scan_head(data, start, limits, scanned, end, error);
+  if (scan != ParseStatus::Done) return scan;
 
   head = RequestHead{};
   const std::string_view block = data.substr(start, end + 2 - start);  // every line with its CRLF
@@ -194,14 +238,81 @@ ParseStatus parse_head(std::string_view data, const HeadLimits& limits, std::siz
     const auto name = line.substr(0, colon);
     if (!is_token(name)) return fail(error, 400, "malformed header name");
     const auto value = trim_ows(line.substr(colon + 1));
-    for (unsigned char c : value)
-      if ((c < 0x20 && c != '\t') || c == 0x7f) return fail(error, 400, "control character in header value");
+    if (has_control(value)) return fail(error, 400, "control character in header value");
     if (head.headers.size() >= limits.max_header_count) return fail(error, 431, "too many header fields");
     head.headers.emplace_back(std::string(name), std::string(value));
   }
   if (interpret(head, error) == ParseStatus::Error) return ParseStatus::Error;
   consumed = end + 4;
   return ParseStatus::Done;
+}
+
+// Reads one CRLF-terminated framing line at `pos`, checking each byte in order so the verdict
+// does not depend on where the input was cut: `line_checked_` bytes of it were checked by an
+// earlier call. NeedMore leaves `pos` alone.
+ChunkedDecoder::Status ChunkedDecoder::take_line(std::string_view in, std::size_t& pos, std::size_t max_line,
+                                                 std::string_view& line) {
+  for (std::size_t j = pos + line_checked_; j < in.size(); ++j) {
+    const char c = in[j];
+    if (c == '\r') {
+      if (j + 1 == in.size()) {
+        line_checked_ = j - pos;
+        return Status::NeedMore;
+      }
+      if (in[j + 1] != '\n') return fail("bare CR in chunk framing");
+      line = in.substr(pos, j - pos);
+      pos = j + 2;
+      line_checked_ = 0;
+      return Status::Done;
+    }
+    if (c == '\n') return fail("bare LF in chunk framing");
+    if (c == '\0') return fail("NUL byte in chunk framing");
+    if (j - pos >= max_line) return fail("chunk framing line too long");
+  }
+  line_checked_ = in.size() - pos;
+  return Status::NeedMore;
+}
+
+// chunk-size [ chunk-ext ] (RFC 9112 7.1): 1*HEXDIG, then *( BWS ";" BWS token [ BWS "=" BWS
+// ( token / quoted-string ) ] ). The extensions are checked, then ignored.
+bool ChunkedDecoder::parse_size_line(std::string_view line, std::uint64_t& size) {
+  std::size_t i = 0;
+  size = 0;
+  for (; i < line.size(); ++i) {
+    const char c = line[i];
+    int d;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') d = (c | 0x20) - 'a' + 10;
+    else break;
+    if (size >> 60) return refuse("chunk size overflows");
+    size = size * 16 + static_cast<std::uint64_t>(d);
+  }
+  if (i == 0) return refuse("malformed chunk size");
+  std::string_view rest = line.substr(i);
+  auto bws = [&] { while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1); };
+  auto token = [&] {
+    std::size_t n = 0;
+    while (n < rest.size() && is_tchar(static_cast<unsigned char>(rest[n]))) ++n;
+    rest.remove_prefix(n);
+    return n > 0;
+  };
+  while (!rest.empty()) {
+    bws();
+    if (rest.empty() || rest.front() != ';') return refuse("malformed chunk size or extension");
+    rest.remove_prefix(1);
+    bws();
+    if (!token()) return refuse("malformed chunk extension name");
+    bws();
+    if (rest.empty() || rest.front() != '=') continue;
+    rest.remove_prefix(1);
+    bws();
+    if (!rest.empty() && rest.front() == '"') {
+      if (!skip_quoted_string(rest)) return refuse("malformed chunk extension value");
+    } else if (!token()) {
+      return refuse("malformed chunk extension value");
+    }
+  }
+  return true;
 }
 
 ChunkedDecoder::Status ChunkedDecoder::feed(std::string_view in, std::size_t& consumed, std::string& body) {
@@ -218,38 +329,20 @@ ChunkedDecoder::Status ChunkedDecoder::feed(std::string_view in, std::size_t& co
       continue;
     }
     // Every other state reads one CRLF-terminated line.
-    const auto eol = in.find("\r\n", pos);
-    const std::size_t max_line = state_ == State::Trailer ? kMaxTrailerBytes : kMaxChunkLine;
-    if (eol == std::string_view::npos) {
-      if (in.size() - pos > max_line) return fail("chunk framing line too long");
-      if (in.find('\n', pos) != std::string_view::npos) return fail("bare LF in chunk framing");
-      break;
-    }
-    const std::string_view line = in.substr(pos, eol - pos);
-    if (line.find('\n') != std::string_view::npos || line.find('\r') != std::string_view::npos ||
-        line.find('\0') != std::string_view::npos)
-      return fail("invalid character in chunk framing");
-    pos = eol + 2;
+    // A trailer line must leave room for its CRLF within the trailer's bound.
+    const std::size_t max_line = state_ != State::Trailer         ? kMaxChunkLine
+                                 : trailer_bytes_ + 2 > kMaxTrailerBytes ? 0
+                                                                         : kMaxTrailerBytes - 2 - trailer_bytes_;
+    std::string_view line;
+    const Status got = take_line(in, pos, max_line, line);
+    if (got == Status::Error) return got;
+    if (got == Status::NeedMore) break;
     if (state_ == State::DataEnd) {
       if (!line.empty()) return fail("chunk data longer than its size");
       state_ = State::Size;
     } else if (state_ == State::Size) {
-      // 1*HEXDIG [ chunk-ext ]; the extensions are ignored.
-      std::size_t i = 0;
       std::uint64_t size = 0;
-      for (; i < line.size(); ++i) {
-        const char c = line[i];
-        int d;
-        if (c >= '0' && c <= '9') d = c - '0';
-        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') d = (c | 0x20) - 'a' + 10;
-        else break;
-        if (size >> 60) return fail("chunk size overflows");
-        size = size * 16 + static_cast<std::uint64_t>(d);
-      }
-      if (i == 0) return fail("malformed chunk size");
-      const auto rest = line.substr(i);
-      if (!rest.empty() && rest.front() != ';' && rest.front() != ' ' && rest.front() != '\t')
-        return fail("malformed chunk size");
+      if (!parse_size_line(line, size)) return Status::Error;
       if (size > max_body_ - body.size()) {  // body.size() <= max_body_ always
         consumed = pos;
         return Status::TooLarge;
@@ -262,10 +355,8 @@ ChunkedDecoder::Status ChunkedDecoder::feed(std::string_view in, std::size_t& co
       }
     } else {  // Trailer: fields until an empty line, bounded in total
       trailer_bytes_ += line.size() + 2;
-      if (trailer_bytes_ > kMaxTrailerBytes) return fail("chunked trailer too large");
       if (line.empty()) state_ = State::Done;
-      else if (line.find(':') == std::string_view::npos || line.front() == ' ' || line.front() == '\t')
-        return fail("malformed trailer field");
+      else if (!valid_field_line(line)) return fail("malformed trailer field");
     }
   }
   consumed = pos;

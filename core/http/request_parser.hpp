@@ -68,7 +68,15 @@ class ChunkedDecoder {
     error_ = std::move(message);
     return Status::Error;
   }
+  bool refuse(std::string message) {
+    error_ = std::move(message);
+    return false;
+  }
+  Status take_line(std::string_view in, std::size_t& pos, std::size_t max_line, std::string_view& line);
+  bool parse_size_line(std::string_view line, std::uint64_t& size);
+
   State state_ = State::Size;
+  std::size_t line_checked_ = 0;  // bytes of the framing line being read, checked already
   std::uint64_t remaining_ = 0;
   std::size_t max_body_;
   std::size_t trailer_bytes_ = 0;

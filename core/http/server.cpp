@@ -13,6 +13,7 @@
 
 #include "http/event_loop.hpp"
 #include "http/task_thread.hpp"
+#include "util/memory.hpp"
 
 namespace sinkhub::http {
 
@@ -30,13 +31,14 @@ struct Server::Impl {
   WebhookEndpoint endpoint;
   std::unique_ptr<Poco::Net::ServerSocket> socket;
   std::unique_ptr<TaskThread> helper;
+  std::unique_ptr<TaskThread> parser;
   std::unique_ptr<ListenerContext> ctx;
   std::vector<Loop*> loop_ptrs;
   std::vector<std::unique_ptr<Loop>> loops;
 };
 
 Server::Server(const config::Config& cfg, ledger::Ledger& ledger, std::function<void()> on_accepted)
-    : impl_(new Impl{cfg.server, ledger, WebhookEndpoint(cfg, std::move(on_accepted)), {}, {}, {}, {}, {}}) {}
+    : impl_(new Impl{cfg.server, ledger, WebhookEndpoint(cfg, std::move(on_accepted)), {}, {}, {}, {}, {}, {}}) {}
 
 Server::~Server() { stop(); }
 
@@ -57,10 +59,12 @@ void Server::start() {
     throw std::runtime_error("cannot listen on " + addr.toString() + ": " + e.displayText());
   }
   impl_->socket = std::move(socket);
-  impl_->helper = std::make_unique<TaskThread>();
-  impl_->ctx.reset(new ListenerContext{impl_->server, impl_->ledger, impl_->endpoint, *impl_->helper,
-                                       impl_->socket->impl()->sockfd()});
   const unsigned n = loop_count();
+  util::return_large_buffers_to_the_os();
+  impl_->helper = std::make_unique<TaskThread>();
+  impl_->parser = std::make_unique<TaskThread>(n);
+  impl_->ctx.reset(new ListenerContext{impl_->server, impl_->ledger, impl_->endpoint, *impl_->helper,
+                                       *impl_->parser, impl_->socket->impl()->sockfd()});
   try {
     for (unsigned i = 0; i < n; ++i) {
       impl_->loops.push_back(std::make_unique<Loop>(*impl_->ctx, impl_->loop_ptrs));
@@ -71,6 +75,7 @@ void Server::start() {
     impl_->loops.clear();
     impl_->loop_ptrs.clear();
     impl_->ctx.reset();
+    impl_->parser.reset();
     impl_->helper.reset();
     impl_->socket.reset();
     throw std::runtime_error(std::string("cannot start the HTTP listener: ") + e.what());
@@ -89,8 +94,10 @@ void Server::stop() {
   for (auto& l : impl_->loops) l->join();
   impl_->loops.clear();
   impl_->loop_ptrs.clear();
-  impl_->helper->stop();  // after the loops: nothing posts to it any more
+  impl_->parser->stop();  // after the loops: nothing posts to them any more
+  impl_->helper->stop();
   impl_->ctx.reset();
+  impl_->parser.reset();
   impl_->helper.reset();
   impl_->socket.reset();
 }

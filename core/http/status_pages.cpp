@@ -6,9 +6,17 @@
 
 namespace sinkhub::http {
 
-Reply readiness_page(ledger::Ledger& ledger) {
-  if (ledger.writable()) return json_reply(200, R"({"status":"ready"})");
-  return error_reply(503, "ledger not writable");
+Reply readiness_page(ledger::Ledger& ledger, std::uint64_t max_body_bytes) {
+  ledger::Readiness r;
+  try {
+    r = ledger.readiness(max_body_bytes);
+  } catch (const std::exception& e) {
+    r = {false, std::string("ledger unavailable: ") + e.what()};
+  }
+  if (r.ready) return json_reply(200, R"({"status":"ready"})");
+  Reply reply = error_reply(503, r.reason);
+  reply.headers.emplace_back("Retry-After", "5");
+  return reply;
 }
 
 Reply metrics_page(ledger::Ledger& ledger) {

@@ -2,12 +2,15 @@
 // listener runs them on its helper thread, never on an event loop.
 #pragma once
 
+#include <cstdint>
+
 #include "http/reply.hpp"
 #include "ledger/ledger.hpp"
 
 namespace sinkhub::http {
 
-Reply readiness_page(ledger::Ledger& ledger);
+// 200 while a webhook of up to `max_body_bytes` would be recorded now, else 503 with the reason.
+Reply readiness_page(ledger::Ledger& ledger, std::uint64_t max_body_bytes);
 // Prometheus text. Queue figures are read from the ledger at scrape time, so they are right
 // even for work another process (the CLI's replay) queued.
 Reply metrics_page(ledger::Ledger& ledger);

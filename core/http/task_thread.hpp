@@ -1,5 +1,6 @@
-// One helper thread that runs short blocking tasks (ledger reads for /readyz and /metrics)
-// in order, so the event loops never block on SQLite.
+// Threads that run tasks the event loops must not run themselves: short blocking ones (ledger
+// reads for /readyz and /metrics) and CPU-heavy ones (parsing a large webhook body). With one
+// thread, tasks run in the order posted.
 #pragma once
 
 #include <condition_variable>
@@ -7,12 +8,15 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace sinkhub::http {
 
 class TaskThread {
  public:
-  TaskThread() : thread_([this] { run(); }) {}
+  explicit TaskThread(unsigned threads = 1) {
+    for (unsigned i = 0; i < (threads ? threads : 1); ++i) threads_.emplace_back([this] { run(); });
+  }
   ~TaskThread() { stop(); }
   TaskThread(const TaskThread&) = delete;
   TaskThread& operator=(const TaskThread&) = delete;
@@ -25,14 +29,15 @@ class TaskThread {
     cv_.notify_one();
   }
 
-  // Runs what is queued, then ends the thread. Idempotent.
+  // Runs what is queued, then ends the threads. Idempotent.
   void stop() {
     {
       std::lock_guard<std::mutex> lk(mu_);
       stop_ = true;
     }
-    cv_.notify_one();
-    if (thread_.joinable()) thread_.join();
+    cv_.notify_all();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
   }
 
  private:
@@ -45,6 +50,7 @@ class TaskThread {
       tasks_.pop_front();
       lk.unlock();
       task();
+      task = nullptr;  // what it captured (a body) is freed before the thread sleeps
       lk.lock();
     }
   }
@@ -53,7 +59,7 @@ class TaskThread {
   std::condition_variable cv_;
   std::deque<std::function<void()>> tasks_;
   bool stop_ = false;
-  std::thread thread_;
+  std::vector<std::thread> threads_;  // last: started once the rest exists
 };
 
 }  // namespace sinkhub::http

@@ -4,6 +4,8 @@
 #include <future>
 #include <stdexcept>
 
+#include "util/clock.hpp"
+
 namespace sinkhub::ledger {
 
 // A queued write: a webhook's event (receiver set) or any other write (run, then done).
@@ -49,6 +51,12 @@ void GroupCommit::write(std::function<void()> fn) {
 bool GroupCommit::writable() {
   std::string error;
   return submit_and_wait([] {}, error) && last_commit_ok_;
+}
+
+std::string GroupCommit::recent_record_failure(std::int64_t within_ms) {
+  std::lock_guard<std::mutex> lk(failure_mu_);
+  if (record_failure_.empty() || util::steady_ms() - record_failure_ms_ > within_ms) return {};
+  return record_failure_;
 }
 
 void GroupCommit::close() {
@@ -149,6 +157,16 @@ void GroupCommit::run_job(Job& j) {
   }
 }
 
+void GroupCommit::note_record(const RecordOutcome& outcome) {
+  std::lock_guard<std::mutex> lk(failure_mu_);
+  if (outcome.kind != RecordOutcome::Kind::Failed) {
+    record_failure_.clear();
+    return;
+  }
+  record_failure_ = outcome.error.empty() ? "ledger write failed" : outcome.error;
+  record_failure_ms_ = util::steady_ms();
+}
+
 // Outcomes first, then one flush per receiver: each consumer is woken once per group.
 void GroupCommit::report(std::vector<std::unique_ptr<Job>>& batch) {
   std::vector<RecordReceiver*> receivers;
@@ -157,6 +175,7 @@ void GroupCommit::report(std::vector<std::unique_ptr<Job>>& batch) {
       j->done(j->error);
       continue;
     }
+    note_record(j->outcome);
     j->receiver->complete(j->token, std::move(j->outcome), std::move(j->event));
     if (std::find(receivers.begin(), receivers.end(), j->receiver.get()) == receivers.end())
       receivers.push_back(j->receiver.get());

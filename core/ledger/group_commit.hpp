@@ -61,6 +61,10 @@ class GroupCommit {
   void write(std::function<void()> fn);
   // True if an empty write commits right now and the last commit succeeded.
   bool writable();
+  // Why the last recorded event failed, if it did within `within_ms` and no event was recorded
+  // since; empty otherwise. Evidence readiness cannot get from an empty commit (a full disk,
+  // a quota, an I/O error show only when an event is written).
+  std::string recent_record_failure(std::int64_t within_ms);
   // Commits what is queued, then stops the writer. Later writes fail.
   void close();
 
@@ -71,7 +75,8 @@ class GroupCommit {
   void run();
   void commit(std::vector<std::unique_ptr<Job>>& batch);
   void run_job(Job& job);
-  static void report(std::vector<std::unique_ptr<Job>>& batch);
+  void report(std::vector<std::unique_ptr<Job>>& batch);
+  void note_record(const RecordOutcome& outcome);
 
   Backend& backend_;
   const std::size_t max_batch_;
@@ -81,6 +86,9 @@ class GroupCommit {
   bool closed_ = false;                     // guarded by mu_
   bool writer_idle_ = false;                // guarded by mu_
   std::atomic<bool> last_commit_ok_{true};
+  std::mutex failure_mu_;
+  std::string record_failure_;         // guarded by failure_mu_; "" after a recorded event
+  std::int64_t record_failure_ms_ = 0;  // steady ms; guarded by failure_mu_
   std::thread writer_;
 };
 

@@ -11,6 +11,11 @@ void Ledger::record_async(std::unique_ptr<IncomingEvent> ev, std::shared_ptr<Rec
   record_async(std::move(one), std::move(to));
 }
 
+Readiness Ledger::readiness(std::uint64_t) {
+  if (writable()) return {};
+  return {false, "ledger not writable: a write transaction does not commit"};
+}
+
 RecordOutcome Ledger::record(const IncomingEvent& ev) {
   struct Waiter final : RecordReceiver {
     std::promise<RecordOutcome> result;

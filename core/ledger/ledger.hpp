@@ -149,6 +149,12 @@ struct AsyncRecord {
   std::uint64_t token = 0;
 };
 
+// Whether a webhook would be recorded now (/readyz), and if not, why (for the operator).
+struct Readiness {
+  bool ready = true;
+  std::string reason;  // empty when ready
+};
+
 class Ledger {
  public:
   virtual ~Ledger() = default;
@@ -166,6 +172,11 @@ class Ledger {
 
   // True if a write transaction can be started and committed right now.
   virtual bool writable() = 0;
+  // Whether an event of up to `event_bytes` would be recorded now: what /readyz answers. The
+  // default is writable(); a backend adds what else it knows: SQLite whether the last record
+  // failed and the free space beside the database, a server-based one whether the server is
+  // reachable. Blocks briefly (one commit, a probe): never call it on an event loop.
+  virtual Readiness readiness(std::uint64_t event_bytes);
 
   // --- delivery engine -------------------------------------------------------------
   // Leases up to `limit` due deliveries of the given sinks to `owner` for lease_ms: pending

@@ -65,7 +65,7 @@ void exec(Stmt& s) {
 }  // namespace
 
 SqliteLedger::SqliteLedger(const config::LedgerConfig& cfg)
-    : db_(open_db(cfg)), reader_(cfg.path, SQLITE_OPEN_READWRITE) {
+    : path_(cfg.path), db_(open_db(cfg)), reader_(cfg.path, SQLITE_OPEN_READWRITE) {
   configure(db_, cfg);
   migrate(db_);
   configure(reader_, cfg);
@@ -91,6 +91,25 @@ void SqliteLedger::record_async(std::vector<AsyncRecord> records, std::shared_pt
 }
 
 bool SqliteLedger::writable() { return writer_->writable(); }
+
+Readiness SqliteLedger::readiness(std::uint64_t event_bytes) {
+  // A failed record is the surest sign; it stops counting after a while so that a ledger
+  // nobody writes to (the load balancer took it out) can become ready again.
+  constexpr std::int64_t kFailureCountsMs = 30000;
+  if (const std::string failure = writer_->recent_record_failure(kFailureCountsMs); !failure.empty())
+    return {false, "the last webhook could not be recorded: " + failure};
+  if (!writer_->writable()) return {false, "ledger not writable: a write transaction does not commit"};
+  // An event costs its bytes twice (the WAL, then the database at checkpoint) plus pages of
+  // index and bookkeeping; an empty commit succeeds on a full disk, this does not.
+  const std::uint64_t need = 2 * event_bytes + (1u << 20);
+  std::error_code ec;
+  auto dir = std::filesystem::path(path_).parent_path();
+  const auto space = std::filesystem::space(dir.empty() ? "." : dir, ec);
+  if (!ec && space.available < need)
+    return {false, "the ledger's filesystem has " + std::to_string(space.available) + " bytes free; recording a " +
+                       std::to_string(event_bytes) + "-byte webhook needs " + std::to_string(need)};
+  return {};
+}
 
 void SqliteLedger::close() {
   writer_->close();

@@ -20,6 +20,7 @@ class SqliteLedger final : public Ledger, private GroupCommit::Backend {
 
   void record_async(std::vector<AsyncRecord> records, std::shared_ptr<RecordReceiver> to) override;
   bool writable() override;
+  Readiness readiness(std::uint64_t event_bytes) override;
 
   std::vector<Claim> claim(const std::string& owner, std::int64_t lease_ms, const std::vector<std::string>& sinks,
                            int limit) override;
@@ -58,6 +59,7 @@ class SqliteLedger final : public Ledger, private GroupCommit::Backend {
   static model::Event event_at(const Stmt& q, int first);
   static EventRow event_row(const Stmt& q);
 
+  std::string path_;  // of the database file
   Db db_;      // the writer's connection (writer thread only, after construction)
   Db reader_;  // reads for the CLI and metrics
   std::mutex read_mu_;

@@ -1,37 +1,48 @@
 #include "webhook/envelope.hpp"
 
 #include <Poco/JSON/Object.h>
+#include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
+
+#include <set>
+#include <stdexcept>
+#include <vector>
+
+#include "util/text.hpp"
 
 namespace sinkhub::webhook {
 
 namespace {
 
-// Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). Poco's parser would
-// pass invalid bytes through into the ledger and on to every sink.
-bool valid_utf8(const std::string& s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) { ++p; continue; }
-    int n;
-    unsigned cp;
-    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; if (c < 0xC2) return false; }
-    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; if (c > 0xF4) return false; }
-    else return false;
-    if (end - p <= n) return false;
-    for (int i = 1; i <= n; ++i) {
-      if ((p[i] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-      return false;
-    p += n + 1;
+struct DuplicateKey : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Refuses a key repeated within one object: the parser would keep the last, while another
+// reader of the same bytes (a proxy, an audit tool) might take the first.
+class UniqueKeys final : public Poco::JSON::ParseHandler {
+ public:
+  void reset() override {
+    keys_.clear();
+    ParseHandler::reset();
   }
-  return true;
-}
+  void startObject() override {
+    keys_.emplace_back();
+    ParseHandler::startObject();
+  }
+  void endObject() override {
+    keys_.pop_back();
+    ParseHandler::endObject();
+  }
+  void key(const std::string& k) override {
+    if (!keys_.back().insert(k).second)
+      throw DuplicateKey("duplicate key '" + util::printable(k) + "' in a JSON object");
+    ParseHandler::key(k);
+  }
+
+ private:
+  std::vector<std::set<std::string>> keys_;
+};
 
 enum class Need { Required, Optional };
 
@@ -49,6 +60,16 @@ bool get_string(const Poco::JSON::Object::Ptr& obj, const std::string& key, cons
     return false;
   }
   out = v.extract<std::string>();
+  // An escape can spell what the raw bytes may not (\ud800, a lone surrogate).
+  if (!util::valid_utf8(out)) {
+    err = {path, "field '" + path + "' is not valid UTF-8"};
+    return false;
+  }
+  // Ids end up in file names, log lines and sink requests; no envelope needs a control byte.
+  if (util::has_control_character(out)) {
+    err = {path, "field '" + path + "' contains a control character"};
+    return false;
+  }
   if (need == Need::Required && out.empty()) {
     err = {path, "field '" + path + "' must not be empty"};
     return false;
@@ -138,17 +159,21 @@ bool parse_compact(const Poco::JSON::Object::Ptr& root, model::Event& ev, Envelo
 }  // namespace
 
 bool parse_envelope(const std::string& body, model::Event& ev, EnvelopeError& err) {
-  if (!valid_utf8(body)) {
+  // Poco's parser would pass invalid bytes through into the ledger and on to every sink.
+  if (!util::valid_utf8(body)) {
     err = {"", "body is not valid UTF-8"};
     return false;
   }
   Poco::Dynamic::Var parsed;
   try {
-    Poco::JSON::Parser parser;
+    Poco::JSON::Parser parser(new UniqueKeys);
     parser.setDepth(32);  // an envelope is shallow; deep nesting is an attack, not data
     parsed = parser.parse(body);
+  } catch (const DuplicateKey& e) {
+    err = {"", e.what()};
+    return false;
   } catch (const Poco::Exception& e) {
-    err = {"", "malformed JSON: " + e.message()};
+    err = {"", "malformed JSON: " + util::printable(e.message())};  // it may quote the offending bytes
     return false;
   } catch (const std::exception&) {
     err = {"", "malformed JSON"};

@@ -1,4 +1,4 @@
-// The real binary on the config files that crashed or hung it (tests/fuzz/corpus/config/,
+// The real binary on the config files that crashed or hung it (tests/fuzz/corpus/config_fuzz/,
 // issue #15 item 12): `check-config` and `serve` both exit 1 within a bounded time with a
 // "file:line: message", never a signal or a hang; and a FIFO, as --config or as ${file:...},
 // is refused rather than waited on.

@@ -112,10 +112,14 @@ TEST_F(JsonLogs, EveryLogLineIsOneJsonObject) {
   const RunInfo run = new_run();
   ASSERT_EQ(daemon().post_webhook(default_payload(run)).status, 200);
   ASSERT_EQ(daemon().post_webhook(default_payload(run)).status, 200);  // duplicate (debug line)
-  // Values with quotes, backslashes and control characters end up in log messages.
+  // Values with quotes and backslashes end up in log messages; ids with control characters
+  // are refused (issue 15 item 14), their refusal logged.
   RunInfo odd = new_run();
-  odd.run_id += "\"quoted\\back\nslash\ttab";
+  odd.run_id += "\"quoted\\back\\slash";
   EXPECT_EQ(daemon().post_webhook(compact_payload(odd)).status, 200);
+  RunInfo control = new_run();
+  control.run_id += "new\nline\ttab";
+  EXPECT_EQ(daemon().post_webhook(compact_payload(control)).status, 400);
   EXPECT_EQ(daemon().post_webhook("{\"runId\": 1}").status, 400);
   EXPECT_EQ(daemon().post_webhook(default_payload(new_run()), {{"X-Webhook-Secret", "wrong\"secret\\value"}}).status,
             401);

@@ -272,7 +272,10 @@ void Daemon::start() {
 }
 
 void Daemon::spawn() {
-  std::vector<std::string> argv = {sinkhub_binary(), "serve", "--config", config_path()};
+  std::vector<std::string> argv;
+  for (const auto& a : opts_.launcher) argv.push_back(render_config(a, port_, dir_.path()));
+  for (const char* a : {sinkhub_binary(), "serve", "--config"}) argv.emplace_back(a);
+  argv.push_back(config_path());
   argv.insert(argv.end(), opts_.extra_args.begin(), opts_.extra_args.end());
   pid_ = spawn_process(argv, opts_.env, dir_.file("stdout.log"), dir_.file("stderr.log"), true);
 }

@@ -67,6 +67,9 @@ class Daemon {
     std::vector<std::string> extra_args;          // e.g. {"--log-format", "json"}
     std::map<std::string, std::string> env;       // added to the child's environment
     std::chrono::milliseconds ready_timeout{15000};
+    // Runs the daemon through this command (absolute path first; {{DIR}} is filled in), e.g.
+    // unshare + mount to give it a small filesystem. The daemon must exec in place (same pid).
+    std::vector<std::string> launcher;
   };
 
   // `config_template` holds the placeholders listed at stock_yaml().

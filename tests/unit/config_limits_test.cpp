@@ -1,5 +1,5 @@
 // Config inputs that used to crash, hang or mislead (issue #15 item 12, the files of
-// tests/fuzz/corpus/config/): each is refused quickly, in bounded memory, with file:line and
+// tests/fuzz/corpus/config_fuzz/): each is refused quickly, in bounded memory, with file:line and
 // what is wrong; the bounds behind them (config/limits.hpp) hold as a class, not per file.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -17,7 +17,7 @@
 namespace sinkhub::config {
 namespace {
 
-const std::string kCorpus = std::string(SINKHUB_SOURCE_DIR) + "/tests/fuzz/corpus/config/";
+const std::string kCorpus = std::string(SINKHUB_SOURCE_DIR) + "/tests/fuzz/corpus/config_fuzz/";
 const std::string kAuth = "auth: {secrets: [\"0123456789abcdef-secret\"]}\n";
 
 std::vector<std::string> refusal_of_file(const std::string& path) {

@@ -1,6 +1,7 @@
 // Both payload shapes Apify can send map to one Event; anything else is a 400 naming the field.
 #include <gtest/gtest.h>
 
+#include "util/text.hpp"
 #include "webhook/envelope.hpp"
 
 namespace sinkhub::webhook {
@@ -126,6 +127,57 @@ TEST(Envelope, HostileInputIsRefusedWithoutCrashing) {
   // Valid multi-byte UTF-8 is fine.
   EXPECT_TRUE(parse(R"({"runId":"r","datasetId":"d","status":"SUCCEEDED","actorId":"žluťoučký 🐎"})").ok);
   EXPECT_FALSE(parse(R"({"runId":")" + std::string(1000, 'x') + R"(","datasetId":"d","status":"SUCCEEDED"})").ok);
+}
+
+// Issue 15 item 14: ids with control characters, and keys given twice, are refused.
+TEST(Envelope, ControlCharactersInAnyFieldAreRefusedNamingIt) {
+  const std::string compact = R"({"runId":"RUN","datasetId":"d","status":"SUCCEEDED","actorId":"ACTOR"})";
+  auto with = [&](const std::string& run, const std::string& actor = "a") {
+    std::string s = compact;
+    s.replace(s.find("RUN"), 3, run);
+    s.replace(s.find("ACTOR"), 5, actor);
+    return parse(s);
+  };
+  for (const char* run : {"a\\u0000b", "a\\u001fb", "a\\nb", "a\\u007fb", "a\\u0085b", "a\\u009fb"}) {
+    SCOPED_TRACE(run);
+    const auto p = with(run);
+    EXPECT_FALSE(p.ok);
+    EXPECT_EQ(p.err.field, "runId");
+    EXPECT_EQ(p.err.message, "field 'runId' contains a control character");
+  }
+  const auto actor = with("r", "x\\u001b[31m");
+  EXPECT_FALSE(actor.ok);
+  EXPECT_EQ(actor.err.field, "actorId");
+  const auto surrogate = with("r\\ud800");
+  EXPECT_FALSE(surrogate.ok) << "a lone surrogate escape would decode to invalid UTF-8";
+  const auto fine = with("r\\u00e9\\ud83d\\ude00", "a\\u00a0b");
+  ASSERT_TRUE(fine.ok) << fine.err.message;
+  EXPECT_EQ(fine.ev.run_id, "r\xc3\xa9\xf0\x9f\x98\x80");
+}
+
+TEST(Envelope, DuplicateKeysAreRefusedAtAnyDepth) {
+  const auto top = parse(R"({"runId":"a","runId":"b","datasetId":"d","status":"SUCCEEDED"})");
+  EXPECT_FALSE(top.ok);
+  EXPECT_EQ(top.err.message, "duplicate key 'runId' in a JSON object");
+  std::string nested = kDefault;
+  nested.replace(nested.find("\"actorRunId\""), 0, "\"actorRunId\":\"other\",");
+  const auto inner = parse(nested);
+  EXPECT_FALSE(inner.ok);
+  EXPECT_EQ(inner.err.message, "duplicate key 'actorRunId' in a JSON object");
+  EXPECT_TRUE(parse(kDefault).ok) << "the same key in two objects (resource.id, eventData) is fine";
+  const auto hostile = parse("{\"a\\u001b\":1,\"a\\u001b\":2}");
+  EXPECT_FALSE(hostile.ok);
+  EXPECT_EQ(hostile.err.message, "duplicate key 'a\\x1B' in a JSON object") << "shown printable";
+}
+
+TEST(Envelope, ErrorMessagesNeverCarryRawBytesFromTheBody) {
+  for (const std::string& body : {std::string("{\"runId\":\xc3\xa9}"), std::string("{\"runId\":\x01}"),
+                                 std::string("{\"r\":\"a\"\xe2\x80\xa8}")}) {
+    const auto p = parse(body);
+    ASSERT_FALSE(p.ok);
+    EXPECT_TRUE(util::valid_utf8(p.err.message)) << p.err.message;
+    EXPECT_FALSE(util::has_control_character(p.err.message)) << p.err.message;
+  }
 }
 
 TEST(EventTypes, KnownTypesAndClasses) {
