@@ -37,6 +37,7 @@ Node from_yaml(const YAML::Node& y, std::vector<Diagnostic>& diags) {
     case YAML::NodeType::Scalar:
       n.kind = Node::Kind::Scalar;
       n.scalar = y.Scalar();
+      n.quoted = y.Tag() != "?";  // "?" marks a plain scalar, whose type YAML resolves
       break;
     case YAML::NodeType::Sequence:
       n.kind = Node::Kind::List;

@@ -172,8 +172,10 @@ static const sinkhub_plugin_descriptor descriptor = {
     "Fake sink",
     "0.0.1",
     "test double for the plugin host",
-#ifdef FAKE_BAD_SCHEMA
+#if defined(FAKE_BAD_SCHEMA)
     "[\"not\", \"a schema\"]",
+#elif defined(FAKE_PATTERN_SCHEMA) /* a keyword the host does not check */
+    "{\"type\":\"object\",\"properties\":{\"url\":{\"type\":\"string\",\"pattern\":\"^https://\"}}}",
 #else
     "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"mode\":{\"type\":\"string\","
     "\"default\":\"ok\",\"description\":\"what the fake does\"},\"url\":{\"type\":\"string\"}},"

@@ -104,8 +104,12 @@ done
 listing=$("$sinkhub" plugins --json --config "$work/host.yaml")
 grep -q '"description": "How long that RETRY asks the host to wait' <<<"$listing" \
   || fail "sinkhub plugins --json does not show the example's option docs: $listing"
+sed 's/retry_in: 30s/retry_in: soon/' "$work/host.yaml" > "$work/bad.yaml"
+if out=$("$sinkhub" check-config --config "$work/bad.yaml" 2>&1); then fail "check-config accepted retry_in: soon"; fi
+grep -q "option 'retry_in': must be a duration" <<<"$out" || fail "no clear error for retry_in: soon: $out"
+# A YAML integer where the schema says string: the host refuses it before create().
 sed 's/retry_in: 30s/retry_in: 30/' "$work/host.yaml" > "$work/bad.yaml"
 if out=$("$sinkhub" check-config --config "$work/bad.yaml" 2>&1); then fail "check-config accepted retry_in: 30"; fi
-grep -q "option 'retry_in': must be a duration" <<<"$out" || fail "no clear error for retry_in: 30: $out"
+grep -q "sinks.cpp.retry_in must be a string (got an integer '30'" <<<"$out" || fail "no clear error for retry_in: 30: $out"
 echo "ok: sinkhub loads both examples"
 echo "install test passed"
