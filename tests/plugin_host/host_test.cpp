@@ -19,6 +19,7 @@
 #include <map>
 #include <thread>
 
+#include "observe/metrics.hpp"
 #include "plugin/host.hpp"
 #include "plugin/trust.hpp"
 
@@ -364,6 +365,19 @@ TEST(Instance, OkAcceptsTheWholeBatch) {
   EXPECT_EQ(r.code, SINKHUB_OK);
   EXPECT_EQ(r.items_accepted, 3u);
   EXPECT_EQ(r.message, "d1 got 3 items at 0 attempt 1");
+}
+
+// Prometheus names counters *_total: a plugin's counter is exported with the suffix whether or
+// not its name has it (fake_items_total and fake_calls), and never with it twice.
+TEST(Instance, PluginCountersAreExportedWithTheTotalSuffix) {
+  auto inst = make("fake", R"({"mode":"ok"})");
+  ASSERT_EQ(inst->deliver(context(), items(4)).code, SINKHUB_OK);
+  const std::string text = observe::Metrics::instance().prometheus_text();
+  EXPECT_NE(text.find("# TYPE sinkhub_plugin_fake_items_total counter"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE sinkhub_plugin_fake_calls_total counter"), std::string::npos) << text;
+  EXPECT_NE(text.find("sinkhub_plugin_fake_calls_total{plugin=\"fake\",instance=\"t\"}"), std::string::npos) << text;
+  EXPECT_EQ(text.find("_total_total"), std::string::npos) << text;
+  EXPECT_EQ(text.find("sinkhub_plugin_fake_calls{"), std::string::npos) << text;
 }
 
 TEST(Instance, RetryCarriesRetryAfterAndPartialProgress) {
