@@ -24,7 +24,7 @@ unset LD_PRELOAD CFLAGS CXXFLAGS LDFLAGS
 
 "$cmake" --install "$build" --prefix "$prefix" --component sinkhub-sdk
 for f in include/sinkhub/sink.h include/sinkhub/sink.hpp include/sinkhub/json.hpp include/sinkhub/options.hpp \
-         include/sinkhub/http_outcome.hpp share/doc/sinkhub-dev/ABI.md \
+         include/sinkhub/http_outcome.hpp include/sinkhub/test_host.hpp share/doc/sinkhub-dev/ABI.md \
          share/doc/sinkhub-dev/examples/c-minimal/CMakeLists.txt \
          share/doc/sinkhub-dev/examples/cpp-minimal/count_cpp.cpp; do
   [[ -f "$prefix/$f" ]] || fail "not installed: $f"
@@ -57,6 +57,30 @@ for ex in c-minimal cpp-minimal; do
   [[ -n $(find "$work/plugin-prefix" -path "*/sinkhub/plugins/$(basename "$so")") ]] \
     || fail "$ex: not installed to lib/sinkhub/plugins"
 done
+
+# A plugin author's unit test, built against the installed SDK only: test_host.hpp drives the
+# C example through a delivery of three items in batches of two.
+cat > "$work/unit.cpp" <<'CPP'
+#include <sinkhub/test_host.hpp>
+
+#include <cstdio>
+
+int main(int argc, char** argv) {
+  if (argc != 2) return 2;
+  namespace t = sinkhub::plugin_test;
+  t::TestHost host;
+  t::Plugin plugin(argv[1]);
+  t::Instance sink(plugin, host, "{}");
+  if (!sink.ok() || sink.open() != SINKHUB_OK) return 1;
+  t::Instance::Progress progress;
+  const t::Outcome o = sink.run(t::DeliverySpec{}, {"{\"a\":1}", "{\"a\":2}", "{\"a\":3}"}, 2, progress);
+  if (o.code != SINKHUB_OK || progress.accepted != 3 || progress.batch_index != 2) return 1;
+  std::puts("ok: a unit test built with the installed sinkhub/test_host.hpp drove the C example");
+  return 0;
+}
+CPP
+"$cxx" -std=c++17 -Wall -Wextra -pedantic -Werror -I"$prefix/include" "$work/unit.cpp" -o "$work/unit" -ldl
+"$work/unit" "$work/host-plugins/count_c.so" || fail "the unit test on the installed test host failed"
 
 # A version this SDK does not satisfy must be refused.
 mkdir -p "$work/v2"
