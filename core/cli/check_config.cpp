@@ -17,8 +17,9 @@ int check_config(const Args& args) {
   Parsed p;
   const char* summary =
       "Validates a sinkhub config file: syntax, every key and value, ${env:...}/${file:...} references, that "
-      "routes name declared sinks, and every sink's options against its plugin (schema and the plugin's own "
-      "create(), without network access). Exit 0 when valid, 1 with one 'file:line: message' per problem.";
+      "routes name declared sinks, that every plugin directory and file can be loaded (trusted path, valid "
+      "plugin, unique id), and every sink's options against its plugin (schema and the plugin's own create(), "
+      "without network access). Exit 0 when valid, 1 with one 'file:line: message' per problem.";
   if (!parse_options("check-config", summary, opts, args, p)) return 2;
   if (p.help) return 0;
   observe::init_logging(observe::LogFormat::Text, "error");  // plugin scan details only on failure
@@ -27,6 +28,7 @@ int check_config(const Args& args) {
     plugin::Registry registry;
     registry.scan(cfg.plugin_dirs);
     std::vector<config::Diagnostic> diags;
+    plugin::report_refusals(registry, cfg.plugin_dirs_line, diags);
     plugin::bind_sinks(cfg, registry, /*check_only=*/true, diags, nullptr);
     if (!diags.empty()) throw config::ConfigError(cfg.file, std::move(diags));
     std::cout << cfg.file << ": ok (" << cfg.sinks.size() << " sinks, " << cfg.routes.size() << " routes)\n";

@@ -14,7 +14,7 @@ Usage: sinkhub COMMAND [OPTIONS]
 Commands:
   serve          run the daemon in the foreground (logs to stderr)
   check-config   validate a config file; prints file:line: message for each problem
-  plugins        list the sink plugins found in plugins.dirs (--json for machines)
+  plugins        list the sink plugins in plugins.dirs or in one --dir (--json for machines)
   status         deliveries by state, oldest waiting delivery, suspended sinks
   deliveries     list deliveries (--state, --run)
   replay         queue dead or finished deliveries again (--delivery ID | --run ID)

@@ -89,6 +89,7 @@ void print_json(const plugin::Registry& reg, std::ostream& out) {
     Object o(Poco::JSON_PRESERVE_KEY_ORDER);
     o.set("path", pl.path);
     if (!pl.ok()) {
+      if (!pl.id.empty()) o.set("id", pl.id);  // known when the descriptor was read
       o.set("error", pl.error);
     } else {
       o.set("id", pl.id);
@@ -108,9 +109,10 @@ void print_json(const plugin::Registry& reg, std::ostream& out) {
     }
     list.add(o);
   }
-  for (const auto& e : reg.dir_errors()) {
-    Object o;
-    o.set("error", e);
+  for (const auto& d : reg.refused_dirs()) {
+    Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+    o.set("dir", d.dir);
+    o.set("error", d.error);
     list.add(o);
   }
   list.stringify(out, 2);
@@ -119,7 +121,7 @@ void print_json(const plugin::Registry& reg, std::ostream& out) {
 
 void print_table(const plugin::Registry& reg, std::ostream& out) {
   for (const auto& e : reg.dir_errors()) out << "refused: " << e << "\n";
-  if (reg.plugins().empty()) out << "no plugins found in plugins.dirs\n";
+  if (reg.plugins().empty()) out << "no plugins found\n";
   for (const auto& pl : reg.plugins()) {
     if (!pl.ok()) {
       out << "refused  " << pl.path << "\n         " << pl.error << "\n";
@@ -137,24 +139,32 @@ void print_table(const plugin::Registry& reg, std::ostream& out) {
 int plugins(const Args& args) {
   using Poco::Util::Option;
   Poco::Util::OptionSet opts;
-  opts.addOption(Option("config", "c", "config file whose plugins.dirs are searched").required(true).argument("FILE"));
+  opts.addOption(Option("config", "c", "config file whose plugins.dirs are searched").argument("FILE"));
+  opts.addOption(Option("dir", "d", "search this directory instead (no config needed)").argument("PATH"));
   opts.addOption(Option("json", "", "print a JSON array instead of a table"));
   Parsed p;
   const char* summary =
-      "Lists every plugin found in plugins.dirs: id, version, ABI version, path and options (type, default, "
-      "meaning), and why any file was refused. Exit 1 when a file or directory was refused.";
+      "Lists every plugin found in plugins.dirs (--config) or in one directory (--dir): id, version, ABI version, "
+      "path and options (type, default, meaning), and why any file or directory was refused. Exit 1 when a file or "
+      "directory was refused.";
   if (!parse_options("plugins", summary, opts, args, p)) return 2;
   if (p.help) return 0;
+  if (p.has("config") == p.has("dir")) {
+    std::cerr << "sinkhub plugins: give either --config FILE or --dir PATH\nTry 'sinkhub plugins --help'.\n";
+    return 2;
+  }
   observe::init_logging(observe::LogFormat::Text, "off");
-  config::Config cfg;
-  try {
-    cfg = config::load(p.get("config"));
-  } catch (const config::ConfigError& e) {
-    for (const auto& line : e.lines()) std::cerr << line << "\n";
-    return 1;
+  std::vector<std::string> dirs{p.get("dir")};
+  if (p.has("config")) {
+    try {
+      dirs = config::load(p.get("config")).plugin_dirs;
+    } catch (const config::ConfigError& e) {
+      for (const auto& line : e.lines()) std::cerr << line << "\n";
+      return 1;
+    }
   }
   plugin::Registry reg;
-  reg.scan(cfg.plugin_dirs);
+  reg.scan(dirs);
   bool any_error = !reg.dir_errors().empty();
   for (const auto& pl : reg.plugins()) any_error = any_error || !pl.ok();
   if (p.has("json")) print_json(reg, std::cout);

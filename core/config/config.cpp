@@ -331,6 +331,7 @@ Config from_tree(Node root, const std::string& file) {
   {
     Section sec(top(root, "plugins"), "plugins", d);
     c.plugin_dirs = sec.list("dirs");
+    c.plugin_dirs_line = sec.line_of("dirs");
     sec.finish();
   }
   read_sinks(root, c, d);

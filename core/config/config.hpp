@@ -84,6 +84,7 @@ struct Config {
   LedgerConfig ledger;
   DeliveryConfig delivery;
   std::vector<std::string> plugin_dirs;
+  int plugin_dirs_line = 0;  // of plugins.dirs (where check-config reports refused plugins)
   std::vector<SinkConfig> sinks;
   std::vector<RouteConfig> routes;
 

@@ -17,6 +17,7 @@ struct Node {
   int line = 0;                                        // 1-based, 0 = unknown
   bool from_ini = false;     // INI scalars may stand for lists ("a, b") and numbers
   bool substituted = false;  // holds ${env:..}/${file:..} text: never echo it in errors
+  bool quoted = false;       // YAML: a quoted, block or tagged scalar, i.e. text, never a number or boolean
 
   const Node* find(const std::string& key) const;
   bool is_map() const { return kind == Kind::Map; }

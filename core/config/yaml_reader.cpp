@@ -50,10 +50,11 @@ class TreeBuilder : public YAML::EventHandler {
     leaf(std::move(n), anchor, 0);
   }
 
-  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t anchor, const std::string& value) override {
+  void OnScalar(const YAML::Mark& m, const std::string& tag, YAML::anchor_t anchor, const std::string& value) override {
     Node n;
     n.kind = Node::Kind::Scalar;
     n.scalar = value;
+    n.quoted = tag != "?";  // "?" marks a plain scalar, whose type YAML resolves
     n.line = line_of(m);
     leaf(std::move(n), anchor, value.size());
   }

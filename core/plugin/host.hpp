@@ -16,31 +16,47 @@ namespace sinkhub::plugin {
 
 // One file found in a plugin directory.
 struct PluginInfo {
-  std::string path;   // canonical path
+  std::string path;   // canonical path (as found, when refused before it could be resolved)
+  std::string dir;    // the plugins.dirs entry it was found through, as configured
   std::string error;  // why it was refused; empty when usable
   // Copied from the descriptor (zero-extended to this host's struct size).
   sinkhub_plugin_descriptor desc{};
   std::string id, name, version, description, schema;
 
   bool ok() const { return error.empty(); }
+  // The error, prefixed with the path unless it names it already.
+  std::string refusal() const { return error.find(path) != std::string::npos ? error : path + ": " + error; }
+};
+
+// A plugins.dirs entry that was refused, and why.
+struct DirRefusal {
+  std::string dir;  // as configured
+  std::string error;
 };
 
 class Registry {
  public:
   // Inspects every *.so in dirs (canonicalised; a file reached twice is loaded once).
+  // Trust first: a directory or file is refused unless every directory from / down to it
+  // (symlinks followed, trust.hpp) and the file itself can be written only by root or the
+  // user sinkhub runs as. Two usable files with one id are both refused.
   // Never throws: each refused directory or file gets one clear message (also logged).
   void scan(const std::vector<std::string>& dirs);
 
   const std::vector<PluginInfo>& plugins() const { return plugins_; }
   const std::vector<std::string>& dir_errors() const { return dir_errors_; }
+  const std::vector<DirRefusal>& refused_dirs() const { return refused_dirs_; }
   // A usable plugin with this id, or nullptr.
   const PluginInfo* find(const std::string& id) const;
   // Why no usable plugin has this id (for "sinks.x.plugin" errors).
   std::string why_missing(const std::string& id) const;
 
  private:
+  void refuse_dir(const std::string& dir, const std::string& why);
+
   std::vector<PluginInfo> plugins_;
-  std::vector<std::string> dir_errors_;
+  std::vector<std::string> dir_errors_;  // the messages of refused_dirs_
+  std::vector<DirRefusal> refused_dirs_;
 };
 
 // What a plugin call returned, in host terms.

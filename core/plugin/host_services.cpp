@@ -53,7 +53,10 @@ int32_t host_metric_define(sinkhub_host_instance* hi, int32_t kind, const char* 
     else if (kind == SINKHUB_METRIC_GAUGE) k = observe::Metrics::Kind::Gauge;
     else if (kind == SINKHUB_METRIC_HISTOGRAM) k = observe::Metrics::Kind::Histogram;
     else return SINKHUB_E_INVALID;
-    const int index = observe::Metrics::instance().define(k, std::string("sinkhub_plugin_") + name,
+    // Prometheus names counters *_total; a plugin that forgets gets the suffix, once.
+    std::string full = std::string("sinkhub_plugin_") + name;
+    if (k == observe::Metrics::Kind::Counter && full.compare(full.size() - 6, 6, "_total") != 0) full += "_total";
+    const int index = observe::Metrics::instance().define(k, full,
                                                           help ? help : "", {{"plugin", hi->plugin_id}, {"instance", hi->name}});
     if (index < 0) return SINKHUB_E_INVALID;  // same name, other kind
     std::lock_guard<std::mutex> lk(hi->metrics_mu);

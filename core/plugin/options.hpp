@@ -1,7 +1,9 @@
 // A sink instance's options: the config tree under sinks.NAME (minus "plugin"), checked
 // against the JSON Schema the plugin declares, and turned into the JSON text handed to the
-// plugin's create(). Config scalars arrive as text (YAML and INI alike), so the schema's
-// types decide what each becomes; errors keep the config line.
+// plugin's create(). Types are checked, not converted: a YAML scalar has its own type (1.2
+// core schema: `yes` is text, `12` an integer, "12" text) that must be one the schema allows;
+// INI values and ${env:..}/${file:..} results have none and are read as the schema's type.
+// Errors keep the config line and name the option's path.
 #pragma once
 
 #include <string>
@@ -11,13 +13,10 @@
 
 namespace sinkhub::plugin {
 
-// Checked schema keywords (a JSON Schema 2020-12 subset): type (string, integer, number,
-// boolean, array, object), properties, required, additionalProperties (bool), items, enum,
-// minimum, maximum, minLength, maxLength, minItems, maxItems. description and default are
-// documentation: defaults are not filled in (the rule is stated once, in sink.h at
-// sinkhub_create_args.options_json). Other keywords are ignored. `where` names the config
-// location, e.g. "sinks.archive".
-// On success returns true and sets json; otherwise appends diagnostics.
+// The schema is the subset schema.hpp checks (a schema outside it is a plugin bug, reported
+// as such). An absent property with a schema `default` gets it, in every object the config
+// has (sink.h, sinkhub_create_args.options_json). `where` names the config location, e.g.
+// "sinks.archive". On success returns true and sets json; otherwise appends diagnostics.
 bool options_to_json(const std::string& schema_json, const config::Node& options, const std::string& where,
                      std::string& json, std::vector<config::Diagnostic>& diags);
 

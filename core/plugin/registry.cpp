@@ -1,19 +1,18 @@
 // Finding and checking plugins. Every refusal says exactly what is wrong with which file.
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <boost/dll/shared_library.hpp>
 #include <dlfcn.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <regex>
 #include <set>
 
 #include "plugin/host.hpp"
+#include "plugin/schema.hpp"
+#include "plugin/trust.hpp"
 
 namespace sinkhub::plugin {
 
@@ -25,19 +24,6 @@ namespace {
 std::vector<boost::dll::shared_library>& loaded_libraries() {
   static auto* libs = new std::vector<boost::dll::shared_library>();
   return *libs;
-}
-
-// A directory or file that someone other than root or our own user can write lets that
-// someone run code with the daemon's rights.
-std::string unsafe_permissions(const fs::path& p, const char* what) {
-  struct stat st{};
-  if (::stat(p.c_str(), &st) != 0) return std::string("cannot stat ") + what + " " + p.string() + ": " + std::strerror(errno);
-  if (st.st_uid != 0 && st.st_uid != ::geteuid())
-    return std::string(what) + " " + p.string() + " is owned by uid " + std::to_string(st.st_uid) +
-           ", neither root nor the user sinkhub runs as";
-  if (st.st_mode & (S_IWGRP | S_IWOTH))
-    return std::string(what) + " " + p.string() + " is writable by group or others (chmod go-w it)";
-  return {};
 }
 
 std::string check_descriptor(const sinkhub_plugin_descriptor* d) {
@@ -61,13 +47,10 @@ std::string check_descriptor(const sinkhub_plugin_descriptor* d) {
   return {};
 }
 
-PluginInfo inspect(const fs::path& path) {
+// Loads one plugin file whose path check_trusted() accepted and reads its descriptor.
+PluginInfo inspect(const std::string& path) {
   PluginInfo info;
-  info.path = path.string();
-  if (auto why = unsafe_permissions(path, "plugin file"); !why.empty()) {
-    info.error = "refused: " + why;
-    return info;
-  }
+  info.path = path;
   boost::dll::shared_library lib;
   boost::dll::fs::error_code ec;
   lib.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
@@ -101,48 +84,67 @@ PluginInfo inspect(const fs::path& path) {
   info.version = d->version;
   info.description = d->description ? d->description : "";
   info.schema = d->options_schema_json ? d->options_schema_json : "";
-  if (!info.schema.empty()) {
-    try {
-      const auto parsed = Poco::JSON::Parser().parse(info.schema);
-      const auto obj = parsed.extract<Poco::JSON::Object::Ptr>();
-      if (!obj || (obj->has("type") && obj->get("type").toString() != "object")) throw Poco::DataFormatException();
-    } catch (const std::exception&) {
-      info.error = "options_schema_json is not a JSON Schema object ({\"type\":\"object\", ...})";
-    }
-  }
+  if (!info.schema.empty())
+    if (auto why = schema::check(info.schema); !why.empty()) info.error = "options_schema_json refused: " + why;
   return info;
+}
+
+// Two files with one id: which one a sink gets would depend on directory order, so neither
+// is used and both are named.
+void refuse_duplicate_ids(std::vector<PluginInfo>& plugins) {
+  std::map<std::string, std::vector<PluginInfo*>> by_id;
+  for (auto& p : plugins)
+    if (p.ok()) by_id[p.id].push_back(&p);
+  for (auto& [id, copies] : by_id) {
+    if (copies.size() < 2) continue;
+    std::string paths;
+    for (std::size_t i = 0; i < copies.size(); ++i)
+      paths += (i == 0 ? "" : i + 1 == copies.size() ? " and " : ", ") + copies[i]->path;
+    for (auto* p : copies)
+      p->error = "duplicate plugin id '" + id + "' (in " + paths + "): every copy is refused until only one remains";
+  }
 }
 
 }  // namespace
 
+void Registry::refuse_dir(const std::string& dir, const std::string& why) {
+  dir_errors_.push_back(why);
+  refused_dirs_.push_back({dir, why});
+}
+
 void Registry::scan(const std::vector<std::string>& dirs) {
   std::set<std::string> seen_dirs, seen_files;
   for (const auto& dir : dirs) {
+    const TrustedPath d = check_trusted(dir, "plugin directory", true);
+    if (!d.ok()) {
+      refuse_dir(dir, d.problem);
+      continue;
+    }
+    if (!seen_dirs.insert(d.resolved).second) continue;
     std::error_code ec;
-    const fs::path canon = fs::canonical(dir, ec);
-    if (ec) {
-      dir_errors_.push_back("plugin directory " + dir + ": " + ec.message());
-      continue;
-    }
-    if (!seen_dirs.insert(canon.string()).second) continue;
-    if (auto why = unsafe_permissions(canon, "plugin directory"); !why.empty()) {
-      dir_errors_.push_back("refused " + why);
-      continue;
-    }
     std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(canon, ec))
-      if (entry.path().extension() == ".so") files.push_back(entry.path());
-    std::sort(files.begin(), files.end());  // deterministic order: first of a duplicate id wins
+    for (fs::directory_iterator it(d.resolved, ec), end; !ec && it != end; it.increment(ec))
+      if (it->path().extension() == ".so") files.push_back(it->path());
+    if (ec) {
+      refuse_dir(dir, "plugin directory " + dir + " cannot be listed: " + ec.message());
+      continue;
+    }
+    std::sort(files.begin(), files.end());  // deterministic order in listings and logs
     for (const auto& f : files) {
-      const fs::path real = fs::canonical(f, ec);
-      if (ec || !seen_files.insert(real.string()).second) continue;
-      PluginInfo info = inspect(real);
-      if (info.ok())
-        if (const PluginInfo* other = find(info.id))
-          info.error = "duplicate plugin id '" + info.id + "' (already provided by " + other->path + ")";
+      const TrustedPath file = check_trusted(f.string(), "plugin file", false);
+      if (file.ok() && !seen_files.insert(file.resolved).second) continue;  // reached twice: loaded once
+      PluginInfo info;
+      if (file.ok()) {
+        info = inspect(file.resolved);
+      } else {
+        info.path = f.string();
+        info.error = file.problem;
+      }
+      info.dir = dir;
       plugins_.push_back(std::move(info));
     }
   }
+  refuse_duplicate_ids(plugins_);
   for (const auto& e : dir_errors_) spdlog::error("plugins: {}", e);
   for (const auto& p : plugins_) {
     if (p.ok())
@@ -160,13 +162,22 @@ const PluginInfo* Registry::find(const std::string& id) const {
 }
 
 std::string Registry::why_missing(const std::string& id) const {
-  std::string msg = "no usable plugin with id '" + id + "' in plugins.dirs";
-  std::string refused;
+  // The refusals of files that declare this id, else of files named after it, else of the
+  // directories: the reason a sink's plugin is missing is almost always among them.
+  std::vector<std::string> reasons;
+  const auto add = [&](const PluginInfo& p) {
+    const std::string r = p.refusal();
+    if (std::find(reasons.begin(), reasons.end(), r) == reasons.end()) reasons.push_back(r);
+  };
   for (const auto& p : plugins_)
-    if (!p.ok() && fs::path(p.path).stem() == id) refused = p.path + ": " + p.error;
-  if (!refused.empty()) msg += " (" + refused + ")";
-  else if (!dir_errors_.empty()) msg += " (" + dir_errors_.front() + ")";
-  return msg;
+    if (!p.ok() && p.id == id) add(p);
+  if (reasons.empty())
+    for (const auto& p : plugins_)
+      if (!p.ok() && fs::path(p.path).stem() == id) add(p);
+  if (reasons.empty()) reasons = dir_errors_;
+  std::string msg = "no usable plugin with id '" + id + "' in plugins.dirs";
+  for (std::size_t i = 0; i < reasons.size(); ++i) msg += (i == 0 ? " (" : "; ") + reasons[i];
+  return reasons.empty() ? msg : msg + ")";
 }
 
 }  // namespace sinkhub::plugin

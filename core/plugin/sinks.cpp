@@ -12,6 +12,12 @@ Instance* SinkSet::find(const std::string& name) const {
   return nullptr;
 }
 
+void report_refusals(const Registry& registry, int line, std::vector<config::Diagnostic>& diags) {
+  for (const auto& d : registry.refused_dirs()) diags.push_back({line, "plugins.dirs: " + d.error});
+  for (const auto& p : registry.plugins())
+    if (!p.ok()) diags.push_back({line, "plugins.dirs: " + p.refusal()});
+}
+
 std::string instance_data_dir(const config::Config& cfg, const std::string& sink_name) {
   const auto parent = std::filesystem::path(cfg.ledger.path).parent_path();
   return ((parent.empty() ? std::filesystem::path(".") : parent) / "sinks" / sink_name).string();

@@ -27,6 +27,11 @@ class SinkSet {
 void bind_sinks(const config::Config& cfg, const Registry& registry, bool check_only,
                 std::vector<config::Diagnostic>& diags, SinkSet* out);
 
+// Every refused plugin directory and file as a diagnostic at `line` (plugins.dirs): what
+// check-config reports even when no sink names the plugin (a refused file in a plugin
+// directory is a problem to fix, not something to overlook).
+void report_refusals(const Registry& registry, int line, std::vector<config::Diagnostic>& diags);
+
 // Where an instance may keep files of its own: <ledger dir>/sinks/<name>.
 std::string instance_data_dir(const config::Config& cfg, const std::string& sink_name);
 

@@ -48,7 +48,9 @@ static int32_t fake_create(const sinkhub_create_args *a, sinkhub_instance **out,
     req.url.len = strlen(req.url.ptr);
     f->http_in_create = a->host->http_request(a->host_instance, NULL, &req, &resp);
   }
-  if (a->host->metric_define(a->host_instance, SINKHUB_METRIC_COUNTER, "fake_items_total", "items seen") < 0) {
+  /* The second counter lacks the _total suffix that Prometheus names counters with: the host adds it. */
+  if (a->host->metric_define(a->host_instance, SINKHUB_METRIC_COUNTER, "fake_items_total", "items seen") != 0 ||
+      a->host->metric_define(a->host_instance, SINKHUB_METRIC_COUNTER, "fake_calls", "deliver calls") != 1) {
     free(f);
     sinkhub_result_set_message(r, "metric_define failed");
     return SINKHUB_FATAL;
@@ -62,6 +64,7 @@ static int32_t fake_deliver(sinkhub_instance *inst, const sinkhub_run_context *c
   fake *f = (fake *)inst;
   char msg[256];
   f->host->metric_record(f->hi, 0, (double)b->item_count);
+  f->host->metric_record(f->hi, 1, 1);
   if (strcmp(f->mode, "retry") == 0) {
     r->retry_after_ms = 1500;
     r->items_accepted = 1;
@@ -172,8 +175,10 @@ static const sinkhub_plugin_descriptor descriptor = {
     "Fake sink",
     "0.0.1",
     "test double for the plugin host",
-#ifdef FAKE_BAD_SCHEMA
+#if defined(FAKE_BAD_SCHEMA)
     "[\"not\", \"a schema\"]",
+#elif defined(FAKE_PATTERN_SCHEMA) /* a keyword the host does not check */
+    "{\"type\":\"object\",\"properties\":{\"url\":{\"type\":\"string\",\"pattern\":\"^https://\"}}}",
 #else
     "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"mode\":{\"type\":\"string\","
     "\"default\":\"ok\",\"description\":\"what the fake does\"},\"url\":{\"type\":\"string\"}},"

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -18,7 +19,9 @@
 #include <map>
 #include <thread>
 
+#include "observe/metrics.hpp"
 #include "plugin/host.hpp"
+#include "plugin/trust.hpp"
 
 namespace sinkhub::plugin {
 namespace {
@@ -32,6 +35,24 @@ std::map<std::string, std::string> errors_by_file(const Registry& r) {
   for (const auto& p : r.plugins()) out[fs::path(p.path).filename().string()] = p.error;
   return out;
 }
+
+// The sinkhub CLI, run as `command` (the binary, possibly behind setpriv): exit code and output.
+struct Run {
+  int exit_code;
+  std::string output;
+};
+
+Run run_as(const std::string& command, const std::string& args) {
+  const std::string cmd = command + " " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (p && std::fgets(buf.data(), buf.size(), p)) out += buf.data();
+  const int status = p ? ::pclose(p) : -1;
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+Run run(const std::string& args) { return run_as(SINKHUB_BINARY, args); }
 
 TEST(Registry, LoadsWellFormedCAndCppPlugins) {
   Registry r;
@@ -56,17 +77,19 @@ TEST(Registry, EveryBrokenPluginIsRefusedWithItsReason) {
       {"fake_small.so", "descriptor struct too small: 16 bytes"},
       {"fake_no_deliver.so", "required callback missing: deliver"},
       {"fake_decline.so", "plugin declined host ABI 1." + kMinor},
-      {"fake_dup.so", "duplicate plugin id 'fake' (already provided by " GOOD_DIR "/fake.so)"},
+      {"fake_dup.so", "duplicate plugin id 'fake' (in " GOOD_DIR "/fake.so and " BAD_DIR "/fake_dup.so)"},
       {"fake_missing_dep.so", "libghost.so: cannot open shared object file"},
-      {"fake_bad_schema.so", "options_schema_json is not a JSON Schema object"},
+      {"fake_bad_schema.so", "options_schema_json refused: top level: a schema must be a JSON object"},
+      {"fake_pattern_schema.so", "options_schema_json refused: option 'url': unsupported keyword 'pattern' (sinkhub "
+                                 "checks type, properties, "},
   };
   for (const auto& [file, why] : expected) {
     ASSERT_TRUE(e.count(file)) << file;
     EXPECT_NE(e.at(file).find(why), std::string::npos) << file << ": " << e.at(file);
   }
-  // The good plugin keeps its id; the refused duplicate does not replace it.
-  ASSERT_NE(r.find("fake"), nullptr);
-  EXPECT_EQ(r.find("fake")->path, std::string(GOOD_DIR) + "/fake.so");
+  // Neither copy of a duplicated id is used: which one a sink got would depend on the order.
+  EXPECT_EQ(r.find("fake"), nullptr);
+  EXPECT_EQ(e.at("fake.so"), e.at("fake_dup.so"));
   EXPECT_NE(r.why_missing("nodeliver").find("no usable plugin with id 'nodeliver'"), std::string::npos);
 }
 
@@ -86,35 +109,203 @@ TEST(Registry, PluginBuiltAgainstTheFrozen10HeaderStillLoads) {
   EXPECT_GT(SINKHUB_ABI_VERSION_MINOR, 0);
 }
 
-class UnsafeDir : public ::testing::Test {
+// ---------------------------------------------------------------------------------------
+// Trust: code is loaded only from paths that nobody but root or sinkhub's own user can
+// change. Each test builds a real tree under the build directory (trusted itself: every
+// directory from / down to it is root's or ours; ::testing::TempDir() is /tmp, sticky and
+// world-writable, so it is not).
+
+class Trust : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / ("plugins-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    fs::copy_file(fs::path(GOOD_DIR) / "fake.so", dir_ / "fake.so");
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    base_ = fs::path(TRUST_BASE) / (std::string(info->name()) + "-" + std::to_string(::getpid()));
+    fs::remove_all(base_);
+    fs::create_directories(base_);
+    ::chmod(base_.c_str(), 0755);
+    const auto chain = check_trusted(base_.string(), "test base", true);
+    if (!chain.ok()) GTEST_SKIP() << "the build tree is not a trusted place for plugins: " << chain.problem;
   }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  void TearDown() override { fs::remove_all(base_); }
+
+  // base/rel, created with exactly `mode` (the umask would narrow it).
+  fs::path dir(const std::string& rel, mode_t mode = 0755) {
+    const fs::path d = base_ / rel;
+    fs::create_directories(d);
+    ::chmod(d.c_str(), mode);
+    return d;
+  }
+  // A copy of the well-behaved fake plugin in `d`, mode 0644.
+  fs::path plugin_in(const fs::path& d, const std::string& name = "fake.so") {
+    fs::copy_file(fs::path(GOOD_DIR) / "fake.so", d / name, fs::copy_options::overwrite_existing);
+    ::chmod((d / name).c_str(), 0644);
+    return d / name;
+  }
+  static Registry scan(const std::vector<std::string>& dirs) {
+    Registry r;
+    r.scan(dirs);
+    return r;
+  }
+  // The one refusal of a scan (a directory's or a file's).
+  static std::string refusal(const Registry& r) {
+    std::vector<std::string> all = r.dir_errors();
+    for (const auto& p : r.plugins())
+      if (!p.ok()) all.push_back(p.error);
+    EXPECT_EQ(all.size(), 1u);
+    return all.empty() ? "" : all[0];
+  }
+
+  fs::path base_;
 };
 
-TEST_F(UnsafeDir, AWorldWritableDirectoryIsRefused) {
-  ::chmod(dir_.c_str(), 0777);
-  Registry r;
-  r.scan({dir_.string()});
-  ASSERT_EQ(r.dir_errors().size(), 1u);
-  EXPECT_NE(r.dir_errors()[0].find("writable by group or others"), std::string::npos) << r.dir_errors()[0];
-  EXPECT_EQ(r.find("fake"), nullptr);
+TEST_F(Trust, APrivateTreeIsLoaded) {
+  const auto plugins = dir("srv/plugins");
+  plugin_in(plugins);
+  const auto r = scan({plugins.string()});
+  ASSERT_NE(r.find("fake"), nullptr) << refusal(r);
+  EXPECT_EQ(r.find("fake")->path, (plugins / "fake.so").string());
 }
 
-TEST_F(UnsafeDir, AGroupWritablePluginFileIsRefused) {
-  ::chmod(dir_.c_str(), 0755);
-  ::chmod((dir_ / "fake.so").c_str(), 0664);
-  Registry r;
-  r.scan({dir_.string()});
-  ASSERT_EQ(r.plugins().size(), 1u);
-  EXPECT_NE(r.plugins()[0].error.find("plugin file"), std::string::npos) << r.plugins()[0].error;
+TEST_F(Trust, AWorldWritableDirectoryIsRefused) {
+  const auto plugins = dir("plugins", 0777);
+  plugin_in(plugins);
+  const auto r = scan({plugins.string()});
   EXPECT_EQ(r.find("fake"), nullptr);
+  EXPECT_EQ(refusal(r), "plugin directory " + plugins.string() +
+                            " is writable by group or others (mode 0777): chmod go-w it, or keep plugins elsewhere");
+  ASSERT_EQ(r.refused_dirs().size(), 1u);
+  EXPECT_EQ(r.refused_dirs()[0].dir, plugins.string());
+}
+
+TEST_F(Trust, ADirectoryInsideAWorldWritableParentIsRefused) {
+  const auto open = dir("open", 0777);
+  const auto plugins = dir("open/plugins", 0755);
+  plugin_in(plugins);
+  const auto r = scan({plugins.string()});
+  EXPECT_EQ(r.find("fake"), nullptr);
+  EXPECT_EQ(refusal(r), "plugin directory " + plugins.string() + ": " + open.string() +
+                            " is writable by group or others (mode 0777): chmod go-w it, or keep plugins elsewhere");
+}
+
+TEST_F(Trust, AStickyParentLikeTmpIsNotTrustedEither) {
+  const auto tmp = dir("tmp", 01777);
+  const auto plugins = dir("tmp/plugins", 0755);
+  plugin_in(plugins);
+  const auto r = scan({plugins.string()});
+  EXPECT_EQ(r.find("fake"), nullptr);
+  EXPECT_NE(refusal(r).find(tmp.string() + " is writable by group or others (mode 1777); a sticky directory such as "
+                                           "/tmp is not trusted either"),
+            std::string::npos)
+      << refusal(r);
+}
+
+TEST_F(Trust, ASymlinkedDirectoryIsJudgedWhereItLeads) {
+  dir("open", 0777);
+  const auto target = dir("open/plugins", 0755);
+  plugin_in(target);
+  const auto safe = dir("safe");
+  fs::create_directory_symlink(target, safe / "plugins");
+  const auto r = scan({(safe / "plugins").string()});
+  EXPECT_EQ(r.find("fake"), nullptr);
+  EXPECT_NE(refusal(r).find(": " + (base_ / "open").string() + " is writable by group or others"), std::string::npos)
+      << refusal(r);
+}
+
+TEST_F(Trust, ASymlinkInAWorldWritableDirectoryIsRefusedWhereverItLeads) {
+  // The link leads to a private directory, but anyone could point it elsewhere tomorrow.
+  const auto safe = dir("safe/plugins");
+  plugin_in(safe);
+  const auto open = dir("open", 0777);
+  fs::create_directory_symlink(safe, open / "plugins");
+  const auto r = scan({(open / "plugins").string()});
+  EXPECT_EQ(r.find("fake"), nullptr);
+  EXPECT_NE(refusal(r).find(": " + open.string() + " is writable by group or others"), std::string::npos) << refusal(r);
+}
+
+TEST_F(Trust, ASymlinkedPluginFileIsJudgedWhereItLeads) {
+  const auto plugins = dir("plugins");
+  const auto open = dir("open", 0777);
+  fs::create_symlink(plugin_in(open), plugins / "fake.so");
+  const auto r = scan({plugins.string()});
+  EXPECT_EQ(r.find("fake"), nullptr);
+  EXPECT_EQ(refusal(r).rfind("plugin file " + (plugins / "fake.so").string() + ": " + open.string() +
+                                 " is writable by group or others",
+                             0),
+            0u)
+      << refusal(r);
+  // The same link into a private directory is fine.
+  const auto store = dir("store");
+  fs::remove(plugins / "fake.so");
+  fs::create_symlink(plugin_in(store), plugins / "fake.so");
+  const auto ok = scan({plugins.string()});
+  ASSERT_NE(ok.find("fake"), nullptr) << refusal(ok);
+  EXPECT_EQ(ok.find("fake")->path, (store / "fake.so").string());
+}
+
+TEST_F(Trust, AGroupWritablePluginFileIsRefused) {
+  const auto plugins = dir("plugins");
+  ::chmod(plugin_in(plugins).c_str(), 0664);
+  const auto r = scan({plugins.string()});
+  EXPECT_EQ(r.find("fake"), nullptr);
+  EXPECT_EQ(refusal(r), "plugin file " + (plugins / "fake.so").string() +
+                            " is writable by group or others (mode 0664): chmod go-w it, or keep plugins elsewhere");
+}
+
+TEST_F(Trust, SomeoneElsesDirectoryOrFileIsRefused) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give files away (CI runs as root)";
+  const auto theirs = dir("theirs");
+  const auto plugins = dir("theirs/plugins");
+  plugin_in(plugins);
+  ASSERT_EQ(::chown(theirs.c_str(), 12345, 12345), 0);
+  auto r = scan({plugins.string()});
+  EXPECT_EQ(refusal(r), "plugin directory " + plugins.string() + ": " + theirs.string() +
+                            " is owned by uid 12345, neither root nor the user sinkhub runs as (uid 0)");
+  ASSERT_EQ(::chown(theirs.c_str(), 0, 0), 0);
+  ASSERT_EQ(::chown((plugins / "fake.so").c_str(), 12345, 12345), 0);
+  r = scan({plugins.string()});
+  EXPECT_NE(refusal(r).find("plugin file " + (plugins / "fake.so").string() + " is owned by uid 12345"),
+            std::string::npos)
+      << refusal(r);
+}
+
+TEST_F(Trust, ADuplicateIdRefusesEveryCopyAndNamesThemAll) {
+  const auto a = dir("a"), b = dir("b");
+  plugin_in(a);
+  plugin_in(b, "other-name.so");
+  const auto r = scan({a.string(), b.string()});
+  EXPECT_EQ(r.find("fake"), nullptr);
+  ASSERT_EQ(r.plugins().size(), 2u);
+  const std::string why = "duplicate plugin id 'fake' (in " + (a / "fake.so").string() + " and " +
+                          (b / "other-name.so").string() + "): every copy is refused until only one remains";
+  EXPECT_EQ(r.plugins()[0].error, why);
+  EXPECT_EQ(r.plugins()[1].error, why);
+  EXPECT_EQ(r.why_missing("fake"), "no usable plugin with id 'fake' in plugins.dirs (" + why + ")");
+  // One file reached through two directories is one copy, not a duplicate.
+  fs::create_directory_symlink(a, base_ / "a-again");
+  const auto once = scan({a.string(), (base_ / "a-again").string()});
+  EXPECT_NE(once.find("fake"), nullptr);
+}
+
+// sinkhub usually runs as its own user: what it owns is as trusted as what root owns, and
+// what a third user owns is not. Runs the CLI as uid 65534 (needs root and setpriv).
+TEST_F(Trust, TheDaemonsOwnUserIsTrustedAndOthersAreNot) {
+  if (::geteuid() != 0 || ::access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs root and setpriv";
+  const auto mine = dir("mine"), theirs = dir("theirs");
+  plugin_in(mine);
+  plugin_in(theirs, "other.so");
+  ASSERT_EQ(::chown(mine.c_str(), 65534, 65534), 0);
+  ASSERT_EQ(::chown((mine / "fake.so").c_str(), 65534, 65534), 0);
+  ASSERT_EQ(::chown(theirs.c_str(), 12345, 12345), 0);
+  const std::string as_nobody = "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups " SINKHUB_BINARY;
+  const auto ok = run_as(as_nobody, "plugins --dir " + mine.string());
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("fake  0.0.1"), std::string::npos) << ok.output;
+  const auto refused = run_as(as_nobody, "plugins --dir " + theirs.string());
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find(theirs.string() + " is owned by uid 12345, neither root nor the user sinkhub runs as "
+                                                  "(uid 65534)"),
+            std::string::npos)
+      << refused.output;
 }
 
 TEST(Registry, MissingDirectoryIsReported) {
@@ -174,6 +365,19 @@ TEST(Instance, OkAcceptsTheWholeBatch) {
   EXPECT_EQ(r.code, SINKHUB_OK);
   EXPECT_EQ(r.items_accepted, 3u);
   EXPECT_EQ(r.message, "d1 got 3 items at 0 attempt 1");
+}
+
+// Prometheus names counters *_total: a plugin's counter is exported with the suffix whether or
+// not its name has it (fake_items_total and fake_calls), and never with it twice.
+TEST(Instance, PluginCountersAreExportedWithTheTotalSuffix) {
+  auto inst = make("fake", R"({"mode":"ok"})");
+  ASSERT_EQ(inst->deliver(context(), items(4)).code, SINKHUB_OK);
+  const std::string text = observe::Metrics::instance().prometheus_text();
+  EXPECT_NE(text.find("# TYPE sinkhub_plugin_fake_items_total counter"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE sinkhub_plugin_fake_calls_total counter"), std::string::npos) << text;
+  EXPECT_NE(text.find("sinkhub_plugin_fake_calls_total{plugin=\"fake\",instance=\"t\"}"), std::string::npos) << text;
+  EXPECT_EQ(text.find("_total_total"), std::string::npos) << text;
+  EXPECT_EQ(text.find("sinkhub_plugin_fake_calls{"), std::string::npos) << text;
 }
 
 TEST(Instance, RetryCarriesRetryAfterAndPartialProgress) {
@@ -352,21 +556,6 @@ TEST(HttpService, PluginsReachServersThroughTheHost) {
 // ---------------------------------------------------------------------------------------
 // The CLI around the host: check-config and `sinkhub plugins`.
 
-struct Run {
-  int exit_code;
-  std::string output;
-};
-
-Run run(const std::string& args) {
-  const std::string cmd = std::string(SINKHUB_BINARY) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (p && std::fgets(buf.data(), buf.size(), p)) out += buf.data();
-  const int status = p ? ::pclose(p) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
 std::string write_config(const std::string& name, const std::string& body) {
   const auto path = fs::path(::testing::TempDir()) / name;
   std::ofstream(path) << "auth: {secrets: [\"0123456789abcdef0123\"]}\n" << body;
@@ -398,9 +587,12 @@ TEST(Cli, PluginsListsWhatWasFoundAndWhatWasRefused) {
   EXPECT_EQ(json.exit_code, 1);  // some files were refused
   EXPECT_NE(json.output.find("\"id\": \"fake\""), std::string::npos) << json.output;
   EXPECT_NE(json.output.find("\"abi\": \"1." + kMinor + "\""), std::string::npos) << json.output;
-  EXPECT_NE(json.output.find("\"options_schema\": {"), std::string::npos) << json.output;
   EXPECT_NE(json.output.find("ABI major mismatch"), std::string::npos) << json.output;
+  EXPECT_NE(json.output.find("\"error\": \"duplicate plugin id 'fake' (in " GOOD_DIR "/fake.so and " BAD_DIR "/fake_dup.so)"),
+            std::string::npos)
+      << json.output;
   const auto good = write_config("host-good.yaml", std::string("plugins: {dirs: [") + GOOD_DIR + "]}\n");
+  EXPECT_NE(run("plugins --json --config " + good).output.find("\"options_schema\": {"), std::string::npos);
   const auto table = run("plugins --config " + good);
   EXPECT_EQ(table.exit_code, 0) << table.output;
   EXPECT_NE(table.output.find("fake  0.0.1  ABI 1." + kMinor + "  " GOOD_DIR "/fake.so"), std::string::npos) << table.output;
@@ -408,6 +600,54 @@ TEST(Cli, PluginsListsWhatWasFoundAndWhatWasRefused) {
   EXPECT_NE(table.output.find("    options:\n      mode (string, default \"ok\"): what the fake does\n      url (string)\n"),
             std::string::npos)
       << table.output;
+}
+
+// `sinkhub plugins --dir PATH`: one directory, no configuration file needed.
+TEST(Cli, PluginsListsOneDirectoryWithoutAConfig) {
+  const auto good = run(std::string("plugins --dir ") + GOOD_DIR);
+  EXPECT_EQ(good.exit_code, 0) << good.output;
+  EXPECT_NE(good.output.find("fake  0.0.1  ABI 1." + kMinor + "  " GOOD_DIR "/fake.so"), std::string::npos) << good.output;
+  const auto bad = run(std::string("plugins --json --dir ") + BAD_DIR);
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_NE(bad.output.find("unsupported keyword 'pattern'"), std::string::npos) << bad.output;
+  const auto missing = run("plugins --dir /nonexistent/plugins");
+  EXPECT_EQ(missing.exit_code, 1) << missing.output;
+  EXPECT_NE(missing.output.find("refused: plugin directory /nonexistent/plugins: /nonexistent cannot be read: No such "
+                                "file or directory"),
+            std::string::npos)
+      << missing.output;
+  const auto cfg = write_config("host-dir.yaml", std::string("plugins: {dirs: [") + GOOD_DIR + "]}\n");
+  for (const std::string& args : std::vector<std::string>{"plugins", "plugins --dir", "plugins --dir " GOOD_DIR " --config " + cfg}) {
+    const auto usage = run(args);
+    EXPECT_EQ(usage.exit_code, 2) << args << ": " << usage.output;
+  }
+  EXPECT_NE(run("plugins").output.find("give either --config FILE or --dir PATH"), std::string::npos);
+}
+
+// check-config fails on a refused plugin directory or file, at the plugins.dirs line and with
+// the reason, also when no sink names a plugin in it.
+TEST_F(Trust, CheckConfigFailsOnARefusedDirectoryOrFileAndSaysWhy) {
+  const auto plugins = dir("plugins"), open = dir("open", 0777);
+  plugin_in(plugins);
+  const auto cfg = write_config("trust-check.yaml", "plugins:\n  dirs: [" + plugins.string() + ", " + open.string() +
+                                                        "]\nsinks:\n  a: {plugin: fake}\n");
+  auto r = run("check-config --config " + cfg);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find(cfg + ":3: plugins.dirs: plugin directory " + open.string() +
+                          " is writable by group or others (mode 0777): chmod go-w it"),
+            std::string::npos)
+      << r.output;
+  ::chmod(open.c_str(), 0755);
+  ::chmod(plugin_in(open, "other.so").c_str(), 0666);
+  r = run("check-config --config " + cfg);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find(cfg + ":3: plugins.dirs: plugin file " + (open / "other.so").string() +
+                          " is writable by group or others (mode 0666)"),
+            std::string::npos)
+      << r.output;
+  fs::remove(open / "other.so");
+  r = run("check-config --config " + cfg);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
 }  // namespace

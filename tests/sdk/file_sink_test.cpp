@@ -1,6 +1,6 @@
 // File sink tests: dlopen the built plugins/file .so and drive it with the
-// minimal test host (test_host.hpp), as the daemon would.
-#include "test_host.hpp"
+// minimal test host (sinkhub/test_host.hpp, installed with the SDK), as the daemon would.
+#include <sinkhub/test_host.hpp>
 
 #include "file_options.hpp"
 #include "gunzip.hpp"
@@ -26,10 +26,10 @@
 #endif
 
 namespace fs = std::filesystem;
-using sinkhub_test::DeliverySpec;
-using sinkhub_test::Instance;
-using sinkhub_test::Plugin;
-using sinkhub_test::TestHost;
+using sinkhub::plugin_test::DeliverySpec;
+using sinkhub::plugin_test::Instance;
+using sinkhub::plugin_test::Plugin;
+using sinkhub::plugin_test::TestHost;
 
 using sinkhub_test::gunzip;
 

@@ -24,7 +24,7 @@ unset LD_PRELOAD CFLAGS CXXFLAGS LDFLAGS
 
 "$cmake" --install "$build" --prefix "$prefix" --component sinkhub-sdk
 for f in include/sinkhub/sink.h include/sinkhub/sink.hpp include/sinkhub/json.hpp include/sinkhub/options.hpp \
-         include/sinkhub/http_outcome.hpp share/doc/sinkhub-dev/ABI.md \
+         include/sinkhub/http_outcome.hpp include/sinkhub/test_host.hpp share/doc/sinkhub-dev/ABI.md \
          share/doc/sinkhub-dev/examples/c-minimal/CMakeLists.txt \
          share/doc/sinkhub-dev/examples/cpp-minimal/count_cpp.cpp; do
   [[ -f "$prefix/$f" ]] || fail "not installed: $f"
@@ -57,6 +57,30 @@ for ex in c-minimal cpp-minimal; do
   [[ -n $(find "$work/plugin-prefix" -path "*/sinkhub/plugins/$(basename "$so")") ]] \
     || fail "$ex: not installed to lib/sinkhub/plugins"
 done
+
+# A plugin author's unit test, built against the installed SDK only: test_host.hpp drives the
+# C example through a delivery of three items in batches of two.
+cat > "$work/unit.cpp" <<'CPP'
+#include <sinkhub/test_host.hpp>
+
+#include <cstdio>
+
+int main(int argc, char** argv) {
+  if (argc != 2) return 2;
+  namespace t = sinkhub::plugin_test;
+  t::TestHost host;
+  t::Plugin plugin(argv[1]);
+  t::Instance sink(plugin, host, "{}");
+  if (!sink.ok() || sink.open() != SINKHUB_OK) return 1;
+  t::Instance::Progress progress;
+  const t::Outcome o = sink.run(t::DeliverySpec{}, {"{\"a\":1}", "{\"a\":2}", "{\"a\":3}"}, 2, progress);
+  if (o.code != SINKHUB_OK || progress.accepted != 3 || progress.batch_index != 2) return 1;
+  std::puts("ok: a unit test built with the installed sinkhub/test_host.hpp drove the C example");
+  return 0;
+}
+CPP
+"$cxx" -std=c++17 -Wall -Wextra -pedantic -Werror -I"$prefix/include" "$work/unit.cpp" -o "$work/unit" -ldl
+"$work/unit" "$work/host-plugins/count_c.so" || fail "the unit test on the installed test host failed"
 
 # A version this SDK does not satisfy must be refused.
 mkdir -p "$work/v2"
@@ -104,8 +128,12 @@ done
 listing=$("$sinkhub" plugins --json --config "$work/host.yaml")
 grep -q '"description": "How long that RETRY asks the host to wait' <<<"$listing" \
   || fail "sinkhub plugins --json does not show the example's option docs: $listing"
+sed 's/retry_in: 30s/retry_in: soon/' "$work/host.yaml" > "$work/bad.yaml"
+if out=$("$sinkhub" check-config --config "$work/bad.yaml" 2>&1); then fail "check-config accepted retry_in: soon"; fi
+grep -q "option 'retry_in': must be a duration" <<<"$out" || fail "no clear error for retry_in: soon: $out"
+# A YAML integer where the schema says string: the host refuses it before create().
 sed 's/retry_in: 30s/retry_in: 30/' "$work/host.yaml" > "$work/bad.yaml"
 if out=$("$sinkhub" check-config --config "$work/bad.yaml" 2>&1); then fail "check-config accepted retry_in: 30"; fi
-grep -q "option 'retry_in': must be a duration" <<<"$out" || fail "no clear error for retry_in: 30: $out"
+grep -q "sinks.cpp.retry_in must be a string (got an integer '30'" <<<"$out" || fail "no clear error for retry_in: 30: $out"
 echo "ok: sinkhub loads both examples"
 echo "install test passed"

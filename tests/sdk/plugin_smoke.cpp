@@ -1,7 +1,7 @@
 // plugin_smoke <plugin.so> [options-json]: load a plugin with the test host and
 // drive one instance through create/open/deliver(event-only, 2 batches)/close/destroy.
 // Exit 0 when every step answered OK. Used on the SDK examples built out of tree.
-#include "test_host.hpp"
+#include <sinkhub/test_host.hpp>
 
 #include <cstdio>
 #include <exception>
@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    using namespace sinkhub_test;
+    using namespace sinkhub::plugin_test;
     Plugin p(argv[1]);
     TestHost host;
     std::printf("loaded %s (%s %s)\n", p.desc().id, p.desc().name, p.desc().version);

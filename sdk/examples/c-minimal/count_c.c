@@ -9,8 +9,9 @@
  * reports errors with the config file's line (types, bounds, required keys,
  * unknown keys with the known ones), and `sinkhub plugins` shows each
  * property's description and default. create() then reads options_json, which
- * holds only what the schema allows, with the JSON library of the plugin's
- * choice, and applies the defaults itself (the host does not fill them in).
+ * holds only what the schema allows, each value of its property's type, with
+ * every `default` of the schema filled in for an option the configuration
+ * leaves out, with the JSON library of the plugin's choice.
  * This one takes no options: the closed, empty schema below makes the host
  * refuse any. */
 #include <sinkhub/sink.h>
@@ -42,7 +43,7 @@ static int32_t count_create(const sinkhub_create_args *args, sinkhub_instance **
   }
   s->host = args->host;
   s->hi = args->host_instance;
-  s->items_metric = s->host->metric_define(s->hi, SINKHUB_METRIC_COUNTER, "count_c_items",
+  s->items_metric = s->host->metric_define(s->hi, SINKHUB_METRIC_COUNTER, "count_c_items_total",
                                            "Items seen by the count_c example sink");
   *out = (sinkhub_instance *)s;
   return SINKHUB_OK;
@@ -70,27 +71,23 @@ static int32_t count_deliver(sinkhub_instance *inst, const sinkhub_run_context *
 
 static void count_destroy(sinkhub_instance *inst) { free(inst); }
 
+/* Designated initializers: what is not named is 0 / NULL (no capability,
+ * host-default batch sizes, no open, flush or close). */
 static const sinkhub_plugin_descriptor descriptor = {
-    sizeof(sinkhub_plugin_descriptor), /* struct_size */
-    SINKHUB_ABI_VERSION_MAJOR,         /* abi_major */
-    SINKHUB_ABI_VERSION_MINOR,         /* abi_minor */
-    SINKHUB_ABI_VERSION_MINOR,         /* min_host_abi_minor */
-    "example.count-c",                 /* id */
-    "Item counter (C example)",        /* name */
-    "1.0.0",                           /* version */
-    "Counts the items of each delivery and logs the total", /* description */
-    "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", /* options schema */
-    SINKHUB_CAP_IDEMPOTENT,            /* capabilities */
-    1,                                 /* max_concurrency */
-    0,                                 /* reserved_0 */
-    0,                                 /* max_items: all */
-    0, 0, 0, 0, 0,                     /* batch hints: host defaults */
-    count_create,                      /* create */
-    NULL,                              /* open (optional) */
-    count_deliver,                     /* deliver */
-    NULL,                              /* flush (optional) */
-    NULL,                              /* close (optional) */
-    count_destroy,                     /* destroy */
+    .struct_size = sizeof(sinkhub_plugin_descriptor),
+    .abi_major = SINKHUB_ABI_VERSION_MAJOR,
+    .abi_minor = SINKHUB_ABI_VERSION_MINOR,
+    .min_host_abi_minor = SINKHUB_ABI_VERSION_MINOR,
+    .id = "example.count-c",
+    .name = "Item counter (C example)",
+    .version = "1.0.0",
+    .description = "Counts the items of each delivery and logs the total",
+    .options_schema_json = "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}",
+    .capabilities = SINKHUB_CAP_IDEMPOTENT,
+    .max_concurrency = 1,
+    .create = count_create,
+    .deliver = count_deliver,
+    .destroy = count_destroy,
 };
 
 SINKHUB_EXPORT const sinkhub_plugin_descriptor *sinkhub_plugin_entry_v1(uint32_t host_abi_major,

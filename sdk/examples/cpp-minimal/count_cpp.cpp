@@ -37,7 +37,7 @@ class CountSink : public sinkhub::Sink {
   // The host has validated the options against the schema; parse() checks them again (a
   // host is not trusted to) and throws sinkhub::OptionsError naming the option: REJECT.
   explicit CountSink(const sinkhub::CreateArgs& args) : Sink(args), opts_(options().parse(args.options_json)) {
-    metric_ = host().metric_define(SINKHUB_METRIC_COUNTER, "count_cpp_items",
+    metric_ = host().metric_define(SINKHUB_METRIC_COUNTER, "count_cpp_items_total",
                                    "Items seen by the count_cpp example sink");
   }
 

@@ -148,7 +148,11 @@ extern "C" {
 /* sinkhub_plugin_descriptor.capabilities bit flags. Unknown bits are ignored
  * by the host (a newer plugin on an older host). */
 /* deliver's OK is provisional: the host marks items delivered only after a
- * later flush() returns OK. flush is then required. */
+ * later flush() returns OK. flush is then required. This host calls flush
+ * right after each deliver() that returned OK with at least one item
+ * accepted, so nothing is held across batches or deliveries, and it gives a
+ * BUFFERED instance one deliver() at a time whatever max_concurrency says
+ * (see sinkhub_flush_fn). */
 #define SINKHUB_CAP_BUFFERED (UINT64_C(1) << 0)
 /* The sink may answer OK with items_accepted < item_count; the host then
  * starts the next call at the first item not accepted. */
@@ -327,7 +331,12 @@ typedef struct sinkhub_batch {
  * one or more deliver() calls (batches) in item order, over one or more
  * attempts. The calls of one delivery never overlap: the next one starts
  * after the previous returned and its result and checkpoint were persisted.
- * max_concurrency > 1 only lets calls of DIFFERENT deliveries run at once. */
+ * An attempt holds one of the instance's max_concurrency slots from its
+ * first batch to its last, so with max_concurrency 0 or 1 deliveries never
+ * interleave on an instance (all batches of one attempt, then the next
+ * delivery's); max_concurrency N > 1 runs up to N deliveries at once, each on
+ * its own host thread, their batches interleaving in time. A retry is a new
+ * attempt, queued behind other work. */
 typedef struct sinkhub_run_context {
   /* Host: sizeof(sinkhub_run_context) as compiled into the host. */
   uint32_t struct_size;
@@ -336,7 +345,12 @@ typedef struct sinkhub_run_context {
   /* Handle of this call for checkpoint_save / call_cancelled / http_request. */
   sinkhub_call *call;
   /* Stable identifier of this delivery, identical across batches, retries,
-   * host restarts and replays: an idempotency key. [A-Za-z0-9_-]+. */
+   * host restarts and replays: an idempotency key. [A-Za-z0-9_-]+. A batch is
+   * identified by (delivery_id, item_offset): an HTTP sink should send both
+   * as the destination's idempotency key (e.g. "Idempotency-Key: <delivery_id>
+   * -<item_offset>") where the destination has one, because a host killed
+   * (kill -9, power loss) between a deliver() and its commit sends that one
+   * batch again after the restart: at most one batch per crash repeats. */
   sinkhub_str delivery_id;
   /* Apify event type, e.g. "ACTOR.RUN.SUCCEEDED", "ACTOR.RUN.FAILED", "TEST". */
   sinkhub_str event_type;
@@ -442,12 +456,15 @@ typedef struct sinkhub_http_request {
   int64_t body_content_length;
   /* Passed back unchanged to every callback of this request and response. */
   void *user;
-  /* Total time limit in ms (connect + send + receive); 0 = host default.
-   * The host also never exceeds the calling deliver()'s deadline. */
+  /* Total time limit in ms (connect + send + receive); 0 = host default
+   * (60 s in this host). The host also never exceeds the calling deliver()'s
+   * deadline (delivery.batch_timeout, 120 s by default). */
   uint32_t timeout_ms;
-  /* Connect (and TLS handshake) time limit in ms; 0 = host default. */
+  /* Connect (and TLS handshake) time limit in ms; 0 = host default (10 s in
+   * this host). */
   uint32_t connect_timeout_ms;
-  /* Largest response body accepted, 0 = host default (at least 16 MiB). */
+  /* Largest response body accepted, 0 = host default (at least 16 MiB; 16 MiB
+   * in this host). */
   uint64_t max_response_bytes;
 } sinkhub_http_request;
 
@@ -505,7 +522,8 @@ typedef struct sinkhub_host {
   /* "sinkhub" and its version, e.g. "0.1.0". Static NUL-terminated strings. */
   const char *host_name;
   const char *host_version;
-  /* Largest checkpoint blob checkpoint_save accepts (>= SINKHUB_MIN_CHECKPOINT_BYTES). */
+  /* Largest checkpoint blob checkpoint_save accepts (>= SINKHUB_MIN_CHECKPOINT_BYTES;
+   * 16 MiB in this host). Read it rather than assuming more than 1 MiB. */
   uint64_t checkpoint_max_bytes;
 
   /* Logs one pre-formatted UTF-8 message (msg need not be NUL-terminated;
@@ -526,8 +544,10 @@ typedef struct sinkhub_host {
   /* Defines a metric; returns its id (>= 0) or a negative SINKHUB_E_*.
    * kind: SINKHUB_METRIC_*. name: NUL-terminated [a-z_][a-z0-9_]{0,63}; the
    * host exports it as sinkhub_plugin_<name> labelled with plugin and
-   * instance. help: NUL-terminated one line. Defining the same name and kind
-   * twice returns the same id. Allowed only during create() and open() of
+   * instance, a counter always ending in _total as Prometheus names counters
+   * (the host appends it when the name lacks it: "items" and "items_total"
+   * are both exported as sinkhub_plugin_items_total). help: NUL-terminated
+   * one line. Defining the same name and kind twice returns the same id. Allowed only during create() and open() of
    * that instance (SINKHUB_E_STATE otherwise). [control] */
   int32_t (*metric_define)(sinkhub_host_instance *hi, int32_t kind, const char *name,
                            const char *help);
@@ -607,14 +627,16 @@ typedef struct sinkhub_create_args {
    * instance's configuration except `plugin`, with ${env:..} and ${file:..}
    * references already resolved, already validated by the host against
    * options_schema_json (an instance without options gets "{}"). Defaults:
-   * the host does not fill in the schema's `default` values, so an absent
-   * option is absent here and create() applies its own default, which should
-   * equal the schema's `default` (then a host that fills defaults in changes
-   * nothing). Contains secrets: never log it. */
+   * the host fills in the schema's `default` of every property that the
+   * configuration leaves out, in every object the configuration has (an
+   * absent object property gets only its own `default`, if any); a property
+   * without a default stays absent. Contains secrets: never log it. */
   sinkhub_str options_json;
   /* A directory private to this instance that the plugin may write to
    * (created by the host before open(), not before create()); may be empty
-   * when the host has none (e.g. check-config). */
+   * when the host has none (e.g. check-config). This host uses
+   * <directory of ledger.path>/sinks/<instance name>, e.g.
+   * /var/lib/sinkhub/sinks/local-files in the Debian package. */
   sinkhub_str data_dir;
   /* In/out: see sinkhub_instance_limits. Never NULL. */
   sinkhub_instance_limits *limits;
@@ -646,12 +668,21 @@ typedef int32_t (*sinkhub_deliver_fn)(sinkhub_instance *instance, const sinkhub_
                                       const sinkhub_batch *batch, sinkhub_result *result);
 /* flush [control, never concurrent with deliver on the same instance],
  * optional unless SINKHUB_CAP_BUFFERED: make everything provisionally
- * accepted durable. For a BUFFERED sink the host calls it periodically, before
- * it marks any delivery finished, and before close; items (and checkpoints)
- * OK'd by deliver since the previous successful flush count as delivered only
- * once flush returns OK. Any other code makes the host redeliver them (their
- * deliveries resume from the last state confirmed by a flush). Non-buffered
- * sinks may get flush calls too (e.g. before close); NULL means OK. */
+ * accepted durable. For a BUFFERED sink this host calls it after every
+ * deliver() that returned OK with items_accepted > 0, on the same thread,
+ * before the next deliver() of any delivery and before it commits that
+ * call's items and checkpoint: the items (and checkpoint) of that call count
+ * as delivered only once flush returns OK. Any other code turns the call into
+ * a RETRY (or the flush's REJECT/FATAL) with nothing committed: the delivery
+ * resumes from the state the previous call committed. So a buffered sink
+ * buffers within one batch only: it cannot hold items across batches or
+ * deliveries, and one BUFFERED instance gets one deliver() at a time (the
+ * host ignores max_concurrency > 1 for it). flush gets a deadline of
+ * delivery.batch_timeout (120 s by default). Event-only calls and calls
+ * that accepted nothing are not flushed; non-buffered sinks never get flush
+ * calls from this host (a later 1.x host may call it less often for
+ * buffered sinks, or before close: write it to flush whatever is pending).
+ * NULL means OK. */
 typedef int32_t (*sinkhub_flush_fn)(sinkhub_instance *instance, int64_t deadline_monotonic_ms,
                                     sinkhub_result *result);
 /* close [control], optional: drain, stop and join every plugin thread,
@@ -698,13 +729,20 @@ typedef struct sinkhub_plugin_descriptor {
   /* JSON Schema (draft 2020-12 subset) of the instance options, as text.
    * The top level must be {"type":"object", ...}. The host validates options
    * against it before create() and reports errors with the config file's
-   * line, checking: type (object, string, integer, number, boolean, array),
-   * properties, required, additionalProperties (false: unknown keys are
-   * refused), items, enum, minimum, maximum, minLength, maxLength, minItems,
-   * maxItems. description and default document an option (`sinkhub plugins`
-   * shows them; see sinkhub_create_args.options_json for what the host does
-   * with defaults). Other keywords are ignored; do not rely on them. Config
-   * values are text: the host converts each to its property's type. NULL =
+   * line and the option's path, checking: type (object, string, integer,
+   * number, boolean, array, or a list of them), properties, required,
+   * additionalProperties (true or false: unknown keys are refused), items
+   * (one schema), enum (strings, numbers, booleans), minimum, maximum,
+   * minLength, maxLength (bytes), minItems, maxItems. description, default,
+   * title, examples, $comment and $schema are documentation (`sinkhub
+   * plugins` shows description and default; the host fills defaults in, see
+   * sinkhub_create_args.options_json). Any other keyword (pattern, format,
+   * oneOf, $ref, ...), a malformed keyword, or a default or enum value its
+   * own schema refuses makes the host refuse the plugin when it loads it.
+   * Types are not converted: a YAML value must already have its property's
+   * type (`yes` and "true" are not booleans, 12 is not a string); INI values
+   * and ${env:..}/${file:..} results, which have no type, are read as the
+   * property's type (integers in decimal, booleans as true/false). NULL =
    * the instance takes no options besides `plugin`. Static, NUL-terminated.
    * C++ plugins can write it with sinkhub/options.hpp. */
   const char *options_schema_json;
@@ -719,7 +757,9 @@ typedef struct sinkhub_plugin_descriptor {
    * fetching after max_items items and sets LAST_BATCH on the call that
    * reaches it (e.g. a chat sink that shows the first 10 items + the count). */
   uint64_t max_items;
-  /* Batch-size hints, 0 = no preference (host defaults). max_* are hard
+  /* Batch-size hints, 0 = no preference. Host defaults: at most
+   * apify.page_size items (1000 unless configured; no item limit when only
+   * byte hints are set) and at most 16 MiB per batch. max_* are hard
    * limits: a batch never exceeds them, except that a single item larger
    * than max_batch_bytes is delivered alone. preferred_* is the size the
    * host aims for. min_batch_bytes: every batch except the LAST one carries

@@ -1,10 +1,23 @@
-// A minimal sinkhub plugin host for SDK-side tests: dlopen a plugin, check its
-// descriptor, and drive one instance with an in-memory checkpoint store.
-// It implements exactly what sink.h promises a plugin (log, clocks, metrics,
-// checkpoint_save, call_cancelled; http_request answers UNSUPPORTED), and
-// simulates the host's delivery bookkeeping (items accepted + checkpoint,
-// committed together when a call returns).
-#pragma once
+// sinkhub/test_host.hpp -- a minimal sinkhub plugin host for a plugin's own unit tests
+// (header-only C++17; link with -ldl / ${CMAKE_DL_LIBS}). Not part of the ABI.
+//
+// dlopen a plugin, check its descriptor, and drive one instance with an in-memory
+// checkpoint store. It implements the host services sink.h promises a plugin (log, clocks,
+// metrics, checkpoint_save, call_cancelled; http_request answers SINKHUB_E_UNSUPPORTED),
+// and simulates the host's delivery bookkeeping (items accepted + checkpoint, committed
+// together when a call returns). It does not check options against the plugin's schema or
+// fill in defaults (sinkhub check-config does): options go to create() as given.
+//
+//   sinkhub::plugin_test::TestHost host;
+//   sinkhub::plugin_test::Plugin plugin("build/my_sink.so");        // throws std::runtime_error
+//   sinkhub::plugin_test::Instance sink(plugin, host, R"({"dir":"/tmp/out"})");
+//   ASSERT_TRUE(sink.ok()) << sink.create_message();
+//   sink.open();
+//   sinkhub::plugin_test::Instance::Progress progress;
+//   auto outcome = sink.run(sinkhub::plugin_test::DeliverySpec{}, {R"({"a":1})"}, 100, progress);
+//   // outcome.code == SINKHUB_OK, progress.accepted == 1, TestHost::logs() holds the log lines
+#ifndef SINKHUB_TEST_HOST_HPP
+#define SINKHUB_TEST_HOST_HPP
 
 #include <sinkhub/sink.h>
 
@@ -19,7 +32,8 @@
 #include <string>
 #include <vector>
 
-namespace sinkhub_test {
+namespace sinkhub {
+namespace plugin_test {
 
 struct CallState {
   bool live = true;
@@ -284,4 +298,7 @@ class Instance {
   bool opened_ = false;
 };
 
-}  // namespace sinkhub_test
+}  // namespace plugin_test
+}  // namespace sinkhub
+
+#endif  // SINKHUB_TEST_HOST_HPP
