@@ -12,14 +12,24 @@ Instance* SinkSet::find(const std::string& name) const {
   return nullptr;
 }
 
+std::vector<std::string> SinkSet::open_all(std::int64_t timeout_ms) {
+  std::vector<std::string> errors;
+  for (auto& inst : instances_) {
+    const auto r = inst->open(timeout_ms);
+    if (!r.ok()) errors.push_back("sink " + inst->name() + " (" + inst->plugin().id + ") failed to open: " + r.message);
+  }
+  return errors;
+}
+
 std::string instance_data_dir(const config::Config& cfg, const std::string& sink_name) {
   const auto parent = std::filesystem::path(cfg.ledger.path).parent_path();
   return ((parent.empty() ? std::filesystem::path(".") : parent) / "sinks" / sink_name).string();
 }
 
 void bind_sinks(const config::Config& cfg, const Registry& registry, bool check_only,
-                std::vector<config::Diagnostic>& diags, SinkSet* out) {
+                std::vector<config::Diagnostic>& diags, SinkSet* out, const std::set<std::string>* only) {
   for (const auto& sink : cfg.sinks) {
+    if (only && !only->count(sink.name)) continue;
     const std::string where = "sinks." + sink.name;
     const PluginInfo* plugin = registry.find(sink.plugin);
     if (!plugin) {
@@ -37,6 +47,13 @@ void bind_sinks(const config::Config& cfg, const Registry& registry, bool check_
     }
     if (out) out->instances_.push_back(std::move(inst));
   }
+}
+
+std::vector<config::Diagnostic> check_sinks(const config::Config& cfg, Registry& registry) {
+  std::vector<config::Diagnostic> diags;
+  registry.scan(cfg.plugin_dirs);
+  bind_sinks(cfg, registry, /*check_only=*/true, diags, nullptr);
+  return diags;
 }
 
 }  // namespace sinkhub::plugin
