@@ -6,6 +6,7 @@
 # Runs a command inside the booted container (all its namespaces).
 in_box() { nsenter --target "$BOX_PID" --all "$@"; }
 unit_prop() { in_box systemctl show sinkhub.service -p "$1" --value; }
+unit_active() { [[ $(unit_prop ActiveState) == active ]]; }
 # The unit's journal has TEXT at least N times (default 1). journald takes the daemon's stderr
 # asynchronously: waits up to 10 s.
 journal_shows() { wait_until 10 journal_has "$1" "${2:-1}"; }
@@ -113,7 +114,9 @@ case_systemd() {
   # Reload: check-config first, then SIGHUP; the daemon reloads in place (same process).
   in_box systemctl reload sinkhub.service || fail "systemctl reload failed"
   journal_shows "reload applied: nothing changed" || fail "no reload line in the journal"
-  [[ $(unit_prop MainPID) == "$pid" && $(unit_prop ActiveState) == active ]] || fail "reload replaced or stopped the daemon"
+  # The daemon reports RELOADING=1, then READY=1 (the unit is "reloading" in between).
+  wait_until 10 unit_active || fail "the unit is $(unit_prop ActiveState) after the reload"
+  [[ $(unit_prop MainPID) == "$pid" ]] || fail "reload replaced the daemon"
   local yaml=$ROOT/etc/sinkhub/sinkhub.yaml
   cp "$yaml" "$WORK/sinkhub.yaml.good"
   echo "no_such_key: 1" >>"$yaml"
