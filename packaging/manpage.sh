@@ -95,7 +95,12 @@ close the ledger, exit 0.
 .B SIGHUP
 Sent by
 .BR "systemctl reload" .
-Reloading the configuration is not supported yet: the daemon logs that and goes on.
+Reload the configuration without dropping a webhook: secrets, IP allowlists,
+routes, sinks (added, removed, changed options), retry settings and newly
+dropped-in plugins apply at once; an invalid configuration is refused (every
+error logged) and the running one stays. Settings only a restart applies
+(server.*, ledger.*, delivery.workers, delivery.lease) refuse the whole reload,
+each named in the log.
 .SH EXIT STATUS
 0 on success, 1 when the configuration or a command fails, 2 for a command line error.
 .SH SEE ALSO

@@ -26,10 +26,7 @@ int check_config(const Args& args) {
   try {
     const auto cfg = config::load(p.get("config"));
     plugin::Registry registry;
-    registry.scan(cfg.plugin_dirs);
-    std::vector<config::Diagnostic> diags;
-    plugin::report_refusals(registry, cfg.plugin_dirs_line, diags);
-    plugin::bind_sinks(cfg, registry, /*check_only=*/true, diags, nullptr);
+    auto diags = plugin::check_sinks(cfg, registry);
     if (!diags.empty()) throw config::ConfigError(cfg.file, std::move(diags));
     std::cout << cfg.file << ": ok (" << cfg.sinks.size() << " sinks, " << cfg.routes.size() << " routes)\n";
     return 0;

@@ -53,6 +53,15 @@ std::unique_ptr<ledger::Ledger> open_ledger(const std::string& file) {
   return ledger::open_sqlite(lc);
 }
 
+// A queued delivery whose sink the running config lacks: why it does not move, and what moves it.
+std::string waiting_note(const ledger::DeliveryRow& d) {
+  return "sink " + d.sink + " is not in the running config: the delivery stays queued until a config with it is "
+         "loaded (reload or restart)";
+}
+bool waits_for_sink(const ledger::DeliveryRow& d) {
+  return !d.sink_configured && (d.state == ledger::DeliveryState::Pending || d.state == ledger::DeliveryState::Retrying);
+}
+
 Object::Ptr to_json(const ledger::DeliveryRow& d) {
   Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
   o->set("id", d.id);
@@ -69,6 +78,7 @@ Object::Ptr to_json(const ledger::DeliveryRow& d) {
   o->set("created_at", iso(d.created_at));
   o->set("updated_at", iso(d.updated_at));
   o->set("last_error", d.last_error);
+  if (waits_for_sink(d)) o->set("waiting_for_sink", waiting_note(d));
   return o;
 }
 
@@ -119,7 +129,8 @@ void print_event(ledger::Ledger& l, const ledger::EventRow& e, const std::vector
             << (e.status_note.empty() ? "" : "  REJECTED: " + e.status_note) << "\n";
   for (const auto& d : dels) {
     if (d.event_id != e.id) continue;
-    std::cout << "  delivery " << d.id << " -> " << d.sink << ": " << ledger::to_string(d.state) << ", "
+    std::cout << "  delivery " << d.id << " -> " << d.sink << ": " << ledger::to_string(d.state)
+              << (waits_for_sink(d) ? " (waiting for its sink, not in the running config)" : "") << ", "
               << d.items_done << " items, " << d.attempts << " attempts"
               << (d.last_error.empty() ? "" : ", last error: " + d.last_error) << "\n";
     for (const auto& a : l.attempts(d.id))
@@ -169,6 +180,14 @@ int status(const Args& args) {
         sus->add(s);
       }
       o.set("suspended_sinks", sus);
+      Array::Ptr gone = new Array;
+      for (const auto& [sink, queued] : st.unconfigured_sinks) {
+        Object::Ptr s = new Object;
+        s->set("sink", sink);
+        s->set("queued", queued);
+        gone->add(s);
+      }
+      o.set("unconfigured_sinks", gone);
       o.stringify(std::cout, 2);
       std::cout << "\n";
       return 0;
@@ -177,6 +196,9 @@ int status(const Args& args) {
     for (const auto& [state, n] : st.deliveries_by_state) std::cout << "  " << ledger::to_string(state) << " " << n;
     std::cout << "\noldest due delivery waits: " << st.oldest_due_age_ms / 1000 << " s\n";
     for (const auto& [sink, until] : st.suspended_sinks) std::cout << "sink " << sink << " suspended until " << iso(until) << "\n";
+    for (const auto& [sink, queued] : st.unconfigured_sinks)
+      std::cout << "sink " << sink << " is not in the running config: " << queued
+                << (queued == 1 ? " delivery waits" : " deliveries wait") << " for it (queued, not lost)\n";
     return 0;
   });
 }
@@ -221,6 +243,7 @@ int deliveries(const Args& args) {
       std::cout << std::left << std::setw(8) << d.id << std::setw(10) << ledger::to_string(d.state) << std::setw(18)
                 << d.sink << std::setw(22) << d.event_type << std::setw(20) << d.run_id << std::setw(9) << d.attempts
                 << std::setw(10) << d.items_done
+                << (waits_for_sink(d) ? "waiting for its sink (not in the running config) " : std::string())
                 << (d.state == ledger::DeliveryState::Retrying ? iso(d.next_attempt_at) + " " : std::string())
                 << d.last_error << "\n";
     return 0;

@@ -5,73 +5,25 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
-#include "apify/client.hpp"
+#include "cli/reload.hpp"
+#include "cli/sink_setup.hpp"
 #include "config/config.hpp"
 #include "delivery/engine.hpp"
 #include "http/server.hpp"
 #include "ledger/ledger.hpp"
 #include "observe/log.hpp"
-#include "observe/systemd_notify.hpp"
 #include "plugin/sinks.hpp"
 
 namespace sinkhub::cli {
 
 namespace {
 
-// Routes may name actors as "username/actor-name"; webhooks carry ids. Each name is
-// resolved once through GET /v2/acts/{username~name} at startup and replaced by the id.
-bool resolve_actor_names(config::Config& cfg) {
-  std::unique_ptr<apify::Client> client;
-  for (auto& route : cfg.routes)
-    for (auto& actor : route.actors) {
-      if (actor.find('/') == std::string::npos) continue;
-      try {
-        // Startup should not hang for minutes on an unreachable API: a few quick attempts.
-        apify::ClientOptions quick;
-        quick.max_attempts = 3;
-        quick.max_retry_after = std::chrono::seconds(10);
-        if (!client) client = std::make_unique<apify::Client>(cfg.apify, quick);
-      } catch (const std::exception& e) {
-        spdlog::error("apify: {}", e.what());
-        return false;
-      }
-      const auto found = client->get_actor(actor);
-      if (!found.ok) {
-        spdlog::error("{}:{}: {}.actors: cannot resolve '{}' through the Apify API: {}", cfg.file, route.line,
-                      route.name, actor, found.error.describe());
-        return false;
-      }
-      spdlog::info("route {}: actor {} is {}", route.name, actor, found.value.id);
-      actor = found.value.id;
-    }
-  return true;
-}
-
-// Tells systemd (Type=notify) where the daemon is; an unusable NOTIFY_SOCKET is only a warning.
-void tell_service_manager(const std::string& state) {
-  const auto outcome = observe::notify_service_manager(state);
-  if (outcome.kind == observe::NotifyOutcome::Failed) spdlog::warn("systemd notification: {}", outcome.error);
-}
-
-// Plugins are loaded after the config is parsed and before anything listens: a sink that
-// cannot be created is a startup error, not a surprise at the first webhook.
+// Plugins are loaded after the config is parsed and before anything listens.
 bool open_sinks(const config::Config& cfg, plugin::Registry& registry, plugin::SinkSet& sinks) {
-  std::vector<config::Diagnostic> diags;
   registry.scan(cfg.plugin_dirs);
-  plugin::bind_sinks(cfg, registry, /*check_only=*/false, diags, &sinks);
-  if (!diags.empty()) {
-    for (const auto& line : config::ConfigError(cfg.file, std::move(diags)).lines()) spdlog::error("{}", line);
-    spdlog::error("not starting: a configured sink cannot be created");
-    return false;
-  }
-  for (auto& inst : sinks.all()) {
-    const auto r = inst->open(30000);
-    if (!r.ok()) {
-      spdlog::error("sink {} ({}) failed to open: {}", inst->name(), inst->plugin().id, r.message);
-      return false;
-    }
-  }
-  return true;
+  if (create_and_open_sinks(cfg, registry, sinks)) return true;
+  spdlog::error("not starting: a configured sink cannot be created or opened");
+  return false;
 }
 
 }  // namespace
@@ -85,7 +37,7 @@ int serve(const Args& args) {
   Parsed p;
   const char* summary =
       "Runs sinkhub in the foreground: listens for Apify webhooks, verifies them, records them in the ledger and "
-      "answers once they are durable. Stops cleanly on SIGTERM or SIGINT.";
+      "answers once they are durable. Stops cleanly on SIGTERM or SIGINT; reloads its config on SIGHUP.";
   if (!parse_options("serve", summary, opts, args, p)) return 2;
   if (p.help) return 0;
 
@@ -128,14 +80,15 @@ int serve(const Args& args) {
   try {
     auto ledger = ledger::open_sqlite(cfg.ledger);
     spdlog::info("ledger {} open (synchronous={})", cfg.ledger.path, cfg.ledger.synchronous);
-    delivery::Engine engine(cfg, *ledger, sinks);
+    ledger->set_configured_sinks(sink_names(cfg));
+    delivery::Engine engine(cfg, *ledger, std::move(sinks));
     http::Server server(cfg, *ledger, [&engine] { engine.wake(); });
     engine.start();
     server.start();
     tell_service_manager("READY=1\nSTATUS=listening on " + cfg.server.host + ":" + std::to_string(cfg.server.port));
+    Running running{cfg, engine, server, *ledger};
     int sig = 0;
-    while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP)
-      spdlog::warn("received SIGHUP: reloading is not supported yet, restart sinkhub to apply config changes");
+    while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) reload(p.get("config"), running);
     tell_service_manager("STOPPING=1\nSTATUS=stopping");
     spdlog::info("received {}: no new connections, finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     server.stop();

@@ -21,9 +21,11 @@ namespace sinkhub::delivery {
 
 using Outcome = ledger::AttemptOutcome;
 
-// The engine's settings, copied from the config.
+// The engine's settings, copied from the config; a reload replaces them whole, and each attempt
+// runs under the settings it started with.
 struct Settings {
   config::DeliveryConfig delivery;
+  config::ApifyConfig apify;     // the workers' API clients follow it (token rotation)
   int page_size = 1000;          // apify.page_size: the default batch of a sink without hints
   bool verify_with_api = false;  // auth.verify_with_api
 };

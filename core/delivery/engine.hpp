@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,8 +33,8 @@ namespace sinkhub::delivery {
 class Engine {
  public:
   // Copies what it needs from cfg (delivery.*, apify.*, auth.verify_with_api, each sink's
-  // dataset query); the sink instances must outlive the engine.
-  Engine(const config::Config& cfg, ledger::Ledger& ledger, plugin::SinkSet& sinks,
+  // dataset query) and takes the sink instances (created and opened) out of `sinks`.
+  Engine(const config::Config& cfg, ledger::Ledger& ledger, plugin::SinkSet&& sinks,
          apify::ClientOptions client_options = {});
   ~Engine();
   Engine(const Engine&) = delete;
@@ -43,24 +44,43 @@ class Engine {
   // New work may be due (an event was accepted): wake an idle worker now instead of at the
   // next poll.
   void wake();
+  // A reload. `cfg`: the new config (its restart-only keys, delivery.workers and
+  // delivery.lease, unchanged); `fresh`: instances created and opened for it, one per sink
+  // that is new or needs a new instance. The lane of a sink in `fresh` or no longer in cfg
+  // retires: no new delivery, its instance closed once its deliveries in flight end, and its
+  // replacement takes none before that. The other lanes stay as they are (their dataset query
+  // follows cfg). The settings apply from each worker's next claim. Deliveries of a sink that
+  // is gone stay queued in the ledger, unclaimed, until a sink of that name is back. A sink in
+  // `fresh` starts unsuspended (a suspension after FATAL was its old instance's). Called by one
+  // thread at a time (the signal thread), while the workers run.
+  void reconfigure(const config::Config& cfg, plugin::SinkSet&& fresh);
   // Stops claiming; in-flight batches get `grace` to finish (then their calls are cancelled)
   // and every delivery in flight is checkpointed and handed back to the queue.
   void stop(std::chrono::milliseconds grace);
 
  private:
   class Reservations;
+  using Lanes = std::vector<std::shared_ptr<SinkLane>>;
 
   void worker(int index);
   // Leases one due delivery of a sink with room; nullptr (and no claim) when there is none.
-  SinkLane* claim_one(const std::string& owner, ledger::Claim& claim);
-  void run_claim(const ledger::Claim& claim, SinkLane& lane, const WorkerTools& tools);
+  std::shared_ptr<SinkLane> claim_one(const std::string& owner, const Settings& settings, ledger::Claim& claim);
+  void run_claim(const ledger::Claim& claim, SinkLane& lane, const Settings& settings, const WorkerTools& tools);
   void idle();
+  std::shared_ptr<const Lanes> lanes() const;
+  std::shared_ptr<const Settings> settings() const;
+  std::shared_ptr<SinkLane> make_lane(std::unique_ptr<plugin::Instance> inst, const config::Config& cfg);
+  // Every lane that may still run a call: the current ones and the retired ones not closed.
+  std::vector<std::shared_ptr<SinkLane>> all_lanes() const;
 
-  const Settings settings_;
-  const config::ApifyConfig apify_;
   ledger::Ledger& ledger_;
   apify::ClientOptions client_options_;
-  std::vector<std::unique_ptr<SinkLane>> lanes_;
+  const int workers_count_;
+  mutable std::mutex config_mu_;                  // guards the three below
+  std::shared_ptr<const Settings> settings_;     // replaced whole by reconfigure()
+  std::shared_ptr<const Lanes> lanes_;            // replaced whole by reconfigure()
+  std::vector<std::shared_ptr<SinkLane>> retired_;  // retired, instance maybe still open
+  std::map<std::string, std::shared_ptr<Lineage>> lineages_;  // by sink name; reconfigure() only
   std::vector<std::thread> workers_;
   LeaseKeeper leases_;
   std::mutex mu_;
@@ -70,7 +90,6 @@ class Engine {
   std::atomic<bool> hard_stop_{false};
   std::string owner_prefix_;  // host:pid:start, unique per process
   ActorNames actor_names_;    // sinkhub_run_context.actor_name (ABI 1.1), shared by the workers
-  const Shared shared_{ledger_, settings_, stopping_, hard_stop_, actor_names_};
 };
 
 }  // namespace sinkhub::delivery

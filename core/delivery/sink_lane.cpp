@@ -17,10 +17,10 @@ constexpr const char* kCountedOutcomes[] = {"ok", "retry", "reject", "fatal"};
 
 }  // namespace
 
-SinkLane::SinkLane(plugin::Instance& instance, apify::ItemsQuery query)
-    : inst_(instance), name_(instance.name()), capabilities_(instance.plugin().desc.capabilities),
-      query_(std::move(query)) {
-  max_concurrency_ = std::max<int>(1, static_cast<int>(inst_.limits().max_concurrency));
+SinkLane::SinkLane(std::unique_ptr<plugin::Instance> instance, apify::ItemsQuery query, std::shared_ptr<Lineage> lineage)
+    : inst_(std::move(instance)), name_(inst_->name()), capabilities_(inst_->plugin().desc.capabilities),
+      query_(std::move(query)), lineage_(std::move(lineage)) {
+  max_concurrency_ = std::max<int>(1, static_cast<int>(inst_->limits().max_concurrency));
   if (has(SINKHUB_CAP_BUFFERED)) max_concurrency_ = 1;  // flush must not overlap deliver
   auto& m = observe::Metrics::instance();
   using K = observe::Metrics::Kind;
@@ -36,11 +36,58 @@ SinkLane::SinkLane(plugin::Instance& instance, apify::ItemsQuery query)
                                     {{"sink", name_}, {"outcome", kCountedOutcomes[i]}});
 }
 
+SinkLane::~SinkLane() {
+  // Retired but never drained (the engine stopped first): still one open instance of its lineage.
+  if (retired_ && !closed_) lineage_->open_retired.fetch_sub(1);
+}
+
+apify::ItemsQuery SinkLane::query() const {
+  std::lock_guard<std::mutex> lk(query_mu_);
+  return query_;
+}
+
+void SinkLane::set_query(apify::ItemsQuery query) {
+  std::lock_guard<std::mutex> lk(query_mu_);
+  query_ = std::move(query);
+}
+
+// The increment comes before the checks and retire() sets retired_ before it looks at
+// in_flight_ (both sequentially consistent): either this reservation sees the retirement, or
+// retire() sees the reservation and leaves the closing to its release().
 bool SinkLane::try_reserve(std::int64_t now_unix_ms) {
   if (suspended_until_.load() > now_unix_ms) return false;
-  if (in_flight_.fetch_add(1) < max_concurrency_) return true;
-  in_flight_.fetch_sub(1);
+  if (in_flight_.fetch_add(1) < max_concurrency_ && !retired_.load() && lineage_->open_retired.load() == 0) return true;
+  release();
   return false;
+}
+
+void SinkLane::release() {
+  if (in_flight_.fetch_sub(1) == 1 && retired_.load()) close_if_drained();
+}
+
+void SinkLane::retire() {
+  {
+    std::lock_guard<std::mutex> lk(retire_mu_);
+    if (retired_) return;
+    lineage_->open_retired.fetch_add(1);  // before the successor can be published
+    retired_ = true;
+  }
+  if (in_flight_.load() == 0) close_if_drained();
+}
+
+void SinkLane::close_if_drained() {
+  if (in_flight_.load() != 0 || closed_.exchange(true)) return;
+  {
+    std::lock_guard<std::mutex> lk(retire_mu_);
+    inst_.reset();  // close() then destroy()
+  }
+  lineage_->open_retired.fetch_sub(1);
+  spdlog::info("sink {}: the instance a reload replaced or removed is closed (no delivery of it in flight)", name_);
+}
+
+void SinkLane::cancel_calls() {
+  std::lock_guard<std::mutex> lk(retire_mu_);
+  if (inst_) inst_->cancel_all();
 }
 
 std::int64_t SinkLane::suspend(ledger::Ledger& ledger, std::chrono::milliseconds fatal_backoff,
@@ -49,7 +96,14 @@ std::int64_t SinkLane::suspend(ledger::Ledger& ledger, std::chrono::milliseconds
   const std::int64_t until = util::unix_ms() + pause.count();
   suspended_until_ = until;
   recreate_ = true;
-  ledger.suspend_sink(name_, until, why);
+  {
+    std::lock_guard<std::mutex> lk(retire_mu_);
+    if (retired_) {  // the delivery is due at once, for the instance that replaced this one
+      spdlog::warn("sink {}: the instance a reload replaced failed: {}", name_, why);
+      return util::unix_ms();
+    }
+    ledger.suspend_sink(name_, until, why);
+  }
   spdlog::error("sink {} suspended for {} s, its deliveries stay queued: {}", name_, pause.count() / 1000, why);
   return until;
 }
@@ -58,7 +112,7 @@ bool SinkLane::ready(ledger::Ledger& ledger, std::chrono::milliseconds fatal_bac
   if (!recreate_) return true;
   std::unique_lock<std::shared_mutex> only(rw_);
   if (!recreate_) return true;  // another worker did it
-  const auto r = inst_.restart(30000);
+  const auto r = inst_->restart(30000);
   if (r.ok()) {
     recreate_ = false;
     spdlog::info("sink {}: instance re-created after FATAL", name_);

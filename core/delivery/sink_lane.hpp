@@ -1,11 +1,18 @@
 // One sink instance as the engine schedules it: how many of its deliveries may run at once,
 // whether it is suspended after FATAL, and its re-creation before the next delivery. Also
-// where its dataset query and its per-sink metrics live.
+// where its dataset query and its per-sink metrics live. The lane owns its instance.
+//
+// A reload retires a lane (its sink was removed, or needs a new instance): it takes no new
+// delivery, and its instance is closed by whoever ends its last delivery in flight (at once if
+// none runs). The lanes that serve one sink name share a Lineage, and a lane does not take work
+// while a retired one of its lineage is still open: never two instances of a sink at work.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 
@@ -16,27 +23,43 @@
 
 namespace sinkhub::delivery {
 
+// Every lane that served one sink name, across reloads.
+struct Lineage {
+  std::atomic<int> open_retired{0};  // retired lanes of this name whose instance is not closed yet
+};
+
 class SinkLane {
  public:
-  // `query`: sinks.NAME.dataset, what of the dataset this sink gets.
-  SinkLane(plugin::Instance& instance, apify::ItemsQuery query);
+  // `instance`: created and opened. `query`: sinks.NAME.dataset, what of the dataset this sink
+  // gets.
+  SinkLane(std::unique_ptr<plugin::Instance> instance, apify::ItemsQuery query, std::shared_ptr<Lineage> lineage);
+  ~SinkLane();
   SinkLane(const SinkLane&) = delete;
   SinkLane& operator=(const SinkLane&) = delete;
 
   const std::string& name() const { return name_; }
-  plugin::Instance& instance() { return inst_; }
+  // Only inside a reservation (try_reserve): then the instance is open.
+  plugin::Instance& instance() { return *inst_; }
   bool has(std::uint32_t capability) const { return (capabilities_ & capability) != 0; }
-  const apify::ItemsQuery& query() const { return query_; }
+  apify::ItemsQuery query() const;
+  void set_query(apify::ItemsQuery query);  // a reload changed sinks.NAME.dataset only
 
   // Concurrency: a delivery runs only inside a reservation (at most the plugin's
   // max_concurrency at once; one for a BUFFERED sink, whose flush must not overlap deliver).
+  // None on a retired lane, nor while a retired lane of the same lineage is open.
   bool try_reserve(std::int64_t now_unix_ms);
-  void release() { in_flight_.fetch_sub(1); }
+  void release();
   bool busy() const { return in_flight_.load() > 0; }
 
+  // A reload took this lane out: no new reservation; the instance is closed once the
+  // deliveries in flight end (here, if none runs). Safe to call twice.
+  void retire();
+  bool closed() const { return closed_.load(); }
+
   // FATAL (or a failed re-creation): the sink is suspended for retry_policy's fatal_pause,
-  // recorded in the ledger so claims skip it, and re-created before its next delivery.
-  // Returns until when (unix ms).
+  // recorded in the ledger so claims skip it, and re-created before its next delivery. Returns
+  // until when (unix ms) the delivery waits: now for a retired lane, whose successor (if any)
+  // is a new instance that this failure says nothing about.
   std::int64_t suspend(ledger::Ledger& ledger, std::chrono::milliseconds fatal_backoff, const std::string& why);
   std::int64_t suspended_until() const { return suspended_until_.load(); }
   void answered_ok() { fatal_streak_ = 0; }
@@ -49,7 +72,7 @@ class SinkLane {
   std::shared_lock<std::shared_mutex> calls() { return std::shared_lock<std::shared_mutex>(rw_); }
 
   // Asks every running call to stop (shutdown past its grace).
-  void cancel_calls() { inst_.cancel_all(); }
+  void cancel_calls();
 
   // Per-sink series: sinkhub_delivered_items_total, ..._bytes_total, sinkhub_sink_call_seconds,
   // sinkhub_delivery_attempt_seconds, sinkhub_delivery_attempts_total{outcome}.
@@ -62,16 +85,22 @@ class SinkLane {
   int attempts_metric(ledger::AttemptOutcome outcome) const;
 
  private:
-  plugin::Instance& inst_;
+  void close_if_drained();
+
+  std::unique_ptr<plugin::Instance> inst_;  // reset (closed, destroyed) once retired and drained
   const std::string name_;
   const std::uint32_t capabilities_;
-  const apify::ItemsQuery query_;
+  mutable std::mutex query_mu_;
+  apify::ItemsQuery query_;  // guarded by query_mu_
   int max_concurrency_ = 1;
   std::atomic<int> in_flight_{0};
   std::atomic<std::int64_t> suspended_until_{0};  // unix ms
   std::atomic<int> fatal_streak_{0};
   std::atomic<bool> recreate_{false};
   std::shared_mutex rw_;
+  const std::shared_ptr<Lineage> lineage_;
+  std::mutex retire_mu_;  // retire() against suspend()'s ledger write and close against cancel_calls()
+  std::atomic<bool> retired_{false}, closed_{false};
   Metrics metrics_;
 };
 

@@ -166,8 +166,9 @@ void Loop::dispatch(Conn& c) {
       r.headers.emplace_back("Allow", "POST");
       return respond(c, unread_body(std::move(r)));
     }
-    c.client = ctx_.endpoint.client(h, c.peer);
-    if (auto refused = ctx_.endpoint.screen(h, c.client)) return respond(c, *refused);
+    c.rules = ctx_.endpoint.rules();
+    c.client = ctx_.endpoint.client(c.rules, h, c.peer);
+    if (auto refused = ctx_.endpoint.screen(c.rules, h, c.client)) return respond(c, *refused);
     if (!h.content_length && !h.chunked) return respond(c, reject_reply(411, "Content-Length required"));
     c.st = Conn::St::Body;
     c.deadline = now() + ctx_.server.read_timeout_ms;  // the whole body
@@ -235,10 +236,11 @@ bool Loop::read_body(Conn& c) {
   }
   auto event = std::make_unique<ledger::IncomingEvent>();
   Reply refused;
-  if (!ctx_.endpoint.prepare(c.head, c.client, std::move(c.body), *event, c.summary, refused)) {
+  if (!ctx_.endpoint.prepare(c.rules, c.head, c.client, std::move(c.body), *event, c.summary, refused)) {
     respond(c, refused);
     return true;
   }
+  c.rules.reset();
   c.body = std::string();
   c.st = Conn::St::Waiting;
   c.deadline = 0;
@@ -302,6 +304,7 @@ void Loop::respond(Conn& c, const Reply& r) {
   append_response(c.out, r, date_, connection, c.head_only);
   c.head_only = false;
   c.chunked.reset();
+  c.rules.reset();
   if (close) {
     c.st = Conn::St::Closing;
     c.linger = r.linger;

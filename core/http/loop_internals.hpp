@@ -95,6 +95,7 @@ struct Loop::Conn {
   int fd = -1;
   Poco::Net::IPAddress peer;
   Poco::Net::IPAddress client;  // of the webhook being read: WebhookEndpoint::client()
+  WebhookEndpoint::Rules rules;  // of the webhook being read: one config from head to answer
   St st = St::Idle;
   std::string in;  // received, not yet consumed
   std::size_t scanned = 0;

@@ -84,6 +84,11 @@ void Server::start() {
   spdlog::info("listening on http://{}{} (health: /healthz, /readyz; {} event loops)", addr.toString(), s.path, n);
 }
 
+void Server::apply(const config::Config& cfg) {
+  impl_->endpoint.replace_rules(cfg);  // for a later start()
+  if (impl_->ctx) impl_->ctx->endpoint.replace_rules(cfg);
+}
+
 void Server::stop() {
   if (!impl_->socket) return;
   // Stop accepting everywhere before the socket closes; then requests in flight are

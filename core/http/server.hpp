@@ -22,6 +22,10 @@ class Server {
   void start();
   // Stops accepting, lets in-flight requests finish (bounded), then returns.
   void stop();
+  // A reload: webhooks whose request head is read from now on are verified and routed under
+  // cfg's auth.* and routes; requests already past their head finish under the rules they
+  // started with. (server.* stays as started: only a restart changes it.)
+  void apply(const config::Config& cfg);
 
  private:
   struct Impl;

@@ -65,13 +65,15 @@ void count(const char* outcome) {
 
 }  // namespace
 
-Poco::Net::IPAddress WebhookEndpoint::client(const RequestHead& head, const Poco::Net::IPAddress& peer) const {
-  return intake_->client_address(peer, head.get("X-Forwarded-For"));
+Poco::Net::IPAddress WebhookEndpoint::client(const Rules& rules, const RequestHead& head,
+                                             const Poco::Net::IPAddress& peer) const {
+  return rules->client_address(peer, head.get("X-Forwarded-For"));
 }
 
-std::optional<Reply> WebhookEndpoint::screen(const RequestHead& req, const Poco::Net::IPAddress& client) const {
-  const std::string& header = intake_->secret_header();
-  switch (intake_->verify(client, req.find(header))) {
+std::optional<Reply> WebhookEndpoint::screen(const Rules& rules, const RequestHead& req,
+                                             const Poco::Net::IPAddress& client) const {
+  const std::string& header = rules->secret_header();
+  switch (rules->verify(client, req.find(header))) {
     case webhook::Verdict::Allowed:
       break;
     case webhook::Verdict::ForbiddenAddress:
@@ -119,11 +121,11 @@ Reply WebhookEndpoint::body_malformed(const std::string& why) const {
   return r;
 }
 
-bool WebhookEndpoint::prepare(const RequestHead& req, const Poco::Net::IPAddress& client, std::string body,
-                              ledger::IncomingEvent& in, Summary& summary, Reply& reply) const {
+bool WebhookEndpoint::prepare(const Rules& rules, const RequestHead& req, const Poco::Net::IPAddress& client,
+                              std::string body, ledger::IncomingEvent& in, Summary& summary, Reply& reply) const {
   const std::string client_text = client.toString();
   webhook::EnvelopeError err;
-  if (!intake_->admit({std::move(body), req.get("X-Apify-Webhook-Dispatch-Id"), headers_of_interest(req, client_text)},
+  if (!rules->admit({std::move(body), req.get("X-Apify-Webhook-Dispatch-Id"), headers_of_interest(req, client_text)},
                       in, err)) {
     count("bad_request");
     spdlog::warn("webhook rejected from {}: {}", client_text, err.message);

@@ -4,7 +4,10 @@
 // implementation (claims with FOR UPDATE SKIP LOCKED) can sit behind the same interface.
 //
 // A delivery's states and every allowed transition; nothing else writes deliveries.state.
-// "due": next_attempt_at has come and the sink is not suspended (suspend_sink).
+// "due": next_attempt_at has come and the sink is not suspended (suspend_sink). A pending or
+// retrying delivery whose sink the running config lacks (set_configured_sinks: removed by a
+// reload, or while sinkhub was stopped) keeps its state and is never claimed; the operators'
+// reads mark it as waiting for its sink, and it is due again once a config declares the sink.
 //
 //   state              event                                           next      function
 //   -----------------  ----------------------------------------------  --------  ------------------------------
@@ -105,6 +108,7 @@ struct DeliveryRow {
   int attempts = 0;
   std::uint64_t items_done = 0;
   std::int64_t next_attempt_at = 0, created_at = 0, updated_at = 0;
+  bool sink_configured = true;  // false: the running config has no such sink; the delivery waits for it
 };
 
 struct EventRow {
@@ -119,6 +123,8 @@ struct Status {
   std::int64_t events = 0;
   std::int64_t oldest_due_age_ms = 0;  // age of the oldest pending/retrying delivery that is due
   std::vector<std::pair<std::string, std::int64_t>> suspended_sinks;       // sink -> until (unix ms)
+  // Sinks the running config lacks -> their pending and retrying deliveries, which wait for them.
+  std::vector<std::pair<std::string, std::int64_t>> unconfigured_sinks;
 };
 
 struct ReplayRequest {
@@ -198,6 +204,9 @@ class Ledger {
   virtual void set_verified(std::int64_t event_id, bool ok, const std::string& reason) = 0;
   // FATAL from a sink: its deliveries are not claimed until `until` (unix ms).
   virtual void suspend_sink(const std::string& sink, std::int64_t until, const std::string& reason) = 0;
+  // The sink instances of the running config (at start and after every reload), replacing the
+  // previous set. Only the operators' reads use it: the engine claims for the sinks it serves.
+  virtual void set_configured_sinks(const std::vector<std::string>& sinks) = 0;
 
   // --- operators (CLI) ---------------------------------------------------------------
   virtual Status status() = 0;

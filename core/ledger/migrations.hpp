@@ -84,6 +84,8 @@ UPDATE events SET dedup_key = run_id || '|' || event_type || '|' || finished_at 
 UPDATE events SET dedup_key = '|' || dedup_key WHERE run_id = '';
 DROP INDEX events_by_run;
 )SQL"},
+      // The running config's sinks (start, reload): the operators' reads mark deliveries to others.
+      {4, "the sinks the running daemon serves", "CREATE TABLE configured_sinks (sink TEXT PRIMARY KEY);"},
   };
   return all;
 }

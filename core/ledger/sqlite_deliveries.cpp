@@ -192,6 +192,18 @@ void SqliteLedger::suspend_sink(const std::string& sink, std::int64_t until, con
   });
 }
 
+void SqliteLedger::set_configured_sinks(const std::vector<std::string>& sinks) {
+  writer_->write([&] {
+    Stmt(db_, "DELETE FROM configured_sinks").step();
+    Stmt add(db_, "INSERT OR IGNORE INTO configured_sinks (sink) VALUES (?)");
+    for (const auto& s : sinks) {
+      add.reset();
+      add.bind(1, s);
+      add.step();
+    }
+  });
+}
+
 int SqliteLedger::replay(const ReplayRequest& r) {
   int changed = 0;
   writer_->write([&] {

@@ -32,8 +32,14 @@ DeliveryRow delivery_row(const Stmt& q) {
   r.next_attempt_at = q.column_int(11);
   r.created_at = q.column_int(12);
   r.updated_at = q.column_int(13);
+  r.sink_configured = q.column_int(14) != 0;
   return r;
 }
+
+// 1 when the running config has the delivery's sink (d.sink), or no daemon has said which sinks it
+// has (a ledger from before configured_sinks); 0 when the delivery waits for its sink.
+constexpr const char* kSinkConfigured =
+    "(NOT EXISTS (SELECT 1 FROM configured_sinks) OR d.sink IN (SELECT sink FROM configured_sinks))";
 
 }  // namespace
 
@@ -73,17 +79,25 @@ Status SqliteLedger::status() {
     q.bind(1, now);
     while (q.step()) s.suspended_sinks.emplace_back(q.column_text(0), q.column_int(1));
   }
+  {
+    const std::string sql = "SELECT d.sink, COUNT(*) FROM deliveries d WHERE d.state IN ('pending','retrying') AND NOT " +
+                            std::string(kSinkConfigured) + " GROUP BY d.sink ORDER BY d.sink";
+    Stmt q(reader_, sql.c_str());
+    while (q.step()) s.unconfigured_sinks.emplace_back(q.column_text(0), q.column_int(1));
+  }
   return s;
 }
 
 std::vector<DeliveryRow> SqliteLedger::deliveries(std::optional<DeliveryState> state, const std::string& run_id,
                                                   int limit) {
   std::lock_guard<std::mutex> lk(read_mu_);
-  Stmt q(reader_,
-         "SELECT d.id, d.event_id, d.sink, d.state, e.event_type, e.run_id, e.actor_id, COALESCE(d.last_error,''), "
-         "d.with_items, d.attempts, d.items_done, d.next_attempt_at, d.created_at, d.updated_at "
-         "FROM deliveries d JOIN events e ON e.id = d.event_id "
-         "WHERE (?1 = '' OR d.state = ?1) AND (?2 = '' OR e.run_id = ?2) ORDER BY d.id DESC LIMIT ?3");
+  const std::string sql =
+      "SELECT d.id, d.event_id, d.sink, d.state, e.event_type, e.run_id, e.actor_id, COALESCE(d.last_error,''), "
+      "d.with_items, d.attempts, d.items_done, d.next_attempt_at, d.created_at, d.updated_at, " +
+      std::string(kSinkConfigured) +
+      " FROM deliveries d JOIN events e ON e.id = d.event_id "
+      "WHERE (?1 = '' OR d.state = ?1) AND (?2 = '' OR e.run_id = ?2) ORDER BY d.id DESC LIMIT ?3";
+  Stmt q(reader_, sql.c_str());
   q.bind(1, std::string(state ? to_string(*state) : "")).bind(2, run_id).bind(3, static_cast<std::int64_t>(limit));
   std::vector<DeliveryRow> out;
   while (q.step()) out.push_back(delivery_row(q));

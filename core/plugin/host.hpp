@@ -22,6 +22,7 @@ struct PluginInfo {
   // Copied from the descriptor (zero-extended to this host's struct size).
   sinkhub_plugin_descriptor desc{};
   std::string id, name, version, description, schema;
+  bool loaded_before = false;  // an earlier scan of this process loaded the file (a reload)
 
   bool ok() const { return error.empty(); }
   // The error, prefixed with the path unless it names it already.
@@ -41,6 +42,8 @@ class Registry {
   // (symlinks followed, trust.hpp) and the file itself can be written only by root or the
   // user sinkhub runs as. Two usable files with one id are both refused.
   // Never throws: each refused directory or file gets one clear message (also logged).
+  // A file this process loaded before (an earlier scan, a reload) is not loaded again: it is
+  // the same code, and a file replaced on disk since takes a restart (warned about).
   void scan(const std::vector<std::string>& dirs);
 
   const std::vector<PluginInfo>& plugins() const { return plugins_; }
@@ -127,7 +130,7 @@ class Instance {
   CallResult create_plugin_instance(bool check_only);
   CallResult unavailable() const;
 
-  const PluginInfo& plugin_;
+  const PluginInfo plugin_;  // a copy: an instance outlives the Registry that found its plugin (reload)
   std::unique_ptr<State> state_;
   sinkhub_instance* inst_ = nullptr;
   sinkhub_instance_limits limits_{};

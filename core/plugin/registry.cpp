@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <regex>
 #include <set>
 
@@ -20,10 +21,49 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Loaded libraries are kept for the life of the process: never unloaded (see host.hpp).
-std::vector<boost::dll::shared_library>& loaded_libraries() {
-  static auto* libs = new std::vector<boost::dll::shared_library>();
+// Loaded libraries are kept for the life of the process: never unloaded (see host.hpp). One
+// handle per file, whatever the number of scans (a reload scans again), with what the file was
+// when it was loaded: the loader hands out the loaded code for that path again even if the file
+// was replaced since, which only a restart changes.
+struct Kept {
+  boost::dll::shared_library lib;
+  std::string identity;
+};
+std::mutex& kept_mu() {
+  static auto* mu = new std::mutex();
+  return *mu;
+}
+std::map<std::string, Kept>& kept_libraries() {
+  static auto* libs = new std::map<std::string, Kept>();
   return *libs;
+}
+
+// Device, inode, size and modification time: a file replaced or rewritten in place differs.
+std::string file_identity(const fs::path& p) {
+  struct stat st{};
+  if (::stat(p.c_str(), &st) != 0) return {};
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
+// Keeps `lib` loaded for good unless this file is kept already (then the extra handle is let go:
+// the loader counts references, the code stays). True when this was the file's first load.
+bool keep_loaded(const fs::path& path, boost::dll::shared_library lib) {
+  const std::string identity = file_identity(path);
+  std::lock_guard<std::mutex> lk(kept_mu());
+  auto& kept = kept_libraries();
+  const auto it = kept.find(path.string());
+  if (it == kept.end()) {
+    kept.emplace(path.string(), Kept{std::move(lib), identity});
+    return true;
+  }
+  if (it->second.identity != identity) {
+    spdlog::warn("plugins: {} changed on disk since sinkhub loaded it: the loaded version stays in use until sinkhub "
+                 "restarts",
+                 path.string());
+    it->second.identity = identity;  // warned once per change
+  }
+  return false;
 }
 
 std::string check_descriptor(const sinkhub_plugin_descriptor* d) {
@@ -65,7 +105,7 @@ PluginInfo inspect(const std::string& path) {
   }
   auto entry = lib.get<const sinkhub_plugin_descriptor*(uint32_t, uint32_t)>(SINKHUB_PLUGIN_ENTRY_SYMBOL);
   const sinkhub_plugin_descriptor* d = entry(SINKHUB_ABI_VERSION_MAJOR, SINKHUB_ABI_VERSION_MINOR);
-  loaded_libraries().push_back(std::move(lib));
+  info.loaded_before = !keep_loaded(path, std::move(lib));
   if (!d) {
     info.error = "plugin declined host ABI " + std::to_string(SINKHUB_ABI_VERSION_MAJOR) + "." +
                  std::to_string(SINKHUB_ABI_VERSION_MINOR);
@@ -148,8 +188,8 @@ void Registry::scan(const std::vector<std::string>& dirs) {
   for (const auto& e : dir_errors_) spdlog::error("plugins: {}", e);
   for (const auto& p : plugins_) {
     if (p.ok())
-      spdlog::info("plugins: loaded '{}' {} (ABI {}.{}) from {}", p.id, p.version, p.desc.abi_major, p.desc.abi_minor,
-                   p.path);
+      spdlog::log(p.loaded_before ? spdlog::level::debug : spdlog::level::info, "plugins: loaded '{}' {} (ABI {}.{}) from {}",
+                  p.id, p.version, p.desc.abi_major, p.desc.abi_minor, p.path);
     else
       spdlog::warn("plugins: {}: {}", p.path, p.error);
   }

@@ -18,14 +18,24 @@ void report_refusals(const Registry& registry, int line, std::vector<config::Dia
     if (!p.ok()) diags.push_back({line, "plugins.dirs: " + p.refusal()});
 }
 
+std::vector<std::string> SinkSet::open_all(std::int64_t timeout_ms) {
+  std::vector<std::string> errors;
+  for (auto& inst : instances_) {
+    const auto r = inst->open(timeout_ms);
+    if (!r.ok()) errors.push_back("sink " + inst->name() + " (" + inst->plugin().id + ") failed to open: " + r.message);
+  }
+  return errors;
+}
+
 std::string instance_data_dir(const config::Config& cfg, const std::string& sink_name) {
   const auto parent = std::filesystem::path(cfg.ledger.path).parent_path();
   return ((parent.empty() ? std::filesystem::path(".") : parent) / "sinks" / sink_name).string();
 }
 
 void bind_sinks(const config::Config& cfg, const Registry& registry, bool check_only,
-                std::vector<config::Diagnostic>& diags, SinkSet* out) {
+                std::vector<config::Diagnostic>& diags, SinkSet* out, const std::set<std::string>* only) {
   for (const auto& sink : cfg.sinks) {
+    if (only && !only->count(sink.name)) continue;
     const std::string where = "sinks." + sink.name;
     const PluginInfo* plugin = registry.find(sink.plugin);
     if (!plugin) {
@@ -43,6 +53,14 @@ void bind_sinks(const config::Config& cfg, const Registry& registry, bool check_
     }
     if (out) out->instances_.push_back(std::move(inst));
   }
+}
+
+std::vector<config::Diagnostic> check_sinks(const config::Config& cfg, Registry& registry) {
+  std::vector<config::Diagnostic> diags;
+  registry.scan(cfg.plugin_dirs);
+  report_refusals(registry, cfg.plugin_dirs_line, diags);
+  bind_sinks(cfg, registry, /*check_only=*/true, diags, nullptr);
+  return diags;
 }
 
 }  // namespace sinkhub::plugin

@@ -62,6 +62,10 @@ struct Conf {
   // name -> body lines (each already indented by 4 spaces, ending in '\n')
   std::vector<std::pair<std::string, std::string>> sinks;
   std::vector<std::string> routes;  // "- actors: [...]\n    events: [...]\n    sinks: [...]\n"
+  // plugins.dirs: the in-tree sinks, then these ("{{DIR}}" allowed); the test sinks' directory
+  // unless test_plugins is false.
+  std::vector<std::string> plugin_dirs;
+  bool test_plugins = true;
 
   // A file sink writing below {{DIR}}/<name>.
   Conf& file_sink(const std::string& name, const std::string& extra = {}) {
@@ -98,7 +102,10 @@ inline std::string render(const Conf& s, const std::string& apify_url) {
   y += "ledger:\n  path: \"{{DIR}}/ledger.db\"\n  synchronous: normal\n";
   y += "delivery:\n";
   for (const auto& [k, v] : s.delivery) y += "  " + k + ": " + v + "\n";
-  y += "plugins:\n  dirs: [\"{{PLUGINS}}\", \"" + std::string(test_plugin_dir()) + "\"]\n";
+  y += "plugins:\n  dirs: [\"{{PLUGINS}}\"";
+  if (s.test_plugins) y += ", \"" + std::string(test_plugin_dir()) + "\"";
+  for (const auto& d : s.plugin_dirs) y += ", \"" + d + "\"";
+  y += "]\n";
   y += "sinks:\n";
   for (const auto& [name, body] : s.sinks) y += "  " + name + ":\n" + body;
   y += "routes:\n";

@@ -20,6 +20,8 @@
  *   retry_at        (mode ok) the retry_at-th call of the instance answers RETRY instead,
  *   accept          accepting this many items of its batch first
  *   ok_accept       OK answers accept only this many items of the batch (partial acceptance)
+ * open() and close() append "open t=<unix ms>" and "close t=<unix ms>" to `log`.life (when
+ * `log` is set), so tests can see when an instance starts and stops serving (a reload).
  * The log line also has "first=<i>": the "i" field of the batch's first item when it starts
  * with {"i":N (the fake's generated items), else -1; "conc=<n>": deliver() calls running on
  * the instance when this one started (1 = alone).
@@ -194,6 +196,33 @@ static int32_t ts_deliver(sinkhub_instance *inst, const sinkhub_run_context *ctx
   return rc;
 }
 
+static void log_life(tsink *t, const char *what) {
+  char path[1100], line[64];
+  int fd, n;
+  if (!t->log[0]) return;
+  snprintf(path, sizeof path, "%s.life", t->log);
+  n = snprintf(line, sizeof line, "%s t=%lld\n", what, (long long)t->host->now_unix_ms(t->hi));
+  fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  if (write(fd, line, (size_t)n) < 0) { /* best effort */
+  }
+  close(fd);
+}
+
+static int32_t ts_open(sinkhub_instance *inst, int64_t deadline, sinkhub_result *r) {
+  (void)deadline;
+  (void)r;
+  log_life((tsink *)inst, "open");
+  return SINKHUB_OK;
+}
+
+static int32_t ts_close(sinkhub_instance *inst, int64_t deadline, sinkhub_result *r) {
+  (void)deadline;
+  (void)r;
+  log_life((tsink *)inst, "close");
+  return SINKHUB_OK;
+}
+
 static void ts_destroy(sinkhub_instance *inst) {
   tsink *t = (tsink *)inst;
   pthread_mutex_destroy(&t->mu);
@@ -252,14 +281,14 @@ static const sinkhub_plugin_descriptor descriptor = {
     0, /* max_items */
     0, 0, 0, 0, 0,
     ts_create,
-    NULL, /* open */
+    ts_open,
     ts_deliver,
 #ifdef TS_FLUSH
     ts_flush,
 #else
     NULL, /* flush */
 #endif
-    NULL, /* close */
+    ts_close,
     ts_destroy,
 };
 

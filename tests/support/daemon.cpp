@@ -301,6 +301,26 @@ void Daemon::signal(int sig) {
   if (pid_ > 0) ::kill(pid_, sig);
 }
 
+std::string Daemon::reload(std::string config_template, std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) throw std::runtime_error("reload: the daemon is not running");
+  template_ = std::move(config_template);
+  config_ = render_config(template_, port_, dir_.path());
+  write_file(config_path(), config_);
+  const std::size_t before = log().size();
+  signal(SIGHUP);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const std::string since = log().substr(before);
+    for (const char* end : {"reload applied", "reload refused"})
+      if (const auto at = since.find(end); at != std::string::npos && since.find('\n', at) != std::string::npos)
+        return since;
+    if (std::chrono::steady_clock::now() >= deadline)
+      throw std::runtime_error("the daemon did not finish a reload within " + std::to_string(timeout.count()) +
+                               " ms; its log since SIGHUP:\n" + since);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 std::optional<int> Daemon::wait_exit(std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return exit_code_of(last_status_);
   int status = 0;

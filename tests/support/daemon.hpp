@@ -90,6 +90,11 @@ class Daemon {
   void kill9();
   // Sends a signal without waiting.
   void signal(int sig);
+  // `systemctl reload`: writes `config_template` (same port, same dir) as the config, sends
+  // SIGHUP and waits (bounded) until the daemon logs the reload's end ("reload applied" or
+  // "reload refused"). Returns what it logged from the signal on. Throws on timeout. Later
+  // start()s use the new template.
+  std::string reload(std::string config_template, std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // Waits (bounded) for the process to exit on its own; returns the exit code or nullopt.
   std::optional<int> wait_exit(std::chrono::milliseconds timeout);
   bool running() const { return pid_ > 0; }
