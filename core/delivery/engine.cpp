@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "delivery/stuck_calls.hpp"
 #include "util/clock.hpp"
 
 namespace sinkhub::delivery {
@@ -79,18 +80,24 @@ class Engine::Reservations {
 Engine::Engine(const config::Config& cfg, ledger::Ledger& ledger, plugin::SinkSet& sinks,
                apify::ClientOptions client_options)
     : settings_(settings_of(cfg)), apify_(cfg.apify), ledger_(ledger), client_options_(client_options),
-      leases_(ledger, cfg.delivery.lease) {
+      leases_(ledger, cfg.delivery.lease),
+      watchdog_([this](const WatchedCall& call, int stuck_in_a_row) { on_stuck(call, stuck_in_a_row); }) {
   char host[256] = {0};
   ::gethostname(host, sizeof host - 1);
   owner_prefix_ = std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(util::unix_ms());
-  for (auto& inst : sinks.all()) lanes_.push_back(std::make_unique<SinkLane>(*inst, query_of(cfg, inst->name())));
+  for (auto& inst : sinks.all()) {
+    lanes_.push_back(std::make_unique<SinkLane>(*inst, query_of(cfg, inst->name())));
+    stuck_calls_metric(inst->name(), inst->plugin().id);  // exported at 0 from the start
+  }
 }
 
 Engine::~Engine() { stop(milliseconds(0)); }
 
 void Engine::start() {
+  exited_ = std::make_unique<std::atomic<bool>[]>(static_cast<std::size_t>(settings_.delivery.workers));
   for (int i = 0; i < settings_.delivery.workers; ++i) workers_.emplace_back([this, i] { worker(i); });
   leases_.start();
+  watchdog_.start();
   spdlog::info("delivery: {} workers for {} sink instances", settings_.delivery.workers, lanes_.size());
 }
 
@@ -102,8 +109,8 @@ void Engine::wake() {
   cv_.notify_one();
 }
 
-void Engine::stop(milliseconds grace) {
-  if (workers_.empty()) return;
+bool Engine::stop(milliseconds grace) {
+  if (workers_.empty()) return true;
   stopping_ = true;
   cv_.notify_all();
   // Give in-flight batches their grace period, then cancel what still runs.
@@ -112,12 +119,66 @@ void Engine::stop(milliseconds grace) {
   while (busy() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(milliseconds(20));
   hard_stop_ = true;
   for (auto& l : lanes_) l->cancel_calls();
-  for (auto& t : workers_) t.join();
+  // A cancelled call returns at once when its plugin watches call_cancelled; one that does not
+  // gets a little longer, then its thread is given up (it cannot be interrupted safely).
+  const bool clean = wait_workers(milliseconds(2000));
+  if (!clean) hand_back_in_flight();
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    if (exited_[i]) workers_[i].join();
+    else workers_[i].detach();
+  }
   workers_.clear();
+  watchdog_.stop();
   leases_.stop();
+  return clean;
+}
+
+bool Engine::wait_workers(milliseconds bound) {
+  const auto until = std::chrono::steady_clock::now() + bound;
+  const auto all_out = [this] {
+    for (std::size_t i = 0; i < workers_.size(); ++i)
+      if (!exited_[i]) return false;
+    return true;
+  };
+  while (!all_out() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(milliseconds(20));
+  return all_out();
+}
+
+// Shutdown with threads stuck in plugin code: every delivery still leased by this process goes
+// back to the queue with its committed progress, the attempt not counted (the restart resumes it).
+void Engine::hand_back_in_flight() {
+  const auto active = leases_.active();
+  spdlog::error("shutdown: {} deliveries still inside plugin calls that ignore cancellation; handed back with their "
+                "progress, their threads are abandoned",
+                active.size());
+  for (const auto& [id, owner] : active) {
+    const std::int64_t now = util::unix_ms();
+    const std::string why = "shutdown: the sink call was still running after the grace period";
+    try {
+      if (ledger_.finish(id, owner, {ledger::DeliveryState::Retrying, now, false, ""},
+                         {now, now, ledger::AttemptOutcome::Interrupted, 0, why}))
+        spdlog::warn("delivery {}: {}; handed back with its progress", id, why);
+    } catch (const std::exception& e) {
+      spdlog::error("delivery {}: cannot hand it back: {} (its lease expires instead)", id, e.what());
+    }
+  }
+}
+
+void Engine::on_stuck(const WatchedCall& call, int stuck_in_a_row) {
+  const auto lane = std::find_if(lanes_.begin(), lanes_.end(), [&](auto& l) { return l->name() == call.sink; });
+  if (lane == lanes_.end()) return;
+  try {
+    give_up_stuck_call(call, stuck_in_a_row, ledger_, **lane, settings_.delivery);
+  } catch (const std::exception& e) {
+    spdlog::error("delivery {}: cannot hand the stuck call's delivery back: {}", call.delivery, e.what());
+  }
 }
 
 void Engine::worker(int index) {
+  struct Exited {  // tells stop() this thread is out, on every return path
+    std::atomic<bool>& flag;
+    ~Exited() { flag = true; }
+  } const exited{exited_[static_cast<std::size_t>(index)]};
   std::unique_ptr<apify::Client> api, names;
   try {
     api = std::make_unique<apify::Client>(apify_, client_options_);
@@ -126,16 +187,18 @@ void Engine::worker(int index) {
     spdlog::error("delivery: worker {} cannot start: {}", index, e.what());
     return;
   }
-  const std::string owner = owner_prefix_ + "/" + std::to_string(index);
-  const WorkerTools tools{*api, *names, owner};
+  std::uint64_t claims = 0;
   while (!stopping_) {
+    // One token per claim: it fences every write of the attempt, so the late answer of a call
+    // the watchdog gave up can never overwrite a newer claim's progress.
+    const std::string owner = owner_prefix_ + "/" + std::to_string(index) + "." + std::to_string(++claims);
     ledger::Claim claim;
     SinkLane* lane = claim_one(owner, claim);
     if (!lane) {
       idle();
       continue;
     }
-    run_claim(claim, *lane, tools);
+    run_claim(claim, *lane, {*api, *names, owner});
     lane->release();
     wake();  // more may be due
   }
@@ -158,6 +221,15 @@ SinkLane* Engine::claim_one(const std::string& owner, ledger::Claim& claim) {
 
 void Engine::run_claim(const ledger::Claim& claim, SinkLane& lane, const WorkerTools& tools) {
   try {
+    const LeaseKeeper::Active lease(leases_, claim.id, tools.owner);
+    if (const ClaimVerdict verdict = judge_claim(claim, settings_.delivery); verdict.bury) {
+      bury_claim(claim, lane, tools.owner, verdict);
+      return;
+    }
+    if (claim.taken_over)
+      spdlog::warn("delivery {}: taken over, its previous attempt ended without a result (the daemon died {} of at "
+                   "most {} times during it; batch at item {})",
+                   claim.id, claim.crashes, settings_.delivery.max_crashes, claim.items_done);
     if (!lane.ready(ledger_, settings_.delivery.fatal_backoff)) {
       const std::int64_t now = util::unix_ms();
       const std::string why = "sink instance could not be re-created";
@@ -166,12 +238,21 @@ void Engine::run_claim(const ledger::Claim& claim, SinkLane& lane, const WorkerT
       return;
     }
     const auto calls = lane.calls();
-    const LeaseKeeper::Active lease(leases_, claim.id, tools.owner);
     Attempt(shared_, tools, claim, lane).run();
   } catch (const std::exception& e) {
     // The ledger failed under us: the lease expires and the delivery is claimed again.
     spdlog::error("delivery {}: {}", claim.id, e.what());
   }
+}
+
+void Engine::bury_claim(const ledger::Claim& c, SinkLane& lane, const std::string& owner, const ClaimVerdict& v) {
+  spdlog::error("delivery {} ({} run {} -> {}): dead letter: {}", c.id, c.event.event_type, c.event.run_id, c.sink,
+                v.why);
+  const std::int64_t now = util::unix_ms();
+  ledger::Finish how{ledger::DeliveryState::Dead, 0, /*count_attempt=*/false, v.why};
+  how.record_attempt = false;  // this claim called nothing; the lost attempts are in the history
+  ledger_.finish(c.id, owner, how, {now, now, ledger::AttemptOutcome::Crashed, 0, v.why});
+  if (v.suspend_sink) lane.suspend(ledger_, settings_.delivery.fatal_backoff, v.why);
 }
 
 void Engine::idle() {
