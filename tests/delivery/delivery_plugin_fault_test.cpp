@@ -33,6 +33,21 @@ class PluginFaultTest : public DeliveryTest {
   std::vector<Row> suspension(const std::string& sink) {
     return LedgerView(daemon().ledger_path()).query("SELECT * FROM sink_suspensions WHERE sink = ?1", {sink});
   }
+  // A daemon whose sink "crashy" segfaults in every deliver() (its FAILED events go to a file
+  // sink), and a run of 10 items routed to it: the daemon is about to die.
+  RunInfo start_crashing(int max_attempts, int max_crashes) {
+    Conf s;
+    s.delivery["max_attempts"] = std::to_string(max_attempts);
+    s.delivery["max_crashes"] = std::to_string(max_crashes);
+    s.delivery["lease"] = "1s";
+    s.test_sink("crashy", {{"mode", "crash"}}).file_sink("files");
+    s.route("ACTOR.RUN.SUCCEEDED", "crashy").route("ACTOR.RUN.FAILED", "files");
+    start(s);
+    const RunInfo run = add_run();
+    fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{10, 50, 0, 0});
+    post(run);
+    return run;
+  }
   // Restarts the daemon every time it dies, until `done` holds; returns how many times it died.
   int restart_until(const std::function<bool()>& done, int max_deaths) {
     int deaths = 0;
@@ -50,16 +65,7 @@ class PluginFaultTest : public DeliveryTest {
 };
 
 TEST_F(PluginFaultTest, APluginThatKillsTheDaemonIsDeadLetteredAfterMaxCrashesAndItsSinkSuspended) {
-  Conf s;
-  s.delivery["max_attempts"] = "3";
-  s.delivery["max_crashes"] = "2";
-  s.delivery["lease"] = "1s";
-  s.test_sink("crashy", {{"mode", "crash"}}).file_sink("files");
-  s.route("ACTOR.RUN.SUCCEEDED", "crashy").route("ACTOR.RUN.FAILED", "files");
-  start(s);
-  const RunInfo run = add_run();
-  fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{10, 50, 0, 0});
-  post(run);
+  const RunInfo run = start_crashing(3, 2);
 
   const int deaths = restart_until([&] { return state_of(run.run_id, "crashy") == "dead"; }, 4);
   ASSERT_TRUE(reaches(run.run_id, "crashy", "dead", seconds(10)));
@@ -96,16 +102,7 @@ TEST_F(PluginFaultTest, APluginThatKillsTheDaemonIsDeadLetteredAfterMaxCrashesAn
 }
 
 TEST_F(PluginFaultTest, TheAttemptBudgetHoldsWhenADeliveryIsTakenOverAfterACrash) {
-  Conf s;
-  s.delivery["max_attempts"] = "1";
-  s.delivery["max_crashes"] = "5";
-  s.delivery["lease"] = "1s";
-  s.test_sink("crashy", {{"mode", "crash"}}).file_sink("files");
-  s.route("ACTOR.RUN.SUCCEEDED", "crashy").route("ACTOR.RUN.FAILED", "files");
-  start(s);
-  const RunInfo run = add_run();
-  fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{10, 50, 0, 0});
-  post(run);
+  const RunInfo run = start_crashing(1, 5);
   EXPECT_EQ(restart_until([&] { return state_of(run.run_id, "crashy") == "dead"; }, 2), 1);
   ASSERT_TRUE(reaches(run.run_id, "crashy", "dead", seconds(10)));
   const auto row = deliveries(run.run_id).at("crashy");
