@@ -84,7 +84,7 @@ UPDATE events SET dedup_key = run_id || '|' || event_type || '|' || finished_at 
 UPDATE events SET dedup_key = '|' || dedup_key WHERE run_id = '';
 DROP INDEX events_by_run;
 )SQL"},
-      {5, "deliveries: takeovers of attempts whose owner died (delivery.max_crashes)", R"SQL(
+      {4, "deliveries: takeovers of attempts whose owner died (delivery.max_crashes)", R"SQL(
 ALTER TABLE deliveries ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;  -- since planned or replayed
 )SQL"},
   };
