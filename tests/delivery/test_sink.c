@@ -183,6 +183,14 @@ static int32_t decide(tsink *t, const sinkhub_run_context *ctx, const sinkhub_ba
   return SINKHUB_OK;
 }
 
+/* A real SIGSEGV also in sanitizer builds (UBSan would report the null store and exit 1). */
+#if defined(__GNUC__)
+__attribute__((noinline, no_sanitize("address", "undefined")))
+#endif
+static void crash_now(tsink *t) {
+  *(volatile int *)t->nowhere = 1;
+}
+
 static int32_t ts_deliver(sinkhub_instance *inst, const sinkhub_run_context *ctx, const sinkhub_batch *b,
                           sinkhub_result *r) {
   tsink *t = (tsink *)inst;
@@ -193,7 +201,7 @@ static int32_t ts_deliver(sinkhub_instance *inst, const sinkhub_run_context *ctx
   pthread_mutex_unlock(&t->mu);
   if (!strcmp(t->mode, "crash")) {
     log_call(t, ctx, b, -1, conc);
-    *(volatile int *)t->nowhere = 1; /* a plugin bug: SIGSEGV, the daemon dies */
+    crash_now(t); /* a plugin bug: SIGSEGV, the daemon dies */
   }
   if (!strcmp(t->mode, "hang")) {
     log_call(t, ctx, b, -1, conc);
