@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -11,6 +12,7 @@
 #include "delivery/engine.hpp"
 #include "http/server.hpp"
 #include "ledger/ledger.hpp"
+#include "observe/crash_report.hpp"
 #include "observe/log.hpp"
 #include "plugin/sinks.hpp"
 
@@ -24,6 +26,22 @@ bool open_sinks(const config::Config& cfg, plugin::Registry& registry, plugin::S
   if (create_and_open_sinks(cfg, registry, sinks)) return true;
   spdlog::error("not starting: a configured sink cannot be created or opened");
   return false;
+}
+
+// The deliveries in flight get their grace, then the ledger is closed.
+void shut_down(delivery::Engine& engine, ledger::Ledger& ledger, std::chrono::milliseconds grace) {
+  const bool workers_out = engine.stop(grace);
+  ledger.close();
+  if (!workers_out) {
+    // Some thread is still inside plugin code that ignores cancellation (its delivery was
+    // handed back, the ledger is closed: nothing is lost). Returning would destroy the engine
+    // under it and unload the plugin it executes (a crash at best, a hang joining it at
+    // worst), so the process ends here without running destructors.
+    spdlog::warn("stopped, abandoning threads stuck in plugin calls");
+    observe::flush_logging();
+    std::_Exit(0);
+  }
+  spdlog::info("stopped cleanly");
 }
 
 }  // namespace
@@ -60,6 +78,7 @@ int serve(const Args& args) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   observe::init_logging(format == "json" ? observe::LogFormat::Json : observe::LogFormat::Text, level);
+  observe::install_crash_report();
 
   config::Config cfg;
   try {
@@ -83,8 +102,11 @@ int serve(const Args& args) {
     ledger->set_configured_sinks(sink_names(cfg));
     delivery::Engine engine(cfg, *ledger, std::move(sinks));
     http::Server server(cfg, *ledger, [&engine] { engine.wake(); });
-    engine.start();
+    // Listening first: webhooks are acknowledged again as soon as the daemon is back, whatever
+    // the first claimed delivery does (a plugin that crashes the process must not keep the
+    // listener down through a restart loop).
     server.start();
+    engine.start();
     tell_service_manager("READY=1\nSTATUS=listening on " + cfg.server.host + ":" + std::to_string(cfg.server.port));
     Running running{cfg, engine, server, *ledger};
     int sig = 0;
@@ -92,9 +114,7 @@ int serve(const Args& args) {
     tell_service_manager("STOPPING=1\nSTATUS=stopping");
     spdlog::info("received {}: no new connections, finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     server.stop();
-    engine.stop(cfg.delivery.shutdown_grace);
-    ledger->close();
-    spdlog::info("stopped cleanly");
+    shut_down(engine, *ledger, cfg.delivery.shutdown_grace);
     return 0;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());

@@ -149,6 +149,8 @@ void read_delivery(const Node& root, DeliveryConfig& dl, std::vector<Diagnostic>
   Section sec(top(root, "delivery"), "delivery", d);
   dl.workers = static_cast<int>(sec.integer("workers", dl.workers, 1, 256));
   dl.max_attempts = static_cast<int>(sec.integer("max_attempts", dl.max_attempts, 1, 1000));
+  dl.max_crashes = static_cast<int>(sec.integer("max_crashes", dl.max_crashes, 1, 100));
+  dl.max_stuck_calls = static_cast<int>(sec.integer("max_stuck_calls", dl.max_stuck_calls, 1, 1000));
   milliseconds max_age = dl.max_age;
   read_duration(sec, "max_age", max_age, std::chrono::seconds(1), hours(24 * 3650));
   dl.max_age = std::chrono::duration_cast<std::chrono::seconds>(max_age);

@@ -52,6 +52,8 @@ struct DeliveryConfig {
   std::chrono::milliseconds batch_timeout{120000};   // deadline of one deliver() call
   std::chrono::milliseconds shutdown_grace{20000};   // SIGTERM: time for in-flight batches
   std::chrono::milliseconds lease{30000};            // a crashed worker's delivery is reclaimed after this
+  int max_crashes = 2;      // takeovers of a delivery whose owner died before it is dead-lettered
+  int max_stuck_calls = 1;  // plugin calls stuck in a row (past deadline + slack) before the sink is suspended
 };
 
 // Which part of the dataset a sink gets (sinks.NAME.dataset: passed to the Apify API).

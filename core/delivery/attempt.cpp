@@ -61,7 +61,7 @@ void Attempt::run() {
   if (!c_.with_items || lane_.has(SINKHUB_CAP_NO_ITEMS)) {
     const plugin::Batch none;
     const std::uint32_t flags = SINKHUB_CTX_FIRST_BATCH | SINKHUB_CTX_LAST_BATCH | SINKHUB_CTX_EVENT_ONLY;
-    if (settle(sink_call(lane_, context(none, flags), none)) == Step::Continue) done();
+    if (settle(call_sink(context(none, flags), none)) == Step::Continue) done();
     return;
   }
   if (lane_.has(SINKHUB_CAP_RESTART_ON_RETRY) && (items_done_ || !checkpoint_.empty())) {
@@ -144,6 +144,18 @@ plugin::DeliveryContext Attempt::context(const plugin::Batch& batch, std::uint32
   if (c_.replayed) flags |= SINKHUB_CTX_REPLAY;
   ctx.flags = flags;
   return ctx;
+}
+
+// One plugin call, watched: what the watchdog needs to hand this attempt back if it hangs.
+plugin::CallResult Attempt::call_sink(const plugin::DeliveryContext& ctx, const plugin::Batch& batch) {
+  WatchedCall who;
+  who.delivery = c_.id;
+  who.owner = w_.owner;
+  who.attempt = c_.attempt;
+  who.created_at = c_.created_at;
+  who.attempt_started = started_unix_;
+  who.attempt_items = attempt_items_;
+  return sink_call(lane_, ctx, batch, sh_.watchdog, who);
 }
 
 // The bookkeeping of one answer: progress committed (with the sink's checkpoint), then what

@@ -15,6 +15,7 @@
 #include "delivery/batcher.hpp"
 #include "delivery/read_ahead.hpp"
 #include "delivery/sink_lane.hpp"
+#include "delivery/watchdog.hpp"
 #include "ledger/ledger.hpp"
 
 namespace sinkhub::delivery {
@@ -37,6 +38,7 @@ struct Shared {
   const std::atomic<bool>& stopping;   // no new work; reading stops at the next page
   const std::atomic<bool>& hard_stop;  // past the grace: running calls are being cancelled
   ActorNames& actor_names;
+  Watchdog& watchdog;  // every plugin call runs watched
 };
 
 // What the worker running the attempt owns.
@@ -63,6 +65,7 @@ class Attempt {
   Step send(std::uint32_t flags);
   Step call(const plugin::Batch& batch, std::uint32_t flags);
   plugin::DeliveryContext context(const plugin::Batch& batch, std::uint32_t flags);
+  plugin::CallResult call_sink(const plugin::DeliveryContext& ctx, const plugin::Batch& batch);
   Step settle(const plugin::CallResult& r);
   void progress_log();
 

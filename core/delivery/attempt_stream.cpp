@@ -6,7 +6,6 @@
 #include <cstring>
 
 #include "delivery/attempt.hpp"
-#include "delivery/sink_call.hpp"
 
 namespace sinkhub::delivery {
 
@@ -98,7 +97,7 @@ Attempt::Step Attempt::send(std::uint32_t flags) {
     std::uint32_t f = flags;
     if (items_done_ == 0 && checkpoint_.empty()) f |= SINKHUB_CTX_FIRST_BATCH;
     const std::uint64_t before = batcher_.count();
-    const plugin::CallResult r = sink_call(lane_, context(batcher_.batch(), f), batcher_.batch());
+    const plugin::CallResult r = call_sink(context(batcher_.batch(), f), batcher_.batch());
     if (settle(r) == Step::Stop) return Step::Stop;
     batcher_.accept(r.items_accepted);
     if (r.items_accepted >= before) return Step::Continue;

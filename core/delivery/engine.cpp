@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "delivery/stuck_calls.hpp"
 #include "util/clock.hpp"
 
 namespace sinkhub::delivery {
@@ -106,13 +107,15 @@ class Engine::Reservations {
 Engine::Engine(const config::Config& cfg, ledger::Ledger& ledger, plugin::SinkSet&& sinks,
                apify::ClientOptions client_options)
     : ledger_(ledger), client_options_(client_options), workers_count_(cfg.delivery.workers),
-      settings_(std::make_shared<const Settings>(settings_of(cfg))), leases_(ledger, cfg.delivery.lease) {
+      settings_(std::make_shared<const Settings>(settings_of(cfg))), leases_(ledger, cfg.delivery.lease),
+      watchdog_([this](const WatchedCall& call, int stuck_in_a_row) { on_stuck(call, stuck_in_a_row); }) {
   char host[256] = {0};
   ::gethostname(host, sizeof host - 1);
   owner_prefix_ = std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(util::unix_ms());
   auto lanes = std::make_shared<Lanes>();
   for (auto& inst : sinks.all()) lanes->push_back(make_lane(std::move(inst), cfg));
   lanes_ = std::move(lanes);
+}
 }
 
 Engine::~Engine() { stop(milliseconds(0)); }
@@ -121,6 +124,7 @@ std::shared_ptr<SinkLane> Engine::make_lane(std::unique_ptr<plugin::Instance> in
   auto& lineage = lineages_[inst->name()];
   if (!lineage) lineage = std::make_shared<Lineage>();
   const std::string name = inst->name();
+  stuck_calls_metric(name, inst->plugin().id);  // exported at 0 from the start
   return std::make_shared<SinkLane>(std::move(inst), query_of(cfg, name), lineage);
 }
 
@@ -142,8 +146,10 @@ std::vector<std::shared_ptr<SinkLane>> Engine::all_lanes() const {
 }
 
 void Engine::start() {
+  exited_ = std::make_unique<std::atomic<bool>[]>(static_cast<std::size_t>(workers_count_));
   for (int i = 0; i < workers_count_; ++i) workers_.emplace_back([this, i] { worker(i); });
   leases_.start();
+  watchdog_.start();
   spdlog::info("delivery: {} workers for {} sink instances", workers_count_, lanes()->size());
 }
 
@@ -192,8 +198,8 @@ void Engine::wake() {
   cv_.notify_one();
 }
 
-void Engine::stop(milliseconds grace) {
-  if (workers_.empty()) return;
+bool Engine::stop(milliseconds grace) {
+  if (workers_.empty()) return true;
   stopping_ = true;
   cv_.notify_all();
   // Give in-flight batches their grace period, then cancel what still runs.
@@ -205,20 +211,80 @@ void Engine::stop(milliseconds grace) {
   while (busy() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(milliseconds(20));
   hard_stop_ = true;
   for (auto& l : all_lanes()) l->cancel_calls();
-  for (auto& t : workers_) t.join();
+  // A cancelled call returns at once when its plugin watches call_cancelled; one that does not
+  // gets a little longer, then its thread is given up (it cannot be interrupted safely).
+  const bool clean = wait_workers(milliseconds(2000));
+  if (!clean) hand_back_in_flight();
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    if (exited_[i]) workers_[i].join();
+    else workers_[i].detach();
+  }
   workers_.clear();
+  watchdog_.stop();
   leases_.stop();
+  return clean;
+}
+
+bool Engine::wait_workers(milliseconds bound) {
+  const auto until = std::chrono::steady_clock::now() + bound;
+  const auto all_out = [this] {
+    for (std::size_t i = 0; i < workers_.size(); ++i)
+      if (!exited_[i]) return false;
+    return true;
+  };
+  while (!all_out() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(milliseconds(20));
+  return all_out();
+}
+
+// Shutdown with threads stuck in plugin code: every delivery still leased by this process goes
+// back to the queue with its committed progress, the attempt not counted (the restart resumes it).
+void Engine::hand_back_in_flight() {
+  const auto active = leases_.active();
+  spdlog::error("shutdown: {} deliveries still inside plugin calls that ignore cancellation; handed back with their "
+                "progress, their threads are abandoned",
+                active.size());
+  for (const auto& [id, owner] : active) {
+    const std::int64_t now = util::unix_ms();
+    const std::string why = "shutdown: the sink call was still running after the grace period";
+    try {
+      if (ledger_.finish(id, owner, {ledger::DeliveryState::Retrying, now, false, ""},
+                         {now, now, ledger::AttemptOutcome::Interrupted, 0, why}))
+        spdlog::warn("delivery {}: {}; handed back with its progress", id, why);
+    } catch (const std::exception& e) {
+      spdlog::error("delivery {}: cannot hand it back: {} (its lease expires instead)", id, e.what());
+    }
+  }
+}
+
+void Engine::on_stuck(const WatchedCall& call, int stuck_in_a_row) {
+  // Retired lanes first (all_lanes() lists them last): a stuck call is the likely reason a
+  // retired lane of that name is still open, and its successor runs nothing before it closes.
+  const auto all = all_lanes();
+  const auto lane = std::find_if(all.rbegin(), all.rend(), [&](auto& l) { return l->name() == call.sink; });
+  if (lane == all.rend()) return;
+  try {
+    give_up_stuck_call(call, stuck_in_a_row, ledger_, **lane, settings()->delivery);
+  } catch (const std::exception& e) {
+    spdlog::error("delivery {}: cannot hand the stuck call's delivery back: {}", call.delivery, e.what());
+  }
 }
 
 void Engine::worker(int index) {
+  struct Exited {  // tells stop() this thread is out, on every return path
+    std::atomic<bool>& flag;
+    ~Exited() { flag = true; }
+  } const exited{exited_[static_cast<std::size_t>(index)]};
   ApiClients clients;
-  const std::string owner = owner_prefix_ + "/" + std::to_string(index);
+  std::uint64_t claims = 0;
   while (!stopping_) {
     const auto settings = this->settings();  // this round's: a reload may replace them
     if (!clients.follow(settings->apify, client_options_, index)) {
       idle();
       continue;
     }
+    // One token per claim: it fences every write of the attempt, so the late answer of a call
+    // the watchdog gave up can never overwrite a newer claim's progress.
+    const std::string owner = owner_prefix_ + "/" + std::to_string(index) + "." + std::to_string(++claims);
     const WorkerTools tools{*clients.api, *clients.names, owner};
     ledger::Claim claim;
     const auto lane = claim_one(owner, *settings, claim);
@@ -250,6 +316,15 @@ std::shared_ptr<SinkLane> Engine::claim_one(const std::string& owner, const Sett
 
 void Engine::run_claim(const ledger::Claim& claim, SinkLane& lane, const Settings& settings, const WorkerTools& tools) {
   try {
+    const LeaseKeeper::Active lease(leases_, claim.id, tools.owner);
+    if (const ClaimVerdict verdict = judge_claim(claim, settings.delivery); verdict.bury) {
+      bury_claim(claim, lane, tools.owner, verdict, settings);
+      return;
+    }
+    if (claim.taken_over)
+      spdlog::warn("delivery {}: taken over, its previous attempt ended without a result (the daemon died {} of at "
+                   "most {} times during it; batch at item {})",
+                   claim.id, claim.crashes, settings.delivery.max_crashes, claim.items_done);
     if (!lane.ready(ledger_, settings.delivery.fatal_backoff)) {
       const std::int64_t now = util::unix_ms();
       const std::string why = "sink instance could not be re-created";
@@ -258,14 +333,25 @@ void Engine::run_claim(const ledger::Claim& claim, SinkLane& lane, const Setting
       return;
     }
     const auto calls = lane.calls();
-    const LeaseKeeper::Active lease(leases_, claim.id, tools.owner);
-    const Shared shared{ledger_, settings, stopping_, hard_stop_, actor_names_};
+    const Shared shared{ledger_, settings, stopping_, hard_stop_, actor_names_, watchdog_};
     Attempt(shared, tools, claim, lane).run();
   } catch (const std::exception& e) {
     // The ledger failed under us: the lease expires and the delivery is claimed again.
     spdlog::error("delivery {}: {}", claim.id, e.what());
   }
 }
+
+void Engine::bury_claim(const ledger::Claim& c, SinkLane& lane, const std::string& owner, const ClaimVerdict& v,
+                        const Settings& settings) {
+  spdlog::error("delivery {} ({} run {} -> {}): dead letter: {}", c.id, c.event.event_type, c.event.run_id, c.sink,
+                v.why);
+  const std::int64_t now = util::unix_ms();
+  ledger::Finish how{ledger::DeliveryState::Dead, 0, /*count_attempt=*/false, v.why};
+  how.record_attempt = false;  // this claim called nothing; the lost attempts are in the history
+  ledger_.finish(c.id, owner, how, {now, now, ledger::AttemptOutcome::Crashed, 0, v.why});
+  if (v.suspend_sink) lane.suspend(ledger_, settings.delivery.fatal_backoff, v.why);
+}
+
 void Engine::idle() {
   std::unique_lock<std::mutex> lk(mu_);
   cv_.wait_for(lk, milliseconds(500), [this] { return stopping_.load() || work_hint_; });

@@ -6,7 +6,8 @@
 // Where things are: engine (workers, claims, leases, stop), sink_lane (a sink's concurrency,
 // suspension, re-creation), attempt + attempt_stream (one delivery attempt), read_ahead (page
 // prefetch and resume marks), batcher (where a batch is cut), sink_call (one plugin call),
-// retry_policy (where a retry is decided), lease_keeper, actor_names.
+// retry_policy (where a retry is decided), takeover (a claim whose previous owner died),
+// watchdog + stuck_calls (plugin calls past their deadline), lease_keeper, actor_names.
 #pragma once
 
 #include <atomic>
@@ -25,6 +26,8 @@
 #include "delivery/attempt.hpp"
 #include "delivery/lease_keeper.hpp"
 #include "delivery/sink_lane.hpp"
+#include "delivery/takeover.hpp"
+#include "delivery/watchdog.hpp"
 #include "ledger/ledger.hpp"
 #include "plugin/sinks.hpp"
 
@@ -55,8 +58,12 @@ class Engine {
   // thread at a time (the signal thread), while the workers run.
   void reconfigure(const config::Config& cfg, plugin::SinkSet&& fresh);
   // Stops claiming; in-flight batches get `grace` to finish (then their calls are cancelled)
-  // and every delivery in flight is checkpointed and handed back to the queue.
-  void stop(std::chrono::milliseconds grace);
+  // and every delivery in flight is checkpointed and handed back to the queue. False when
+  // some worker is still inside a plugin call a few seconds after the cancel (a plugin that
+  // ignores cancellation): its delivery is handed back with its committed progress and the
+  // thread is left where it is; the caller must then end the process without destroying the
+  // engine or unloading the plugins (serve: _Exit after closing the ledger).
+  bool stop(std::chrono::milliseconds grace);
 
  private:
   class Reservations;
@@ -66,6 +73,12 @@ class Engine {
   // Leases one due delivery of a sink with room; nullptr (and no claim) when there is none.
   std::shared_ptr<SinkLane> claim_one(const std::string& owner, const Settings& settings, ledger::Claim& claim);
   void run_claim(const ledger::Claim& claim, SinkLane& lane, const Settings& settings, const WorkerTools& tools);
+  // A takeover at delivery.max_crashes, or a claim past the budget: dead, without a call.
+  void bury_claim(const ledger::Claim& claim, SinkLane& lane, const std::string& owner, const ClaimVerdict& verdict,
+                  const Settings& settings);
+  void on_stuck(const WatchedCall& call, int stuck_in_a_row);
+  bool wait_workers(std::chrono::milliseconds bound);
+  void hand_back_in_flight();
   void idle();
   std::shared_ptr<const Lanes> lanes() const;
   std::shared_ptr<const Settings> settings() const;
@@ -82,7 +95,9 @@ class Engine {
   std::vector<std::shared_ptr<SinkLane>> retired_;  // retired, instance maybe still open
   std::map<std::string, std::shared_ptr<Lineage>> lineages_;  // by sink name; reconfigure() only
   std::vector<std::thread> workers_;
+  std::unique_ptr<std::atomic<bool>[]> exited_;  // per worker: its thread has returned
   LeaseKeeper leases_;
+  Watchdog watchdog_;
   std::mutex mu_;
   std::condition_variable cv_;  // idle workers (wake(), stop())
   bool work_hint_ = false;      // guarded by mu_

@@ -6,14 +6,20 @@
 
 namespace sinkhub::delivery {
 
-LeaseKeeper::Active::Active(LeaseKeeper& keeper, std::int64_t id, const std::string& owner) : keeper_(keeper), id_(id) {
+LeaseKeeper::Active::Active(LeaseKeeper& keeper, std::int64_t id, const std::string& owner)
+    : keeper_(keeper), key_(id, owner) {
   std::lock_guard<std::mutex> lk(keeper_.mu_);
-  keeper_.active_[id] = owner;
+  keeper_.active_.insert(key_);
 }
 
 LeaseKeeper::Active::~Active() {
   std::lock_guard<std::mutex> lk(keeper_.mu_);
-  keeper_.active_.erase(id_);
+  keeper_.active_.erase(key_);
+}
+
+std::vector<std::pair<std::int64_t, std::string>> LeaseKeeper::active() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return {active_.begin(), active_.end()};
 }
 
 void LeaseKeeper::start() { thread_ = std::thread([this] { run(); }); }
@@ -33,7 +39,7 @@ void LeaseKeeper::run() {
   while (!stopping_) {
     cv_.wait_for(lk, every, [this] { return stopping_; });
     if (stopping_) break;
-    const std::map<std::int64_t, std::string> active = active_;
+    const auto active = active_;
     lk.unlock();  // the ledger write waits for a commit: no worker waits on it meanwhile
     for (const auto& [id, owner] : active) {
       try {

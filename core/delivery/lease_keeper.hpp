@@ -6,7 +6,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <map>
+#include <set>
+#include <utility>
+#include <vector>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -25,6 +27,9 @@ class LeaseKeeper {
   void start();
   void stop();
 
+  // The leases kept alive now: (delivery id, claim token).
+  std::vector<std::pair<std::int64_t, std::string>> active() const;
+
   // Keeps one delivery's lease alive for as long as it lives (RAII: released on any exit).
   class Active {
    public:
@@ -35,7 +40,7 @@ class LeaseKeeper {
 
    private:
     LeaseKeeper& keeper_;
-    std::int64_t id_;
+    std::pair<std::int64_t, std::string> key_;
   };
 
  private:
@@ -43,8 +48,10 @@ class LeaseKeeper {
 
   ledger::Ledger& ledger_;
   const std::chrono::milliseconds lease_;
-  std::mutex mu_;
-  std::map<std::int64_t, std::string> active_;  // delivery id -> lease owner; guarded by mu_
+  mutable std::mutex mu_;
+  // (delivery id, claim token): a delivery given up by the watchdog may be claimed again while
+  // the stuck claim still holds its entry. Guarded by mu_.
+  std::set<std::pair<std::int64_t, std::string>> active_;
   std::condition_variable cv_;
   bool stopping_ = false;  // guarded by mu_
   std::thread thread_;

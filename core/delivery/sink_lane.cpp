@@ -110,7 +110,13 @@ std::int64_t SinkLane::suspend(ledger::Ledger& ledger, std::chrono::milliseconds
 
 bool SinkLane::ready(ledger::Ledger& ledger, std::chrono::milliseconds fatal_backoff) {
   if (!recreate_) return true;
-  std::unique_lock<std::shared_mutex> only(rw_);
+  // Never waits: a call the watchdog gave up may hold the instance for good; the sink stays
+  // suspended until that call returns (its claim was handed back, nothing waits on it).
+  std::unique_lock<std::shared_mutex> only(rw_, std::try_to_lock);
+  if (!only) {
+    suspend(ledger, fatal_backoff, "its instance cannot be re-created while a call still runs on it");
+    return false;
+  }
   if (!recreate_) return true;  // another worker did it
   const auto r = inst_->restart(30000);
   if (r.ok()) {
@@ -129,7 +135,9 @@ int SinkLane::attempts_metric(ledger::AttemptOutcome outcome) const {
     case ledger::AttemptOutcome::Error: return metrics_.attempts[1];
     case ledger::AttemptOutcome::Reject: return metrics_.attempts[2];
     case ledger::AttemptOutcome::Fatal: return metrics_.attempts[3];
-    case ledger::AttemptOutcome::Interrupted: break;
+    case ledger::AttemptOutcome::Interrupted:
+    case ledger::AttemptOutcome::Crashed:  // counted when the delivery is taken over, by no live process
+    case ledger::AttemptOutcome::Stuck: break;  // sinkhub_plugin_stuck_calls_total (delivery/watchdog)
   }
   return -1;
 }

@@ -65,7 +65,7 @@ class SinkLane {
   void answered_ok() { fatal_streak_ = 0; }
 
   // Re-creates the instance if a FATAL asked for it (sink.h: "closes, destroys and re-creates
-  // it"). False if that failed: the sink is suspended again.
+  // it"). False if that failed, or a call still runs on the instance: the sink is suspended again.
   bool ready(ledger::Ledger& ledger, std::chrono::milliseconds fatal_backoff);
   // Held for the whole delivery: the re-creation takes it exclusively, so no call runs on an
   // instance being replaced.

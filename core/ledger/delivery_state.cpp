@@ -5,7 +5,7 @@ namespace sinkhub::ledger {
 namespace {
 
 constexpr const char* kStateNames[] = {"pending", "running", "retrying", "done", "dead"};
-constexpr const char* kOutcomeNames[] = {"ok", "retry", "reject", "fatal", "error", "interrupted"};
+constexpr const char* kOutcomeNames[] = {"ok", "retry", "reject", "fatal", "error", "interrupted", "crashed", "stuck"};
 
 template <class E, std::size_t N>
 std::optional<E> parse(std::string_view text, const char* const (&names)[N]) {

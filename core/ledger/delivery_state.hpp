@@ -22,9 +22,11 @@ enum class AttemptOutcome {
   Reject,      // the sink answered REJECT: dead
   Fatal,       // the sink answered FATAL (or could not be re-created): the sink is suspended
   Error,       // the Apify API failed (or the run could not be verified)
-  Interrupted  // shutdown: handed back with its progress, not counted
+  Interrupted,  // shutdown: handed back with its progress, not counted
+  Crashed,      // ended without a result: its owner died (recorded when the delivery is taken over)
+  Stuck         // a plugin call ran far past its deadline: the watchdog handed the delivery back
 };
-const char* to_string(AttemptOutcome outcome);  // "ok", "retry", "reject", "fatal", "error", "interrupted"
+const char* to_string(AttemptOutcome outcome);  // "ok", ..., "interrupted", "crashed", "stuck"
 std::optional<AttemptOutcome> parse_attempt_outcome(std::string_view text);
 
 }  // namespace sinkhub::ledger

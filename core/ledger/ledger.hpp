@@ -13,19 +13,30 @@
 //   -----------------  ----------------------------------------------  --------  ------------------------------
 //   (none)             an event is recorded and a route names the sink  pending   record_async (same transaction)
 //   pending, retrying  due, and a worker with room for the sink claims  running   claim (attempt + 1, lease)
-//   running            its lease expired (the worker or process died)  running   claim (new owner, attempt + 1)
+//   running            its lease expired (the worker or process died)  running   claim (new owner, attempt + 1;
+//                                                                                  crashes + 1, the lost attempt
+//                                                                                  kept as "crashed")
+//   running            taken over at delivery.max_crashes, or past     dead      finish (no attempt row, not
+//                        max_attempts (delivery/takeover.hpp)                      counted: Engine::bury_claim)
+//   running            a plugin call is stuck past its deadline        retrying  finish (the stuck claim's token:
+//                        (delivery/watchdog.hpp), budget left           (dead)    give_up_stuck_call; budget
+//                                                                                  spent: dead)
 //   running            a batch accepted; a long call goes on           running   save_progress, extend_lease
 //   running            the last batch accepted                         done      finish
 //   running            RETRY or a retryable error, budget left         retrying  finish (at next_attempt_at)
-//   running            FATAL, shutdown, re-creation failed             retrying  finish (attempt given back)
+//   running            FATAL, shutdown, re-creation failed             retrying  finish (attempt given back;
+//                                                                                  a call deaf to the shutdown:
+//                                                                                  Engine::hand_back_in_flight)
 //   running            REJECT, a permanent error, budget spent         dead      finish (last_error)
 //   pending, retrying, verify_with_api: the run does not match         dead      set_verified (ok = false)
 //     running
-//   pending, retrying, an operator replays it (not if verify_with_api  pending   replay (budget reset; a done one,
+//   pending, retrying, an operator replays it (not if verify_with_api  pending   replay (budget and crashes reset; a done one,
 //     done, dead         rejected the event)                                      or --from-start: from item 0)
 //
 // finish() is only told where to go (the engine decides: delivery/retry_policy.hpp); it
 // refuses any target but done, retrying and dead, and any delivery the caller no longer leases.
+// A lease owner is one claim's token (unique per claim), so a late answer of a call that was
+// given up (or of a worker that lost its lease) never overwrites newer progress.
 #pragma once
 
 #include <cstdint>
@@ -74,6 +85,10 @@ struct Claim {
   std::int64_t received_at = 0;
   int verified = -1;  // auth.verify_with_api: -1 not yet, 1 confirmed
   bool replayed = false;  // an operator replayed it from the dead-letter state
+  // This claim took over a running delivery whose lease had expired: its previous attempt
+  // ended without a result (the process or worker died), now recorded as "crashed".
+  bool taken_over = false;
+  int crashes = 0;  // such takeovers since the delivery was planned or replayed, this one included
 };
 
 // One attempt's outcome, kept as the delivery's history.
@@ -97,6 +112,7 @@ struct Finish {
   std::int64_t next_attempt_at = 0;  // retrying only (unix ms)
   bool count_attempt = true;      // false: the attempt is given back (shutdown, suspension)
   std::string error;              // last_error; empty keeps none
+  bool record_attempt = true;     // false: no history row (the claim ended before it started)
 };
 
 struct DeliveryRow {
@@ -187,7 +203,9 @@ class Ledger {
   // --- delivery engine -------------------------------------------------------------
   // Leases up to `limit` due deliveries of the given sinks to `owner` for lease_ms: pending
   // or retrying ones whose time has come, and running ones whose lease expired (a crashed
-  // worker or process). Oldest first. Each claim starts a new attempt.
+  // worker or process: the lost attempt is recorded as "crashed" and counted in
+  // Claim::crashes). Oldest first. Each claim starts a new attempt. `owner` must be unique
+  // per claim (it fences every later write of this attempt).
   virtual std::vector<Claim> claim(const std::string& owner, std::int64_t lease_ms, const std::vector<std::string>& sinks,
                                    int limit) = 0;
   // Commits progress after a batch: items accepted so far and the sink's checkpoint
@@ -215,7 +233,7 @@ class Ledger {
                                               int limit) = 0;
   virtual std::vector<EventRow> events_for_run(const std::string& run_id) = 0;
   virtual std::vector<AttemptRecord> attempts(std::int64_t delivery_id) = 0;
-  // Makes matching deliveries due now (attempt budget reset). Returns how many.
+  // Makes matching deliveries due now (attempt budget and crash count reset). Returns how many.
   virtual int replay(const ReplayRequest& r) = 0;
 
   // Finishes queued work and closes. Further record() calls fail.

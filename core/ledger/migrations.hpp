@@ -86,6 +86,9 @@ DROP INDEX events_by_run;
 )SQL"},
       // The running config's sinks (start, reload): the operators' reads mark deliveries to others.
       {4, "the sinks the running daemon serves", "CREATE TABLE configured_sinks (sink TEXT PRIMARY KEY);"},
+      {5, "deliveries: takeovers of attempts whose owner died (delivery.max_crashes)", R"SQL(
+ALTER TABLE deliveries ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;  -- since planned or replayed
+)SQL"},
   };
   return all;
 }

@@ -22,9 +22,25 @@ constexpr const char* kClaimColumns =
     "d.id, d.event_id, d.sink, d.with_items, d.attempts, d.items_done, d.checkpoint, d.created_at, "
     "d.source_offset, d.source_items, "
     "e.event_type, e.run_id, e.actor_id, e.task_id, e.dataset_id, e.status, e.finished_at, e.body, e.received_at, "
-    "COALESCE(e.verified, -1), d.replayed";
+    "COALESCE(e.verified, -1), d.replayed, d.crashes";
 
 std::int64_t flag(bool b) { return b ? 1 : 0; }
+
+// A running delivery whose lease expired is taken over: its attempt ended without a result
+// (the owner died, most likely inside a plugin call), so it is kept in the history as
+// "crashed" under its own number and counted (delivery.max_crashes, delivery/takeover.hpp).
+void record_takeover(Db& db, std::int64_t id, std::int64_t now) {
+  Stmt h(db,
+         "INSERT INTO attempts (delivery_id, attempt, started_at, finished_at, outcome, items, message) "
+         "SELECT id, attempts, updated_at, ?, ?, 0, 'ended without a result: its owner ' || "
+         "COALESCE(lease_owner, '?') || ' died while the batch at item ' || items_done || ' was in flight' "
+         "FROM deliveries WHERE id=?");
+  h.bind(1, now).bind(2, std::string(to_string(AttemptOutcome::Crashed))).bind(3, id);
+  h.step();
+  Stmt u(db, "UPDATE deliveries SET crashes=crashes+1 WHERE id=?");
+  u.bind(1, id);
+  u.step();
+}
 
 }  // namespace
 
@@ -68,6 +84,7 @@ Claim SqliteLedger::load_claim(Stmt& load) {
   c.received_at = load.column_int(18);
   c.verified = static_cast<int>(load.column_int(19));
   c.replayed = load.column_int(20) != 0;
+  c.crashes = static_cast<int>(load.column_int(21));
   return c;
 }
 
@@ -80,28 +97,31 @@ std::vector<Claim> SqliteLedger::claim(const std::string& owner, std::int64_t le
     const std::vector<std::string> usable = unsuspended(sinks, now);
     if (usable.empty()) return;
     // Due: pending or retrying whose time has come, or running with an expired lease.
-    const std::string sql = "SELECT id FROM deliveries WHERE sink IN (" + placeholders(usable.size()) +
+    const std::string sql = "SELECT id, state = 'running' FROM deliveries WHERE sink IN (" + placeholders(usable.size()) +
                             ") AND ((state IN ('pending','retrying') AND next_attempt_at <= ?) OR "
                             "(state = 'running' AND lease_until < ?)) ORDER BY next_attempt_at, id LIMIT ?";
     Stmt pick(db_, sql.c_str());
     int i = 1;
     for (const auto& s : usable) pick.bind(i++, s);
     pick.bind(i, now).bind(i + 1, now).bind(i + 2, static_cast<std::int64_t>(limit));
-    std::vector<std::int64_t> ids;
-    while (pick.step()) ids.push_back(pick.column_int(0));
+    std::vector<std::pair<std::int64_t, bool>> ids;  // id, taken over
+    while (pick.step()) ids.emplace_back(pick.column_int(0), pick.column_int(1) != 0);
     Stmt lease(db_,
                "UPDATE deliveries SET state='running', lease_owner=?, lease_until=?, attempts=attempts+1, "
                "updated_at=? WHERE id=?");
     const std::string select =
         std::string("SELECT ") + kClaimColumns + " FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?";
     Stmt load(db_, select.c_str());
-    for (auto id : ids) {
+    for (const auto& [id, taken_over] : ids) {
+      if (taken_over) record_takeover(db_, id, now);
       lease.reset();
       lease.bind(1, owner).bind(2, now + lease_ms).bind(3, now).bind(4, id);
       lease.step();
       load.reset();
       load.bind(1, id);
-      if (load.step()) out.push_back(load_claim(load));
+      if (!load.step()) continue;
+      out.push_back(load_claim(load));
+      out.back().taken_over = taken_over;
     }
   });
   return out;
@@ -157,7 +177,7 @@ bool SqliteLedger::finish(std::int64_t id, const std::string& owner, const Finis
     u.bind(7, flag(done)).bind(8, now).bind(9, id).bind(10, owner);
     u.step();
     owned = db_.changes() == 1;
-    if (!owned) return;
+    if (!owned || !how.record_attempt) return;
     Stmt h(db_,
            "INSERT INTO attempts (delivery_id, attempt, started_at, finished_at, outcome, items, message) "
            "SELECT id, attempts + ?, ?, ?, ?, ?, ? FROM deliveries WHERE id=?");
@@ -209,7 +229,7 @@ int SqliteLedger::replay(const ReplayRequest& r) {
   writer_->write([&] {
     // A running delivery is left alone: its worker owns it.
     Stmt u(db_,
-           "UPDATE deliveries SET state='pending', attempts=0, next_attempt_at=?1, lease_owner=NULL, "
+           "UPDATE deliveries SET state='pending', attempts=0, crashes=0, next_attempt_at=?1, lease_owner=NULL, "
            "lease_until=NULL, updated_at=?1, replayed=CASE WHEN state='dead' THEN 1 ELSE replayed END, "
            "items_done=CASE WHEN ?2 OR state='done' THEN 0 ELSE items_done END, "
            "source_offset=CASE WHEN ?2 OR state='done' THEN 0 ELSE source_offset END, "

@@ -4,7 +4,10 @@
  * "delivery-test-buffered" (SINKHUB_CAP_BUFFERED, with a flush() that waits for `marker`)).
  *
  * Options (all strings):
- *   mode            ok | reject | fatal | retry_n | fail_until_marker | fatal_until_marker
+ *   mode            ok | reject | fatal | retry_n | fail_until_marker | fatal_until_marker | crash | hang
+ *                   crash: deliver() logs the call (rc=-1) and writes through a null pointer (SIGSEGV);
+ *                   hang: deliver() logs the call (rc=-1) and blocks, ignoring call_cancelled and its
+ *                   deadline, until `marker` exists (forever without one), then behaves as ok
  *   log             file that gets one line per deliver() call (appended, one write each):
  *                   "t=<unix ms> id=<delivery_id> attempt=<n> flags=<bits> offset=<item_offset>
  *                    count=<item_count> batch=<batch_index> cp=<checkpoint or -> rc=<code>
@@ -54,6 +57,7 @@ typedef struct tsink {
   pthread_mutex_t mu;
   long calls;
   int in_flight; /* deliver() calls running right now on this instance */
+  int *nowhere;  /* crash mode writes through it (NULL) */
 } tsink;
 
 
@@ -92,7 +96,8 @@ static int32_t ts_create(const sinkhub_create_args *a, sinkhub_instance **out, s
   if (batch_items > 0) a->limits->max_batch_items = (uint64_t)batch_items;
   if (option_int(j, l, "max_items", 0) > 0) a->limits->max_items = (uint64_t)option_int(j, l, "max_items", 0);
   if (strcmp(t->mode, "ok") && strcmp(t->mode, "reject") && strcmp(t->mode, "fatal") && strcmp(t->mode, "retry_n") &&
-      strcmp(t->mode, "fail_until_marker") && strcmp(t->mode, "fatal_until_marker")) {
+      strcmp(t->mode, "fail_until_marker") && strcmp(t->mode, "fatal_until_marker") && strcmp(t->mode, "crash") &&
+      strcmp(t->mode, "hang")) {
     sinkhub_result_set_message(r, "option 'mode': unknown mode");
     free(t);
     return SINKHUB_REJECT;
@@ -180,6 +185,14 @@ static int32_t decide(tsink *t, const sinkhub_run_context *ctx, const sinkhub_ba
   return SINKHUB_OK;
 }
 
+/* A real SIGSEGV also in sanitizer builds (UBSan would report the null store and exit 1). */
+#if defined(__GNUC__)
+__attribute__((noinline, no_sanitize("address", "undefined")))
+#endif
+static void crash_now(tsink *t) {
+  *(volatile int *)t->nowhere = 1;
+}
+
 static int32_t ts_deliver(sinkhub_instance *inst, const sinkhub_run_context *ctx, const sinkhub_batch *b,
                           sinkhub_result *r) {
   tsink *t = (tsink *)inst;
@@ -188,6 +201,14 @@ static int32_t ts_deliver(sinkhub_instance *inst, const sinkhub_run_context *ctx
   pthread_mutex_lock(&t->mu);
   conc = ++t->in_flight;
   pthread_mutex_unlock(&t->mu);
+  if (!strcmp(t->mode, "crash")) {
+    log_call(t, ctx, b, -1, conc);
+    crash_now(t); /* a plugin bug: SIGSEGV, the daemon dies */
+  }
+  if (!strcmp(t->mode, "hang")) {
+    log_call(t, ctx, b, -1, conc);
+    while (!exists(t->marker)) sleep_ms(20); /* deaf to call_cancelled and to its deadline */
+  }
   rc = decide(t, ctx, b, r);
   pthread_mutex_lock(&t->mu);
   --t->in_flight;

@@ -162,6 +162,28 @@ ledger: {synchronous: off}
   EXPECT_TRUE(any_line(e, "ledger.synchronous must be 'full' or 'normal'"));
 }
 
+// delivery.max_crashes (takeovers of a delivery whose owner died) and delivery.max_stuck_calls
+// (plugin calls stuck in a row before the sink is suspended): defaults, values, refusals.
+TEST(Config, CrashAndStuckCallLimitsHaveDefaultsAndBounds) {
+  const Config d = yaml(kMinimal);
+  EXPECT_EQ(d.delivery.max_crashes, 2);
+  EXPECT_EQ(d.delivery.max_stuck_calls, 1);
+  const Config c = yaml(kMinimal + "delivery: {max_crashes: 5, max_stuck_calls: 3}\n");
+  EXPECT_EQ(c.delivery.max_crashes, 5);
+  EXPECT_EQ(c.delivery.max_stuck_calls, 3);
+  EXPECT_EQ(ini("[auth]\nsecrets = " + std::string(kSecret) + "\n[delivery]\nmax_crashes = 1\n").delivery.max_crashes, 1);
+  for (const char* bad : {"0", "-1", "101", "two", "99999999999999999999", "\"2; rm -rf /\"", "[2]", "{a: 1}", "\"\""}) {
+    const auto e = errors_of([&] { yaml(kMinimal + "delivery:\n  max_crashes: " + bad + "\n"); });
+    EXPECT_TRUE(any_line(e, "t.yaml:3: delivery.max_crashes must be")) << bad;
+  }
+  for (const char* bad : {"0", "1001", "many", "1.5"}) {
+    const auto e = errors_of([&] { yaml(kMinimal + "delivery:\n  max_stuck_calls: " + bad + "\n"); });
+    EXPECT_TRUE(any_line(e, "t.yaml:3: delivery.max_stuck_calls must be")) << bad;
+  }
+  EXPECT_TRUE(any_line(errors_of([] { yaml(kMinimal + "delivery: {max_crash: 2}\n"); }),
+                       "unknown key delivery.max_crash"));
+}
+
 TEST(Config, SyntaxErrorsCarryTheLine) {
   EXPECT_TRUE(any_line(errors_of([] { yaml("server:\n  listen: [\n"); }), "YAML syntax error"));
   EXPECT_TRUE(any_line(errors_of([] { ini("[server\nlisten=1\n"); }), "t.ini:1: section header must end with ']'"));

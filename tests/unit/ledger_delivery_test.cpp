@@ -83,6 +83,47 @@ TEST_F(DeliveryLedger, AnExpiredLeaseIsClaimedAgainAndTheOldOwnerLosesIt) {
   EXPECT_TRUE(l_->save_progress(again[0].id, "w2", {5, 5, 5}, std::string("x"), 1000));
 }
 
+// A takeover is how the ledger tells that an attempt ended without a result (its owner died):
+// the lost attempt is kept as "crashed" under its own number and counted in Claim::crashes.
+TEST_F(DeliveryLedger, ATakeoverRecordsTheLostAttemptAsCrashedAndCountsIt) {
+  record("r1", {{"files", true}});
+  auto first = l_->claim("dead-owner", 1, {"files"}, 1).at(0);
+  EXPECT_FALSE(first.taken_over);
+  EXPECT_EQ(first.crashes, 0);
+  ASSERT_TRUE(l_->save_progress(first.id, "dead-owner", {300, 300, 300}, std::nullopt, 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto second = l_->claim("w2", 1, {"files"}, 1).at(0);
+  EXPECT_TRUE(second.taken_over);
+  EXPECT_EQ(second.crashes, 1);
+  EXPECT_EQ(second.attempt, 2);
+  EXPECT_EQ(second.items_done, 300u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto third = l_->claim("w3", 60000, {"files"}, 1).at(0);
+  EXPECT_EQ(third.crashes, 2);
+  EXPECT_EQ(third.attempt, 3);
+  const auto history = l_->attempts(first.id);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].outcome, AttemptOutcome::Crashed);
+  EXPECT_EQ(history[0].message, "ended without a result: its owner dead-owner died while the batch at item 300 was in flight");
+  EXPECT_EQ(history[1].outcome, AttemptOutcome::Crashed);
+
+  // Buried without a history row of its own (the claim called nothing) and without counting it.
+  Finish bury{DeliveryState::Dead, 0, false, "the daemon died 2 times"};
+  bury.record_attempt = false;
+  ASSERT_TRUE(l_->finish(third.id, "w3", bury, attempt(AttemptOutcome::Crashed)));
+  EXPECT_EQ(l_->attempts(first.id).size(), 2u);
+  const auto row = l_->deliveries(DeliveryState::Dead, "", 10).at(0);
+  EXPECT_EQ(row.attempts, 2);
+  EXPECT_EQ(row.last_error, "the daemon died 2 times");
+
+  // A replay resets the crash count with the attempt budget; a normal claim is no takeover.
+  ASSERT_EQ(l_->replay({first.id, std::nullopt, std::nullopt, false}), 1);
+  const auto replayed = l_->claim("w4", 60000, {"files"}, 1).at(0);
+  EXPECT_FALSE(replayed.taken_over);
+  EXPECT_EQ(replayed.crashes, 0);
+  EXPECT_EQ(replayed.attempt, 1);
+}
+
 TEST_F(DeliveryLedger, ProgressAndCheckpointSurviveARetry) {
   record("r1", {{"files", true}});
   auto c = l_->claim("w", 60000, {"files"}, 1).at(0);
