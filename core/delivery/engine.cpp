@@ -116,7 +116,6 @@ Engine::Engine(const config::Config& cfg, ledger::Ledger& ledger, plugin::SinkSe
   for (auto& inst : sinks.all()) lanes->push_back(make_lane(std::move(inst), cfg));
   lanes_ = std::move(lanes);
 }
-}
 
 Engine::~Engine() { stop(milliseconds(0)); }
 

@@ -254,13 +254,13 @@ bool Loop::read_body(Conn& c) {
 void Loop::prepare_off_loop(Conn& c) {
   c.st = Conn::St::Waiting;
   c.deadline = 0;
-  ctx_.parser.post([mb = mailbox_, id = c.id, head = c.head, client = c.client, body = std::move(c.body),
-                    &endpoint = ctx_.endpoint]() mutable {
+  ctx_.parser.post([mb = mailbox_, id = c.id, rules = std::move(c.rules), head = c.head, client = c.client,
+                    body = std::move(c.body), &endpoint = ctx_.endpoint]() mutable {
     Item it;
     it.kind = Item::Kind::Prepared;
     it.conn = id;
     it.event = std::make_unique<ledger::IncomingEvent>();
-    it.admitted = endpoint.prepare(head, client, std::move(body), *it.event, it.summary, it.reply);
+    it.admitted = endpoint.prepare(rules, head, client, std::move(body), *it.event, it.summary, it.reply);
     if (!it.admitted) it.event.reset();
     mb->post(std::move(it));
   });

@@ -1,6 +1,7 @@
 // Finding and checking plugins. Every refusal says exactly what is wrong with which file.
 #include <boost/dll/shared_library.hpp>
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
