@@ -5,12 +5,12 @@
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/Net/IPAddress.h>
 #include <Poco/NumberParser.h>
-#include <Poco/URI.h>
 
 #include <algorithm>
 #include <set>
 #include <sstream>
 
+#include "config/apify_section.hpp"
 #include "config/section.hpp"
 #include "model/event.hpp"
 
@@ -90,22 +90,6 @@ void read_auth(const Node& root, AuthConfig& a, std::vector<Diagnostic>& d) {
   sec.finish();
 }
 
-void read_apify(const Node& root, ApifyConfig& a, std::vector<Diagnostic>& d) {
-  Section sec(top(root, "apify"), "apify", d);
-  a.base_url = sec.str("base_url", a.base_url);
-  try {
-    Poco::URI uri(a.base_url);
-    if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty())
-      throw Poco::SyntaxException("scheme");
-  } catch (const Poco::Exception&) {
-    sec.error(sec.line_of("base_url"), "apify.base_url must be an http(s) URL");
-  }
-  while (!a.base_url.empty() && a.base_url.back() == '/') a.base_url.pop_back();
-  a.token = sec.str("token", "");
-  a.page_size = static_cast<int>(sec.integer("page_size", a.page_size, 1, 100000));
-  sec.finish();
-}
-
 void read_ledger(const Node& root, LedgerConfig& l, std::vector<Diagnostic>& d) {
   Section sec(top(root, "ledger"), "ledger", d);
   l.path = sec.str("path", l.path);
@@ -127,25 +111,14 @@ void read_delivery(const Node& root, DeliveryConfig& dl, std::vector<Diagnostic>
     else
       dl.max_age = std::chrono::duration_cast<std::chrono::seconds>(ms);
   }
-  auto duration = [&](const char* key, std::chrono::milliseconds& out, std::chrono::milliseconds min,
-                      std::chrono::milliseconds max) {
-    const Node* n = sec.get(key);
-    if (!n) return;
-    std::chrono::milliseconds ms{};
-    if (!n->is_scalar() || !parse_duration(n->scalar, ms) || ms < min || ms > max)
-      sec.error(n->line, std::string("delivery.") + key + " must be a duration between " + std::to_string(min.count()) +
-                             "ms and " + std::to_string(max.count() / 1000) + "s (e.g. 2s, 500ms, 30m)");
-    else
-      out = ms;
-  };
   using std::chrono::hours;
   using std::chrono::milliseconds;
-  duration("backoff_initial", dl.backoff_initial, milliseconds(10), hours(1));
-  duration("backoff_max", dl.backoff_max, milliseconds(10), hours(24));
-  duration("fatal_backoff", dl.fatal_backoff, milliseconds(10), hours(24));
-  duration("batch_timeout", dl.batch_timeout, milliseconds(100), hours(1));
-  duration("shutdown_grace", dl.shutdown_grace, milliseconds(0), hours(1));
-  duration("lease", dl.lease, milliseconds(500), hours(1));
+  dl.backoff_initial = sec.duration("backoff_initial", dl.backoff_initial, milliseconds(10), hours(1));
+  dl.backoff_max = sec.duration("backoff_max", dl.backoff_max, milliseconds(10), hours(24));
+  dl.fatal_backoff = sec.duration("fatal_backoff", dl.fatal_backoff, milliseconds(10), hours(24));
+  dl.batch_timeout = sec.duration("batch_timeout", dl.batch_timeout, milliseconds(100), hours(1));
+  dl.shutdown_grace = sec.duration("shutdown_grace", dl.shutdown_grace, milliseconds(0), hours(1));
+  dl.lease = sec.duration("lease", dl.lease, milliseconds(500), hours(1));
   if (dl.backoff_max < dl.backoff_initial)
     sec.error(sec.line_of("backoff_max"), "delivery.backoff_max must not be below delivery.backoff_initial");
   sec.finish();

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "config/error.hpp"
@@ -142,16 +143,16 @@ class IniReader {
   }
 
  private:
-  // [name], [sink.NAME] or [route.NAME]: the map its keys go to.
+  // [name], [apify.reconcile], [sink.NAME] or [route.NAME]: the map its keys go to.
   Node* open(const std::string& name, int lineno) {
+    const bool route = name.rfind("route.", 0) == 0;  // [route.NAME] may repeat: one route each
+    if (!route && !opened_.insert(name).second) return fail(lineno, "duplicate section [" + name + "]");
     const auto dot = name.find('.');
-    if (dot == std::string::npos) {
-      if (root_.find(name)) return fail(lineno, "duplicate section [" + name + "]");
-      return &child_map(root_, name, lineno);
-    }
+    if (dot == std::string::npos) return &child_map(root_, name, lineno);
+    if (name == "apify.reconcile") return &child_map(child_map(root_, "apify", lineno), "reconcile", lineno);
     const std::string kind = name.substr(0, dot), inst = name.substr(dot + 1);
     if (inst.empty() || (kind != "sink" && kind != "route"))
-      return fail(lineno, "unknown section [" + name + "] (expected [sink.NAME] or [route.NAME])");
+      return fail(lineno, "unknown section [" + name + "] (expected [apify.reconcile], [sink.NAME] or [route.NAME])");
     if (kind == "route") return add_route(inst, lineno);
     Node& sinks = child_map(root_, "sinks", lineno);
     if (sinks.find(inst)) return fail(lineno, "duplicate section [" + name + "]");
@@ -186,6 +187,7 @@ class IniReader {
 
   Node root_;
   Node* section_ = nullptr;
+  std::set<std::string> opened_;  // section headers seen, to refuse a repeated one
   std::vector<Diagnostic> diags_;
 };
 

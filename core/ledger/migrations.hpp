@@ -84,6 +84,11 @@ UPDATE events SET dedup_key = run_id || '|' || event_type || '|' || finished_at 
 UPDATE events SET dedup_key = '|' || dedup_key WHERE run_id = '';
 DROP INDEX events_by_run;
 )SQL"},
+      // How an event reached the ledger: 'webhook' (POSTed by Apify, every event before this
+      // version) or 'reconciled' (the reconciler found a finished run whose webhook never came).
+      {4, "events: origin (webhook | reconciled)", R"SQL(
+ALTER TABLE events ADD COLUMN origin TEXT NOT NULL DEFAULT 'webhook';
+)SQL"},
   };
   return all;
 }

@@ -233,6 +233,40 @@ TEST_F(LedgerTest, Version2KeysAreRewrittenAndStillDeduplicate) {
   EXPECT_EQ(scalar("SELECT MAX(version) FROM schema_migrations"), migrations().back().version);
 }
 
+// Version 4 adds events.origin: every event a version-3 sinkhub recorded came by webhook.
+TEST_F(LedgerTest, Version3EventsBecomeWebhookOriginAndReconciledOnesKeepTheirs) {
+  fs::create_directories(fs::path(cfg_.path).parent_path());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(cfg_.path.c_str(), &db), SQLITE_OK);
+  std::string sql =
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+      "applied_at INTEGER NOT NULL);";
+  for (const auto& m : migrations())
+    if (m.version <= 3)
+      sql += std::string(m.sql) + "INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'v', 0);";
+  sql += "INSERT INTO events (dedup_key, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, "
+         "dispatch_id, headers, body, received_at) VALUES ('old|ACTOR.RUN.SUCCEEDED|t', 'ACTOR.RUN.SUCCEEDED', 'old', "
+         "'actor', '', 'ds', 'SUCCEEDED', 't', 'd1', '{}', '{}', 0);";
+  char* err = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  sqlite3_close(db);
+
+  auto l = open_sqlite(cfg_);
+  ASSERT_EQ(l->events_for_run("old").size(), 1u);
+  EXPECT_EQ(l->events_for_run("old").front().origin, kOriginWebhook);
+  IncomingEvent found = event("found");
+  found.origin = kOriginReconciled;
+  ASSERT_EQ(l->record(found).kind, RecordOutcome::Kind::Accepted);
+  ASSERT_EQ(l->events_for_run("found").size(), 1u);
+  EXPECT_EQ(l->events_for_run("found").front().origin, kOriginReconciled);
+  // The unique key decides whatever the origin: the webhook of a reconciled run is a duplicate.
+  EXPECT_EQ(l->record(event("found")).kind, RecordOutcome::Kind::Duplicate);
+  l->close();
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM events WHERE origin='webhook'"), 1);
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM events WHERE origin='reconciled'"), 1);
+  EXPECT_EQ(scalar("SELECT MAX(version) FROM schema_migrations"), 4);
+}
+
 // The run lookup is a range over the dedup keys: run ids that share a prefix or contain the
 // separator must not leak into each other's results.
 TEST_F(LedgerTest, EventsForRunMatchesTheExactRunIdOnly) {
