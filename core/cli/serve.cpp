@@ -7,6 +7,8 @@
 #include "cli/options.hpp"
 #include "apify/client.hpp"
 #include "config/config.hpp"
+#include "control/reconciler.hpp"
+#include "control/targets.hpp"
 #include "delivery/engine.hpp"
 #include "http/server.hpp"
 #include "ledger/ledger.hpp"
@@ -18,8 +20,9 @@ namespace sinkhub::cli {
 
 namespace {
 
-// Routes may name actors as "username/actor-name"; webhooks carry ids. Each name is
-// resolved once through GET /v2/acts/{username~name} at startup and replaced by the id.
+// Routes may name actors as "username/actor-name" (or a task as "username/task-name");
+// webhooks carry ids. Each name is resolved once at startup (as an Actor, then as a task)
+// and replaced by the id.
 bool resolve_actor_names(config::Config& cfg) {
   std::unique_ptr<apify::Client> client;
   for (auto& route : cfg.routes)
@@ -35,14 +38,15 @@ bool resolve_actor_names(config::Config& cfg) {
         spdlog::error("apify: {}", e.what());
         return false;
       }
-      const auto found = client->get_actor(actor);
-      if (!found.ok) {
+      control::Target target{actor, {}, false, {}, {}};
+      apify::Error error;
+      if (!control::resolve(*client, target, error)) {
         spdlog::error("{}:{}: {}.actors: cannot resolve '{}' through the Apify API: {}", cfg.file, route.line,
-                      route.name, actor, found.error.describe());
+                      route.name, actor, error.describe());
         return false;
       }
-      spdlog::info("route {}: actor {} is {}", route.name, actor, found.value.id);
-      actor = found.value.id;
+      spdlog::info("route {}: {} {} is {}", route.name, target.task ? "task" : "actor", actor, target.id);
+      actor = target.id;
     }
   return true;
 }
@@ -130,14 +134,21 @@ int serve(const Args& args) {
     spdlog::info("ledger {} open (synchronous={})", cfg.ledger.path, cfg.ledger.synchronous);
     delivery::Engine engine(cfg, *ledger, sinks);
     http::Server server(cfg, *ledger, [&engine] { engine.wake(); });
+    // Reconciliation reads the same routes; a config reload hands it the new config
+    // (Reconciler::reconfigure). It never blocks ingest or deliveries: its own thread.
+    control::ReconcileOptions reconcile;
+    reconcile.on_accepted = [&engine] { engine.wake(); };
+    control::Reconciler reconciler(cfg, *ledger, reconcile);
     engine.start();
     server.start();
+    reconciler.start();
     tell_service_manager("READY=1\nSTATUS=listening on " + cfg.server.host + ":" + std::to_string(cfg.server.port));
     int sig = 0;
     while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP)
       spdlog::warn("received SIGHUP: reloading is not supported yet, restart sinkhub to apply config changes");
     tell_service_manager("STOPPING=1\nSTATUS=stopping");
     spdlog::info("received {}: no new connections, finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    reconciler.stop();
     server.stop();
     engine.stop(cfg.delivery.shutdown_grace);
     ledger->close();
