@@ -141,6 +141,37 @@ bool managed_webhooks(apify::Client& client, const config::Config& cfg, SyncPlan
   return true;
 }
 
+// The entry for one resolved target: create, or update/unchanged for the oldest managed
+// webhook of it, and a delete for every further one (Apify would call sinkhub twice).
+void plan_target(const config::Config& cfg, const Target& t, const std::vector<Webhook>& managed,
+                 std::set<std::string>& used, SyncPlan& plan) {
+  const std::string key = t.task ? "actorTaskId" : "actorId";
+  SyncEntry e = create_entry(cfg, t);
+  for (const auto& w : managed) {
+    if (w.condition_key != key || w.condition_id != t.id || used.count(w.id)) continue;
+    used.insert(w.id);
+    if (e.action == SyncEntry::Action::Create) {
+      e = SyncEntry{};
+      e.webhook_id = w.id;
+      diff(cfg, t, w, e);
+      e.action = e.changes.empty() ? SyncEntry::Action::Unchanged : SyncEntry::Action::Update;
+    } else {
+      SyncEntry dup;
+      dup.action = SyncEntry::Action::Delete;
+      dup.kind = t.task ? "task" : "actor";
+      dup.target = t.named;
+      dup.target_id = t.id;
+      dup.webhook_id = w.id;
+      dup.why = "a second managed webhook for the same " + dup.kind + " (Apify would call sinkhub twice)";
+      plan.entries.push_back(std::move(dup));
+    }
+  }
+  e.kind = t.task ? "task" : "actor";
+  e.target = t.named;
+  e.target_id = t.id;
+  plan.entries.push_back(std::move(e));
+}
+
 }  // namespace
 
 bool SyncPlan::ok() const {
@@ -190,34 +221,8 @@ SyncPlan plan_sync(apify::Client& client, const config::Config& cfg, bool prune)
   std::vector<Webhook> managed;
   if (!managed_webhooks(client, cfg, plan, managed)) return plan;
   std::set<std::string> used;
-  for (const auto& t : targets.named) {
-    if (t.id.empty()) continue;
-    const std::string key = t.task ? "actorTaskId" : "actorId";
-    SyncEntry e = create_entry(cfg, t);
-    for (const auto& w : managed) {
-      if (w.condition_key != key || w.condition_id != t.id || used.count(w.id)) continue;
-      used.insert(w.id);
-      if (e.action == SyncEntry::Action::Create) {
-        e = SyncEntry{};
-        e.webhook_id = w.id;
-        diff(cfg, t, w, e);
-        e.action = e.changes.empty() ? SyncEntry::Action::Unchanged : SyncEntry::Action::Update;
-      } else {
-        SyncEntry dup;
-        dup.action = SyncEntry::Action::Delete;
-        dup.kind = t.task ? "task" : "actor";
-        dup.target = t.named;
-        dup.target_id = t.id;
-        dup.webhook_id = w.id;
-        dup.why = "a second managed webhook for the same " + dup.kind + " (Apify would call sinkhub twice)";
-        plan.entries.push_back(std::move(dup));
-      }
-    }
-    e.kind = t.task ? "task" : "actor";
-    e.target = t.named;
-    e.target_id = t.id;
-    plan.entries.push_back(std::move(e));
-  }
+  for (const auto& t : targets.named)
+    if (!t.id.empty()) plan_target(cfg, t, managed, used, plan);
   for (const auto& w : managed) {
     if (used.count(w.id)) continue;
     SyncEntry e;

@@ -36,6 +36,27 @@ inline fake::FaultSpec fault(int status, int count, const std::string& path_pref
   return f;
 }
 
+// An Apify timestamp `h` hours ago.
+inline std::string ago(double h) {
+  return FakeApify::iso_time(std::chrono::system_clock::now() -
+                             std::chrono::milliseconds(static_cast<std::int64_t>(h * 3600000)));
+}
+
+// A run of `actor` (and `task`) started and finished hours ago (finished_h < 0: not finished),
+// its dataset "ds-<id>".
+inline fake::FakeRun run_of(const std::string& id, const std::string& status, double started_h, double finished_h,
+                            const std::string& actor, const std::string& task = {}) {
+  fake::FakeRun r;
+  r.id = id;
+  r.act_id = actor;
+  r.actor_task_id = task;
+  r.status = status;
+  r.default_dataset_id = "ds-" + id;
+  r.started_at = ago(started_h);
+  r.finished_at = finished_h < 0 ? std::string() : ago(finished_h);
+  return r;
+}
+
 // One route as YAML: actors and events are YAML flow lists' contents.
 struct Route {
   std::string actors, events, sinks = "files";

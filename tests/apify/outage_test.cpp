@@ -14,11 +14,6 @@ using std::chrono::seconds;
 
 constexpr const char* kActor = "actScraper000001";
 
-std::string ago(double h) {
-  return FakeApify::iso_time(std::chrono::system_clock::now() -
-                             milliseconds(static_cast<std::int64_t>(h * 3600000)));
-}
-
 class OutageTest : public ::testing::Test {
  protected:
   OutageTest() : api_(FakeApify::Options{kToken, 0, 16, 20000}) {
@@ -39,13 +34,7 @@ class OutageTest : public ::testing::Test {
   }
 
   void add_run(const std::string& id, const std::string& status, double started_h, double finished_h) {
-    FakeRun r;
-    r.id = id;
-    r.act_id = kActor;
-    r.status = status;
-    r.default_dataset_id = "ds-" + id;
-    r.started_at = ago(started_h);
-    r.finished_at = finished_h < 0 ? std::string() : ago(finished_h);
+    const FakeRun r = run_of(id, status, started_h, finished_h, kActor);
     api_.add_dataset(r.default_dataset_id, {R"({"run":")" + id + R"(","n":1})", R"({"run":")" + id + R"(","n":2})"});
     api_.add_run(r);
   }

@@ -20,23 +20,9 @@ constexpr const char* kActor = "actScraper000001";
 constexpr const char* kTask = "taskNightly00001";
 constexpr const char* kOther = "actOther00000001";
 
-// An Apify timestamp `h` hours ago.
-std::string ago(double h) {
-  return FakeApify::iso_time(std::chrono::system_clock::now() -
-                             std::chrono::milliseconds(static_cast<std::int64_t>(h * 3600000)));
-}
-
 FakeRun run(const std::string& id, const std::string& status, double started_h, double finished_h,
             const std::string& actor = kActor, const std::string& task = {}) {
-  FakeRun r;
-  r.id = id;
-  r.act_id = actor;
-  r.actor_task_id = task;
-  r.status = status;
-  r.default_dataset_id = "ds-" + id;
-  r.started_at = ago(started_h);
-  r.finished_at = finished_h < 0 ? std::string() : ago(finished_h);
-  return r;
+  return run_of(id, status, started_h, finished_h, actor, task);
 }
 
 double metric(const std::string& name) {
