@@ -108,8 +108,8 @@ SyncEntry create_entry(const config::Config& cfg, const Target& t) {
   return e;
 }
 
-// The account's webhooks, with the detail of each one the list left without a description;
-// only the ones this instance manages are kept. False with plan.fatal on failure.
+// The account's webhooks this instance manages, each as its detail says (plus isEnabled from
+// the list); the ids of all others go to plan.unmanaged_ids. False with plan.fatal on failure.
 bool managed_webhooks(apify::Client& client, const config::Config& cfg, SyncPlan& plan, std::vector<Webhook>& out) {
   auto list = client.list_webhooks();
   if (!list.ok) {
@@ -122,16 +122,19 @@ bool managed_webhooks(apify::Client& client, const config::Config& cfg, SyncPlan
       plan.unmanaged_ids.push_back(w.id);
       continue;
     }
-    if (!w.description) {
-      auto detail = client.get_webhook(w.id);
-      if (!detail.ok && detail.error.not_found()) continue;  // deleted meanwhile
-      if (!detail.ok) {
-        plan.fatal = "cannot read webhook " + w.id + ": " + explain(detail.error);
-        return false;
-      }
-      detail.value.is_enabled = w.is_enabled;  // only the list says whether it is enabled
-      w = std::move(detail.value);
+    if (w.description && *w.description != marker) {  // the list said enough: not ours
+      plan.unmanaged_ids.push_back(w.id);
+      continue;
     }
+    // A candidate: its detail decides (the list leaves out description and templates).
+    auto detail = client.get_webhook(w.id);
+    if (!detail.ok && detail.error.not_found()) continue;  // deleted meanwhile
+    if (!detail.ok) {
+      plan.fatal = "cannot read webhook " + w.id + ": " + explain(detail.error);
+      return false;
+    }
+    detail.value.is_enabled = w.is_enabled;  // only the list says whether it is enabled
+    w = std::move(detail.value);
     if (w.description && *w.description == marker)
       out.push_back(std::move(w));
     else
