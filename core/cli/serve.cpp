@@ -51,6 +51,15 @@ bool resolve_actor_names(config::Config& cfg) {
   return true;
 }
 
+// What a valid config may still get wrong.
+void warn_about(const config::Config& cfg) {
+  if (cfg.auth.secrets.empty())
+    spdlog::warn("auth.allow_unauthenticated is set: anyone who can reach {}:{} can post webhooks", cfg.server.host,
+                 cfg.server.port);
+  if (cfg.apify.reconcile.interval.count() > 0 && cfg.apify.token.empty())
+    spdlog::warn("apify.reconcile.interval is set but apify.token is empty: reconciliation passes will fail");
+}
+
 // Tells systemd (Type=notify) where the daemon is; an unusable NOTIFY_SOCKET is only a warning.
 void tell_service_manager(const std::string& state) {
   const auto outcome = observe::notify_service_manager(state);
@@ -121,9 +130,7 @@ int serve(const Args& args) {
     spdlog::error("not starting: fix the config (sinkhub check-config --config {})", p.get("config"));
     return 1;
   }
-  if (cfg.auth.secrets.empty())
-    spdlog::warn("auth.allow_unauthenticated is set: anyone who can reach {}:{} can post webhooks", cfg.server.host,
-                 cfg.server.port);
+  warn_about(cfg);
 
   plugin::Registry registry;
   plugin::SinkSet sinks;
