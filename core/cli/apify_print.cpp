@@ -103,6 +103,7 @@ void print_reconcile(std::ostream& out, const control::ReconcileReport& r, bool 
     root.set("scanned", r.scanned);
     root.set("with_event", r.with_event);
     root.set("outside_lookback", r.outside);
+    root.set("not_routed", r.not_routed);
     root.set("enqueued", r.enqueued);
     Array::Ptr found = new Array;
     for (const auto& f : r.found) {
@@ -131,7 +132,8 @@ void print_reconcile(std::ostream& out, const control::ReconcileReport& r, bool 
         << f.deliveries << "\n";
   for (const auto& e : r.errors) out << "error: " << e << "\n";
   out << (dry_run ? "dry run: " : "") << r.scanned << " terminal runs listed, " << r.with_event
-      << " already recorded, " << r.outside << " outside the lookback, " << r.found.size() << " without an event, "
+      << " already recorded, " << r.outside << " outside the lookback, " << r.not_routed << " not routed, "
+      << r.found.size() << " without an event, "
       << r.enqueued << " enqueued (" << r.api_calls << " API calls)\n";
 }
 

@@ -14,6 +14,7 @@ namespace sinkhub::control {
 struct Reconciler::Settings {
   config::ApifyConfig apify;
   std::shared_ptr<const webhook::Intake> intake;  // routes the events it records
+  std::vector<config::RouteConfig> routes;        // to skip runs no route wants, before any call
   Targets targets;
 };
 

@@ -13,6 +13,7 @@
 #include "control/reconcile_internal.hpp"
 #include "model/event.hpp"
 #include "observe/metrics.hpp"
+#include "webhook/routes.hpp"
 
 namespace sinkhub::control {
 
@@ -123,6 +124,12 @@ struct Reconciler::Pass {
     if (type.empty() || std::find(wanted.begin(), wanted.end(), run.status) == wanted.end()) return;
     if (!seen.insert(run.id).second) return;  // listed again (paging over a growing list)
     ++report.scanned;
+    model::Event ev{type, run.id, run.act_id, run.actor_task_id, run.default_dataset_id, run.status, run.finished_at,
+                    run.finished_at, run.user_id};
+    if (webhook::plan(s.routes, ev).empty()) {  // no route wants this event: its webhook would not exist
+      ++report.not_routed;
+      return;
+    }
     if (unix_ms(run.finished_at, 0) < finished_after_ms) {
       ++report.outside;
       return;

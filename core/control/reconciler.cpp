@@ -38,6 +38,7 @@ std::shared_ptr<const Reconciler::Settings> make_settings(const config::Config& 
   s->apify = cfg.apify;
   s->intake = std::make_shared<const webhook::Intake>(cfg);
   s->targets = targets_of(cfg.routes);
+  s->routes = cfg.routes;
   return s;
 }
 

@@ -53,6 +53,7 @@ struct ReconcileReport {
   std::int64_t scanned = 0;         // terminal runs listed inside the horizon
   std::int64_t with_event = 0;      // already in the ledger
   std::int64_t outside = 0;         // finished before the lookback
+  std::int64_t not_routed = 0;      // no route wants its event (e.g. FAILED where routes want SUCCEEDED)
   std::int64_t enqueued = 0;
   int scopes = 0, api_calls = 0;
   std::vector<Finding> found;

@@ -86,6 +86,7 @@ TEST_F(ReconcileTest, FindsExactlyTheFinishedRunsWithoutAnEventAndRoutesThemLike
   api_.add_run(run("ancient", "SUCCEEDED", 200, 199));    // beyond the horizon: never looked at
   api_.add_run(run("task-run", "TIMED-OUT", 10, 9, kActor, kTask));
   api_.add_run(run("not-routed", "SUCCEEDED", 2, 1, kOther));
+  api_.add_run(run("aborted", "ABORTED", 4, 3));          // the Actor's routes want no ABORTED
   ASSERT_EQ(ledger_->record(webhook_event("has-event")).kind, ledger::RecordOutcome::Kind::Accepted);
   const double before = metric("sinkhub_reconciled_runs_total");
 
@@ -123,6 +124,8 @@ TEST_F(ReconcileTest, FindsExactlyTheFinishedRunsWithoutAnEventAndRoutesThemLike
   EXPECT_TRUE(ledger_->events_for_run("running").empty());
   EXPECT_TRUE(ledger_->events_for_run("too-old").empty());
   EXPECT_TRUE(ledger_->events_for_run("not-routed").empty());
+  EXPECT_TRUE(ledger_->events_for_run("aborted").empty());
+  EXPECT_EQ(report.not_routed, 1);
 
   // The webhook that arrives later is a duplicate; a second pass finds nothing.
   EXPECT_EQ(ledger_->record(webhook_event("missing")).kind, ledger::RecordOutcome::Kind::Duplicate);
