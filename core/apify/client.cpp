@@ -1,7 +1,7 @@
-// The Apify client's requests: one GET with the official clients' retry policy (429, 5xx and
-// network errors retried with backoff, Retry-After honoured, cancellable), over one
-// keep-alive connection (net/exchange.hpp). See client.hpp for the contract; dataset.cpp and
-// resources.cpp build on get().
+// The Apify client's requests: one request with the official clients' retry policy (429, 5xx
+// and network errors retried with backoff, Retry-After honoured, cancellable), over one
+// keep-alive connection (net/exchange.hpp). See client.hpp for the contract; dataset.cpp,
+// resources.cpp and webhooks.cpp build on request().
 #include "apify/client.hpp"
 
 #include <Poco/JSON/Parser.h>
@@ -163,20 +163,32 @@ std::string Client::encode_component(std::string_view value, bool path_segment) 
   return out;
 }
 
+void Client::redact(const std::string& secret) {
+  if (!secret.empty()) redacted_.push_back(secret);
+}
+
 std::string Client::scrub(std::string text) const {
-  if (cfg_.token.empty()) return text;
-  for (std::size_t at = text.find(cfg_.token); at != std::string::npos; at = text.find(cfg_.token, at + 3))
-    text.replace(at, cfg_.token.size(), "***");
+  const auto hide = [&text](const std::string& secret) {
+    if (secret.empty()) return;
+    for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3))
+      text.replace(at, secret.size(), "***");
+  };
+  hide(cfg_.token);
+  for (const auto& s : redacted_) hide(s);
   return text;
 }
 
-// One GET: the head, then the body within its cap; a non-2xx answer becomes an Error.
-Client::Attempt Client::attempt(const std::string& target, Response& out, const CancelFn& cancelled,
-                                std::size_t max_body) {
+// One request: the head, then the body within its cap; a non-2xx answer becomes an Error.
+Client::Attempt Client::attempt(const Call& call, Response& out, const CancelFn& cancelled, std::size_t max_body) {
   out = Response{};
   net::Request request;
-  request.target = path_prefix_ + target;
+  request.method = call.method;
+  request.target = path_prefix_ + call.target;
   request.headers = {{"Accept", "*/*"}, {"Connection", "Keep-Alive"}};
+  if (!call.body.empty()) {
+    request.headers.emplace_back("Content-Type", "application/json");
+    request.body = call.body;
+  }
   if (!cfg_.token.empty()) request.headers.emplace_back("Authorization", "Bearer " + cfg_.token);
   Attempt failed;
   try {
@@ -277,15 +289,15 @@ bool Client::sleep(milliseconds delay, const CancelFn& cancelled) {
   }
 }
 
-Error Client::get(const std::string& target, Response& out, const CancelFn& cancelled, std::size_t max_body,
-                  const std::function<bool(Response&, Error&)>& validate) {
+Error Client::request(const Call& call, Response& out, const CancelFn& cancelled, std::size_t max_body,
+                      const std::function<bool(Response&, Error&)>& validate) {
   for (int n = 1;; ++n) {
     if (cancelled && cancelled()) {
       Error e = make_error(0, "cancelled", "cancelled", true);
       e.attempts = n - 1;
       return e;
     }
-    Attempt a = attempt(target, out, cancelled, max_body);
+    Attempt a = attempt(call, out, cancelled, max_body);
     count_request(a.outcome == Outcome::Ok || out.status > 0 ? out.status : a.error.status);
     if (a.outcome == Outcome::Ok && validate) {
       Error v;
@@ -310,7 +322,7 @@ Error Client::get(const std::string& target, Response& out, const CancelFn& canc
       }
       delay = std::max(delay, milliseconds(a.retry_after_ms));
     }
-    spdlog::warn("apify: GET {} failed: {}; retry {}/{} in {} ms", target, a.error.describe(), n,
+    spdlog::warn("apify: {} {} failed: {}; retry {}/{} in {} ms", call.method, scrub(call.target), a.error.describe(), n,
                  options_.max_attempts - 1, delay.count());
     if (!sleep(delay, cancelled)) {
       Error e = make_error(0, "cancelled", "cancelled while waiting to retry after: " + a.error.describe(), true);

@@ -1,12 +1,15 @@
-// The Apify API client: streams a dataset page by page (bounded memory) and reads runs and
-// Actors, with the official clients' retry policy (apify-client-js: 429, every 5xx and network
-// errors retried, the i-th retry after U[1,2) * 500 ms * 2^i).
+// The Apify API client: streams a dataset page by page (bounded memory), reads runs, run lists,
+// Actors and tasks, and manages webhooks, with the official clients' retry policy
+// (apify-client-js: 429, every 5xx and network errors retried, the i-th retry after
+// U[1,2) * 500 ms * 2^i). Writes are retried too: each one is idempotent (a create carries an
+// idempotencyKey, PUT and DELETE are idempotent, a repeated TEST is harmless).
 //
 // Threading: a Client owns one keep-alive HTTP(S) session and is used by ONE thread at a
 // time (no internal locking). Give each worker its own Client; they are cheap.
 //
 // The token is sent only as "Authorization: Bearer <token>". It never appears in a URL, in a
-// log line or in an Error (server-provided messages are scrubbed of it).
+// log line or in an Error (server-provided messages are scrubbed of it, and of every value
+// given to redact()). Request bodies are never logged.
 #pragma once
 
 #include <chrono>
@@ -18,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "apify/resources.hpp"
 #include "config/config.hpp"
 
 namespace Poco::Net {
@@ -60,9 +64,11 @@ struct Error {
   std::int64_t retry_after_ms = -1;  // the server's last Retry-After (ms), -1 if none: callers
                                      // retrying later must not come back sooner
 
-  // As the JS client decides "not found": 404 with a not-found type.
+  // As the JS client decides "not found" (404 with a not-found type), plus the
+  // `actor-not-found` of GET /v2/acts/{id}/runs (docs/apify-api.md §1).
   bool not_found() const {
-    return status == 404 && (type == "record-not-found" || type == "record-or-token-not-found");
+    return status == 404 &&
+           (type == "record-not-found" || type == "record-or-token-not-found" || type == "actor-not-found");
   }
   std::string describe() const;  // "404 record-not-found: Dataset was not found (1 attempt)"
 };
@@ -101,15 +107,6 @@ struct StreamResult {
   bool stopped = false;         // on_page returned false
 };
 
-struct Run {
-  std::string id, act_id, actor_task_id, status, default_dataset_id, started_at, finished_at;
-  std::int64_t resurrect_count = 0;
-};
-
-struct Actor {
-  std::string id, name, username;
-};
-
 template <class T>
 struct Fetched {
   bool ok = false;
@@ -133,10 +130,31 @@ class Client {
   StreamResult stream_items(const std::string& dataset_id, std::int64_t start_offset, const ItemsQuery& query,
                             const PageFn& on_page, const CancelFn& cancelled = {});
 
-  // GET /v2/actor-runs/{id} -> data.
+  // GET /v2/actor-runs/{id} -> data (with Run::json).
   Fetched<Run> get_run(const std::string& run_id, const CancelFn& cancelled = {});
   // GET /v2/acts/{id}. Accepts an id, "username~name" or "username/name" (sent as username~name).
   Fetched<Actor> get_actor(const std::string& id_or_name, const CancelFn& cancelled = {});
+  // GET /v2/actor-tasks/{id}; the same forms as get_actor.
+  Fetched<Task> get_task(const std::string& id_or_name, const CancelFn& cancelled = {});
+  // One page of a run list, newest first (desc=1), limit 1..1000, only the given statuses
+  // (API spelling; empty = all).
+  Fetched<RunPage> list_runs(const RunScope& scope, std::int64_t offset, int limit,
+                             const std::vector<std::string>& statuses, const CancelFn& cancelled = {});
+
+  // Webhooks (apify/webhooks.cpp). list_webhooks reads every page of GET /v2/webhooks.
+  Fetched<std::vector<Webhook>> list_webhooks(const CancelFn& cancelled = {});
+  Fetched<Webhook> get_webhook(const std::string& id, const CancelFn& cancelled = {});
+  Fetched<Webhook> create_webhook(const WebhookSpec& spec, const CancelFn& cancelled = {});
+  Fetched<Webhook> update_webhook(const std::string& id, const WebhookSpec& spec, const CancelFn& cancelled = {});
+  // DELETE; value = false when the webhook was already gone (404).
+  Fetched<bool> delete_webhook(const std::string& id, const CancelFn& cancelled = {});
+  // POST /v2/webhooks/{id}/test: Apify sends a TEST dispatch, asynchronously.
+  Fetched<Dispatch> test_webhook(const std::string& id, const CancelFn& cancelled = {});
+  Fetched<Dispatch> get_dispatch(const std::string& id, const CancelFn& cancelled = {});
+
+  // A secret (a webhook secret the caller sends in a headers template) to scrub from every
+  // message, as the token is.
+  void redact(const std::string& secret);
 
   const ClientOptions& options() const { return options_; }
 
@@ -148,11 +166,17 @@ class Client {
   struct Response;
   enum class Outcome { Ok, Retry, Final };
   struct Attempt;
+  // One request: method, path and query below the base URL, and a JSON body for writes.
+  struct Call {
+    const char* method = "GET";
+    std::string target;
+    std::string body;  // sent as application/json when not empty
+  };
 
-  // The retry loop around one GET. validate() may turn a 2xx into a retryable failure.
-  Error get(const std::string& target, Response& out, const CancelFn& cancelled, std::size_t max_body,
-            const std::function<bool(Response&, Error&)>& validate);
-  Attempt attempt(const std::string& target, Response& out, const CancelFn& cancelled, std::size_t max_body);
+  // The retry loop around one request. validate() may turn a 2xx into a retryable failure.
+  Error request(const Call& call, Response& out, const CancelFn& cancelled, std::size_t max_body,
+                const std::function<bool(Response&, Error&)>& validate);
+  Attempt attempt(const Call& call, Response& out, const CancelFn& cancelled, std::size_t max_body);
   bool read_body(std::istream& in, const Poco::Net::HTTPResponse& head, Response& out, const CancelFn& cancelled,
                  std::size_t max_body, Attempt& failed);
   Attempt network_error(const std::string& what);
@@ -160,11 +184,15 @@ class Client {
   std::chrono::milliseconds backoff(int retry_index);
   bool sleep(std::chrono::milliseconds delay, const CancelFn& cancelled);
   std::string scrub(std::string text) const;
+  // A request whose 2xx answer `parse` turns into a T (false: not the expected JSON).
   template <class T>
-  Fetched<T> get_json(const std::string& target, const CancelFn& cancelled,
-                      const std::function<bool(const std::string&, T&)>& parse);
+  static Fetched<T> invalid(const char* what);  // refused before any request
+  template <class T>
+  Fetched<T> call_json(const Call& call, const CancelFn& cancelled,
+                       const std::function<bool(const std::string&, T&)>& parse);
 
   config::ApifyConfig cfg_;
+  std::vector<std::string> redacted_;
   ClientOptions options_;
   std::string path_prefix_;
   std::unique_ptr<net::Connection> conn_;

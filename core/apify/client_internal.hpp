@@ -4,7 +4,9 @@
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
 
 #include "apify/client.hpp"
 
@@ -29,5 +31,43 @@ Error make_error(int status, std::string type, std::string message, bool retryab
 // A field of a parsed JSON object as text ("" when absent or null), or as an integer.
 std::string json_string(const Poco::JSON::Object::Ptr& obj, const std::string& key);
 std::int64_t json_int(const Poco::JSON::Object::Ptr& obj, const std::string& key, std::int64_t fallback);
+// The "data" object of an answer (nullptr when there is none); keep_order keeps the key order
+// of the original, for objects sinkhub re-serialises.
+Poco::JSON::Object::Ptr data_of(const std::string& body, bool keep_order = false);
 
 }  // namespace sinkhub::apify::detail
+
+namespace sinkhub::apify {
+
+// Shared by resources.cpp and webhooks.cpp.
+template <class T>
+Fetched<T> Client::invalid(const char* what) {
+  Fetched<T> f;
+  f.error = detail::make_error(0, "invalid-argument", what, false);
+  return f;
+}
+
+template <class T>
+Fetched<T> Client::call_json(const Call& call, const CancelFn& cancelled,
+                             const std::function<bool(const std::string&, T&)>& parse) {
+  Fetched<T> f;
+  Response resp;
+  const auto validate = [&](Response& r, Error& e) {
+    try {
+      if (parse(r.body, f.value)) return true;
+    } catch (const std::exception&) {
+    }
+    e = detail::make_error(r.status, "invalid-response", "response is not the expected {\"data\": {...}} JSON", true);
+    return false;
+  };
+  Error e = request(call, resp, cancelled, options_.max_json_bytes, validate);
+  if (!e.type.empty()) {
+    f.error = std::move(e);
+    f.value = T{};
+    return f;
+  }
+  f.ok = true;
+  return f;
+}
+
+}  // namespace sinkhub::apify

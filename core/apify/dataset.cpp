@@ -98,7 +98,7 @@ StreamResult Client::stream_items(const std::string& dataset_id, std::int64_t st
       limit = std::min<std::int64_t>(limit, end - offset);
     }
     const std::string target = fixed + "&offset=" + std::to_string(offset) + "&limit=" + std::to_string(limit) + extra;
-    Error e = get(target, resp, cancelled, options_.max_page_bytes, validate);
+    Error e = request({"GET", target, {}}, resp, cancelled, options_.max_page_bytes, validate);
     if (!e.type.empty()) {
       r.error = std::move(e);
       return r;

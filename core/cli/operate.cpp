@@ -93,6 +93,7 @@ Object::Ptr to_json(ledger::Ledger& l, const ledger::EventRow& e, const std::vec
   o->set("dataset_id", e.event.dataset_id);
   o->set("status", e.event.status);
   o->set("finished_at", e.event.finished_at);
+  o->set("origin", e.origin);
   o->set("dispatch_id", e.dispatch_id);
   o->set("received_at", iso(e.received_at));
   if (!e.status_note.empty()) o->set("rejected", e.status_note);
@@ -126,6 +127,7 @@ Object::Ptr to_json(ledger::Ledger& l, const ledger::EventRow& e, const std::vec
 void print_event(ledger::Ledger& l, const ledger::EventRow& e, const std::vector<ledger::DeliveryRow>& dels) {
   std::cout << "event " << e.id << "  " << e.event.event_type << "  run " << e.event.run_id << "  actor "
             << e.event.actor_id << "  dataset " << e.event.dataset_id << "  received " << iso(e.received_at)
+            << "  origin " << e.origin
             << (e.status_note.empty() ? "" : "  REJECTED: " + e.status_note) << "\n";
   for (const auto& d : dels) {
     if (d.event_id != e.id) continue;

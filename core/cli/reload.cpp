@@ -86,6 +86,7 @@ bool reload(const std::string& path, Running& running) {
       // The engine first: a route of the new rules may name a sink that only it serves.
       running.engine.reconfigure(next, std::move(fresh));
       running.server.apply(next);
+      running.reconciler.reconfigure(next);
       if (next.auth.secrets.empty() && !running.config.auth.secrets.empty())
         spdlog::warn("auth.allow_unauthenticated is set: anyone who can reach the listener can post webhooks");
       spdlog::info("reload applied: {}", summary(sinks, settings, newly_loaded(registry)));

@@ -1,6 +1,6 @@
 // `systemctl reload sinkhub` (SIGHUP): the config file read and validated again, then swapped
 // in whole, or refused whole. What a reload applies live: auth.* (secrets, header, allowlists,
-// trusted proxies, verify_with_api), apify.*, routes, the sinks (added, removed, changed) and
+// trusted proxies, verify_with_api), apify.* (reconciliation included), routes, the sinks (added, removed, changed) and
 // their dataset queries, delivery.* retry settings, and plugins newly dropped into
 // plugins.dirs. What only a restart applies is the table in config/changes.cpp; a reload that
 // changes one of those is refused, naming each.
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "control/reconciler.hpp"
 #include "delivery/engine.hpp"
 #include "http/server.hpp"
 #include "ledger/ledger.hpp"
@@ -21,6 +22,7 @@ struct Running {
   delivery::Engine& engine;
   http::Server& server;
   ledger::Ledger& ledger;
+  control::Reconciler& reconciler;
 };
 
 // Reads `path` and applies it, or refuses it and keeps everything as it runs. Never throws;

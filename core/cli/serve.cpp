@@ -9,6 +9,7 @@
 #include "cli/reload.hpp"
 #include "cli/sink_setup.hpp"
 #include "config/config.hpp"
+#include "control/reconciler.hpp"
 #include "delivery/engine.hpp"
 #include "http/server.hpp"
 #include "ledger/ledger.hpp"
@@ -19,6 +20,15 @@
 namespace sinkhub::cli {
 
 namespace {
+
+// What a valid config may still get wrong.
+void warn_about(const config::Config& cfg) {
+  if (cfg.auth.secrets.empty())
+    spdlog::warn("auth.allow_unauthenticated is set: anyone who can reach {}:{} can post webhooks", cfg.server.host,
+                 cfg.server.port);
+  if (cfg.apify.reconcile.interval.count() > 0 && cfg.apify.token.empty())
+    spdlog::warn("apify.reconcile.interval is set but apify.token is empty: reconciliation passes will fail");
+}
 
 // Plugins are loaded after the config is parsed and before anything listens.
 bool open_sinks(const config::Config& cfg, plugin::Registry& registry, plugin::SinkSet& sinks) {
@@ -88,9 +98,7 @@ int serve(const Args& args) {
     spdlog::error("not starting: fix the config (sinkhub check-config --config {})", p.get("config"));
     return 1;
   }
-  if (cfg.auth.secrets.empty())
-    spdlog::warn("auth.allow_unauthenticated is set: anyone who can reach {}:{} can post webhooks", cfg.server.host,
-                 cfg.server.port);
+  warn_about(cfg);
 
   plugin::Registry registry;
   plugin::SinkSet sinks;
@@ -102,17 +110,24 @@ int serve(const Args& args) {
     ledger->set_configured_sinks(sink_names(cfg));
     delivery::Engine engine(cfg, *ledger, std::move(sinks));
     http::Server server(cfg, *ledger, [&engine] { engine.wake(); });
+    // Reconciliation reads the same routes; a reload hands it the new config
+    // (Reconciler::reconfigure). It never blocks ingest or deliveries: its own thread.
+    control::ReconcileOptions reconcile;
+    reconcile.on_accepted = [&engine] { engine.wake(); };
+    control::Reconciler reconciler(cfg, *ledger, reconcile);
     // Listening first: webhooks are acknowledged again as soon as the daemon is back, whatever
     // the first claimed delivery does (a plugin that crashes the process must not keep the
     // listener down through a restart loop).
     server.start();
     engine.start();
+    reconciler.start();
     tell_service_manager("READY=1\nSTATUS=listening on " + cfg.server.host + ":" + std::to_string(cfg.server.port));
-    Running running{cfg, engine, server, *ledger};
+    Running running{cfg, engine, server, *ledger, reconciler};
     int sig = 0;
     while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) reload(p.get("config"), running);
     tell_service_manager("STOPPING=1\nSTATUS=stopping");
     spdlog::info("received {}: no new connections, finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    reconciler.stop();
     server.stop();
     shut_down(engine, *ledger, cfg.delivery.shutdown_grace);
     return 0;

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "apify/client.hpp"
+#include "control/targets.hpp"
 #include "observe/systemd_notify.hpp"
 
 namespace sinkhub::cli {
@@ -24,14 +25,16 @@ bool resolve_actor_names(config::Config& cfg) {
         spdlog::error("apify: {}", e.what());
         return false;
       }
-      const auto found = client->get_actor(actor);
-      if (!found.ok) {
+      // An Actor first, then a task (control::resolve); the webhook carries the id.
+      control::Target target{actor, {}, false, {}, {}};
+      apify::Error error;
+      if (!control::resolve(*client, target, error)) {
         spdlog::error("{}:{}: {}.actors: cannot resolve '{}' through the Apify API: {}", cfg.file, route.line,
-                      route.name, actor, found.error.describe());
+                      route.name, actor, error.describe());
         return false;
       }
-      spdlog::info("route {}: actor {} is {}", route.name, actor, found.value.id);
-      actor = found.value.id;
+      spdlog::info("route {}: {} {} is {}", route.name, target.task ? "task" : "actor", actor, target.id);
+      actor = target.id;
     }
   return true;
 }

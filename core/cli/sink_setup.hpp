@@ -13,8 +13,9 @@
 
 namespace sinkhub::cli {
 
-// Routes may name actors as "username/actor-name"; webhooks carry ids. Each name is resolved
-// through GET /v2/acts/{username~name} and replaced by the id. False if one cannot be.
+// Routes may name actors as "username/actor-name" (or a task as "username/task-name"); webhooks
+// carry ids. Each name is resolved as an Actor, then as a task, and replaced by the id. False if
+// one cannot be.
 bool resolve_actor_names(config::Config& cfg);
 
 // Creates the sink instances of cfg (only those in `only`, when given) with their plugins from

@@ -5,13 +5,13 @@
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/Net/IPAddress.h>
 #include <Poco/NumberParser.h>
-#include <Poco/URI.h>
 
 #include <algorithm>
 #include <limits>
 #include <set>
 #include <sstream>
 
+#include "config/apify_section.hpp"
 #include "config/section.hpp"
 #include "model/event.hpp"
 
@@ -92,22 +92,6 @@ void read_auth(const Node& root, AuthConfig& a, std::vector<Diagnostic>& d) {
   sec.finish();
 }
 
-void read_apify(const Node& root, ApifyConfig& a, std::vector<Diagnostic>& d) {
-  Section sec(top(root, "apify"), "apify", d);
-  a.base_url = sec.str("base_url", a.base_url);
-  try {
-    Poco::URI uri(a.base_url);
-    if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty())
-      throw Poco::SyntaxException("scheme");
-  } catch (const Poco::Exception&) {
-    sec.error(sec.line_of("base_url"), "apify.base_url must be an http(s) URL");
-  }
-  while (!a.base_url.empty() && a.base_url.back() == '/') a.base_url.pop_back();
-  a.token = sec.str("token", "");
-  a.page_size = static_cast<int>(sec.integer("page_size", a.page_size, 1, 100000));
-  sec.finish();
-}
-
 void read_ledger(const Node& root, LedgerConfig& l, std::vector<Diagnostic>& d) {
   Section sec(top(root, "ledger"), "ledger", d);
   l.path = sec.str("path", l.path);
@@ -118,31 +102,6 @@ void read_ledger(const Node& root, LedgerConfig& l, std::vector<Diagnostic>& d) 
   sec.finish();
 }
 
-// "10ms", "2s", "24h", "3650d": a bound as a person would write it.
-std::string show(std::chrono::milliseconds d) {
-  const long long ms = d.count();
-  if (ms % 86400000 == 0 && ms >= 7 * 86400000) return std::to_string(ms / 86400000) + "d";
-  if (ms % 3600000 == 0 && ms >= 3600000) return std::to_string(ms / 3600000) + "h";
-  if (ms % 1000 == 0 && ms > 0) return std::to_string(ms / 1000) + "s";
-  return std::to_string(ms) + "ms";
-}
-
-// delivery.KEY as a duration within [min, max]; a bad value is named (unless it came from a
-// ${...} reference) with its line, and the default is kept.
-void read_duration(Section& sec, const char* key, std::chrono::milliseconds& out, std::chrono::milliseconds min,
-                   std::chrono::milliseconds max) {
-  const Node* n = sec.get(key);
-  if (!n) return;
-  std::chrono::milliseconds ms{};
-  if (n->is_scalar() && parse_duration(n->scalar, ms) && ms >= min && ms <= max) {
-    out = ms;
-    return;
-  }
-  const std::string got = !n->is_scalar() ? "not a single value" : n->substituted ? "a substituted value" : "'" + n->scalar + "'";
-  sec.error(n->line, sec.where(key) + " must be a duration between " + show(min) + " and " + show(max) +
-                         " (ms, s, m, h or d, e.g. 500ms, 30s, 72h), got " + got);
-}
-
 void read_delivery(const Node& root, DeliveryConfig& dl, std::vector<Diagnostic>& d) {
   using std::chrono::hours;
   using std::chrono::milliseconds;
@@ -151,15 +110,14 @@ void read_delivery(const Node& root, DeliveryConfig& dl, std::vector<Diagnostic>
   dl.max_attempts = static_cast<int>(sec.integer("max_attempts", dl.max_attempts, 1, 1000));
   dl.max_crashes = static_cast<int>(sec.integer("max_crashes", dl.max_crashes, 1, 100));
   dl.max_stuck_calls = static_cast<int>(sec.integer("max_stuck_calls", dl.max_stuck_calls, 1, 1000));
-  milliseconds max_age = dl.max_age;
-  read_duration(sec, "max_age", max_age, std::chrono::seconds(1), hours(24 * 3650));
-  dl.max_age = std::chrono::duration_cast<std::chrono::seconds>(max_age);
-  read_duration(sec, "backoff_initial", dl.backoff_initial, milliseconds(10), hours(1));
-  read_duration(sec, "backoff_max", dl.backoff_max, milliseconds(10), hours(24));
-  read_duration(sec, "fatal_backoff", dl.fatal_backoff, milliseconds(10), hours(24));
-  read_duration(sec, "batch_timeout", dl.batch_timeout, milliseconds(100), hours(1));
-  read_duration(sec, "shutdown_grace", dl.shutdown_grace, milliseconds(0), hours(1));
-  read_duration(sec, "lease", dl.lease, milliseconds(500), hours(1));
+  dl.max_age = std::chrono::duration_cast<std::chrono::seconds>(
+      sec.duration("max_age", dl.max_age, std::chrono::seconds(1), hours(24 * 3650)));
+  dl.backoff_initial = sec.duration("backoff_initial", dl.backoff_initial, milliseconds(10), hours(1));
+  dl.backoff_max = sec.duration("backoff_max", dl.backoff_max, milliseconds(10), hours(24));
+  dl.fatal_backoff = sec.duration("fatal_backoff", dl.fatal_backoff, milliseconds(10), hours(24));
+  dl.batch_timeout = sec.duration("batch_timeout", dl.batch_timeout, milliseconds(100), hours(1));
+  dl.shutdown_grace = sec.duration("shutdown_grace", dl.shutdown_grace, milliseconds(0), hours(1));
+  dl.lease = sec.duration("lease", dl.lease, milliseconds(500), hours(1));
   if (dl.backoff_max < dl.backoff_initial)
     sec.error(sec.line_of("backoff_max"), "delivery.backoff_max must not be below delivery.backoff_initial");
   sec.finish();

@@ -31,10 +31,26 @@ struct AuthConfig {
   bool verify_with_api = false;
 };
 
+// apify.reconcile: finding the finished runs whose webhook never arrived.
+struct ReconcileConfig {
+  std::chrono::milliseconds interval{0};  // between passes; 0 = off (no pass at all)
+  std::chrono::milliseconds lookback{std::chrono::hours(72)};          // runs finished this recently
+  std::chrono::milliseconds max_run_duration{std::chrono::hours(24)};  // how long before the edge a run may start
+  // Run statuses to recover, as the API spells them (TIMED-OUT; the config also takes TIMED_OUT).
+  std::vector<std::string> statuses = {"SUCCEEDED", "FAILED", "ABORTED", "TIMED-OUT"};
+};
+
 struct ApifyConfig {
   std::string base_url = "https://api.apify.com";
   std::string token;
   int page_size = 1000;
+  // Where Apify should POST webhooks (sinkhub apify sync); empty = not set. https://, or
+  // http:// to a loopback address.
+  std::string public_url;
+  // Names this instance in the description of the webhooks it manages; default
+  // "sinkhub <host of public_url>" ("sinkhub" without a public_url).
+  std::string webhook_description;
+  ReconcileConfig reconcile;
 };
 
 struct LedgerConfig {

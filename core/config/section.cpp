@@ -4,7 +4,24 @@
 
 #include <algorithm>
 
+#include "config/config.hpp"
+
 namespace sinkhub::config {
+
+namespace {
+
+// "90000ms" -> "90s", "3600000ms" -> "1h": a bound as a person would write it (days from a week).
+std::string readable(std::chrono::milliseconds ms) {
+  const long long v = ms.count();
+  if (v == 0) return "0s";
+  if (v % 86400000 == 0 && v >= 7 * 86400000LL) return std::to_string(v / 86400000) + "d";
+  if (v % 3600000 == 0) return std::to_string(v / 3600000) + "h";
+  if (v % 60000 == 0) return std::to_string(v / 60000) + "m";
+  if (v % 1000 == 0) return std::to_string(v / 1000) + "s";
+  return std::to_string(v) + "ms";
+}
+
+}  // namespace
 
 Section::Section(const Node* node, std::string name, std::vector<Diagnostic>& diags)
     : node_(node), name_(std::move(name)), diags_(diags) {
@@ -65,6 +82,24 @@ bool Section::boolean(const std::string& key, bool def) {
   }
   error(n->line, where(key) + " must be true or false");
   return def;
+}
+
+std::chrono::milliseconds Section::duration(const std::string& key, std::chrono::milliseconds def,
+                                            std::chrono::milliseconds min, std::chrono::milliseconds max,
+                                            bool zero_off) {
+  const Node* n = get(key);
+  if (!n) return def;
+  std::chrono::milliseconds ms{};
+  if (n->is_scalar() && zero_off && n->scalar == "0") return std::chrono::milliseconds(0);
+  if (!n->is_scalar() || !parse_duration(n->scalar, ms) || ms < min || ms > max) {
+    std::string range = "between " + readable(min) + " and " + readable(max);
+    if (zero_off) range = "0 (off) or " + range;
+    // The value is shown unless it came from a ${...} reference (it may be a secret).
+    const std::string got = !n->is_scalar() ? "not a single value" : n->substituted ? "a substituted value" : "'" + n->scalar + "'";
+    error(n->line, where(key) + " must be a duration " + range + " (ms, s, m, h or d, e.g. 500ms, 30s, 10m, 72h, 2d), got " + got);
+    return def;
+  }
+  return ms;
 }
 
 std::vector<std::string> Section::list(const std::string& key, std::vector<std::string> def) {

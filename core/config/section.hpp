@@ -3,6 +3,7 @@
 // keys nobody asked for are reported as unknown (typos do not pass silently).
 #pragma once
 
+#include <chrono>
 #include <set>
 #include <string>
 #include <vector>
@@ -26,6 +27,11 @@ class Section {
   std::string str(const std::string& key, std::string def, bool required = false);
   long long integer(const std::string& key, long long def, long long min, long long max);
   bool boolean(const std::string& key, bool def);  // true/false, yes/no, on/off, 1/0
+  // A duration ("500ms", "30s", "10m", "72h", "2d") within [min, max]; `def` when absent. With
+  // zero_off, a bare "0" is accepted as zero (a feature switched off).
+  std::chrono::milliseconds duration(const std::string& key, std::chrono::milliseconds def,
+                                     std::chrono::milliseconds min, std::chrono::milliseconds max,
+                                     bool zero_off = false);
   // A YAML sequence of strings, or an INI comma-separated scalar.
   std::vector<std::string> list(const std::string& key, std::vector<std::string> def = {});
 

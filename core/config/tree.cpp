@@ -84,24 +84,35 @@ class IniReader {
   }
 
  private:
-  // [name], [sink.NAME] or [route.NAME]: the map its keys go to.
+  // [name], [apify.reconcile], [sink.NAME] or [route.NAME]: the map its keys go to.
   Node* open(const std::string& name, int lineno) {
+    const bool route = name.rfind("route.", 0) == 0;  // [route.NAME] may repeat: one route each
+    if (!route && !opened_.insert(name).second) return fail(lineno, "duplicate section [" + name + "]");
     const auto dot = name.find('.');
-    if (dot == std::string::npos) {
-      if (top_.count(name)) return fail(lineno, "duplicate section [" + name + "]");
-      return &top_level(name, Node::Kind::Map, lineno);
-    }
+    if (dot == std::string::npos) return &top_level(name, Node::Kind::Map, lineno);
+    if (name == "apify.reconcile") return open_nested("apify", "reconcile", lineno);
     const std::string kind = name.substr(0, dot), inst = name.substr(dot + 1);
     if (inst.empty() || (kind != "sink" && kind != "route"))
-      return fail(lineno, "unknown section [" + name + "] (expected [sink.NAME] or [route.NAME])");
+      return fail(lineno, "unknown section [" + name + "] (expected [apify.reconcile], [sink.NAME] or [route.NAME])");
     if (kind == "route") return add_route(inst, lineno);
     Node& sinks = top_level("sinks", Node::Kind::Map, lineno);
-    if (!sink_names_.insert(inst).second) return fail(lineno, "duplicate section [" + name + "]");
     Node body;
     body.kind = Node::Kind::Map;
     body.line = lineno;
     sinks.fields.emplace_back(inst, std::move(body));
     return &sinks.fields.back().second;
+  }
+
+  // [parent.child]: the map `child` inside the top-level `parent` (made by [parent] or here).
+  Node* open_nested(const std::string& parent, const std::string& child, int lineno) {
+    const std::string header = "[" + parent + "." + child + "]";
+    Node& top = top_level(parent, Node::Kind::Map, lineno);
+    if (top.find(child)) return fail(lineno, "section " + header + " repeats the key '" + child + "' of [" + parent + "]");
+    Node body;
+    body.kind = Node::Kind::Map;
+    body.line = lineno;
+    top.fields.emplace_back(child, std::move(body));
+    return &top.fields.back().second;
   }
 
   // One more entry of `routes`, in file order, named after its section.
@@ -137,7 +148,8 @@ class IniReader {
   Node root_;
   Node* section_ = nullptr;
   std::unordered_map<std::string, std::size_t> top_;  // root_.fields index by key
-  std::unordered_set<std::string> sink_names_, keys_;  // keys_: of the current section
+  std::unordered_set<std::string> opened_;             // [section] headers seen, nested ones too
+  std::unordered_set<std::string> keys_;               // of the current section
   std::size_t entries_ = 0;  // sections and keys (and bad lines) so far
   bool full_ = false;
   std::vector<Diagnostic> diags_;

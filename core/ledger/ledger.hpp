@@ -52,8 +52,13 @@
 
 namespace sinkhub::ledger {
 
+// How an event reached the ledger (events.origin).
+inline constexpr const char* kOriginWebhook = "webhook";        // Apify POSTed it
+inline constexpr const char* kOriginReconciled = "reconciled";  // built from the run by the reconciler
+
 struct IncomingEvent {
   model::Event event;
+  std::string origin = kOriginWebhook;
   std::string dedup_key;
   std::string dispatch_id;   // X-Apify-Webhook-Dispatch-Id, may be empty
   std::string headers_json;  // headers of interest, never the secret
@@ -130,6 +135,7 @@ struct DeliveryRow {
 struct EventRow {
   std::int64_t id = 0;
   model::Event event;
+  std::string origin = kOriginWebhook;
   std::string dispatch_id, headers_json, body, status_note;
   std::int64_t received_at = 0;
 };

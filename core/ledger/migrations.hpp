@@ -89,6 +89,11 @@ DROP INDEX events_by_run;
       {5, "deliveries: takeovers of attempts whose owner died (delivery.max_crashes)", R"SQL(
 ALTER TABLE deliveries ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;  -- since planned or replayed
 )SQL"},
+      // How an event reached the ledger: 'webhook' (POSTed by Apify, every event before this
+      // version) or 'reconciled' (the reconciler found a finished run whose webhook never came).
+      {6, "events: origin (webhook | reconciled)", R"SQL(
+ALTER TABLE events ADD COLUMN origin TEXT NOT NULL DEFAULT 'webhook';
+)SQL"},
   };
   return all;
 }

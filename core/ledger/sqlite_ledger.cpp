@@ -72,7 +72,7 @@ SqliteLedger::SqliteLedger(const config::LedgerConfig& cfg)
   insert_event_ = std::make_unique<Stmt>(
       db_,
       "INSERT INTO events (dedup_key, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, "
-      "dispatch_id, headers, body, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+      "dispatch_id, headers, body, received_at, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
       "ON CONFLICT (dedup_key) DO NOTHING");
   insert_delivery_ = std::make_unique<Stmt>(
       db_,
@@ -148,6 +148,7 @@ RecordOutcome SqliteLedger::insert(const IncomingEvent& in) {
   s.bind_ref(1, in.dedup_key).bind_ref(2, e.event_type).bind_ref(3, e.run_id).bind_ref(4, e.actor_id);
   s.bind_ref(5, e.task_id).bind_ref(6, e.dataset_id).bind_ref(7, e.status).bind_ref(8, e.finished_at);
   s.bind_ref(9, in.dispatch_id).bind_ref(10, in.headers_json).bind_ref(11, in.body).bind(12, now);
+  s.bind_ref(13, in.origin);
   s.step();
   s.reset();
   // ON CONFLICT DO NOTHING: no row changed means the unique key already exists, in an

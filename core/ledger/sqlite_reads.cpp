@@ -52,6 +52,7 @@ EventRow SqliteLedger::event_row(const Stmt& q) {
   r.body = q.column_text(10);
   r.received_at = q.column_int(11);
   r.status_note = q.column_text(12);
+  r.origin = q.column_text(13);
   return r;
 }
 
@@ -110,7 +111,7 @@ std::vector<EventRow> SqliteLedger::events_for_run(const std::string& run_id) {
   std::lock_guard<std::mutex> lk(read_mu_);
   Stmt q(reader_,
          "SELECT id, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, dispatch_id, headers, "
-         "body, received_at, COALESCE(status_note,'') FROM events "
+         "body, received_at, COALESCE(status_note,''), origin FROM events "
          "WHERE dedup_key >= ?1 || '|' AND dedup_key < ?1 || '}' AND run_id = ?1 ORDER BY id");
   q.bind(1, run_id);
   std::vector<EventRow> out;

@@ -124,6 +124,12 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     api.authorization = req.get("Authorization", "");
     read_body(req, api);
     entry.body = api.body.substr(0, kMaxLoggedBody);
+    std::function<void(const std::string&, const std::string&)> hook;
+    {
+      std::lock_guard<std::mutex> lock(st_->mu);
+      hook = st_->on_request;
+    }
+    if (hook) hook(entry.method, entry.uri);
     wait_delay();
 
     const std::string raw_path = entry.uri.substr(0, entry.uri.find('?'));
@@ -349,6 +355,11 @@ void FakeApify::drop_next(int n, const std::string& path_prefix) {
 void FakeApify::set_delay(std::chrono::milliseconds delay) {
   std::lock_guard<std::mutex> lock(state_->mu);
   state_->delay = delay;
+}
+
+void FakeApify::set_request_hook(std::function<void(const std::string& method, const std::string& uri)> hook) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->on_request = std::move(hook);
 }
 
 void FakeApify::set_chunked(bool chunked) {

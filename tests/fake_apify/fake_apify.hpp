@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -228,6 +229,9 @@ class FakeApify {
   // The next n successful answers send their headers and about half the body, then close.
   void drop_next(int n, const std::string& path_prefix = {});
   void set_delay(std::chrono::milliseconds delay);  // before every answer (capped at 60 s)
+  // Called on the server's thread as each request arrives, before it is answered (e.g. to let
+  // a webhook land while a client waits for its answer). Empty = none.
+  void set_request_hook(std::function<void(const std::string& method, const std::string& uri)> hook);
   void set_chunked(bool chunked);                   // Transfer-Encoding: chunked, no Content-Length
   void set_trailing_newline(bool on);               // jsonl body ends with '\n' (default true)
   // X-Apify-Pagination-Total of the dataset's item pages says `total` instead of the real

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -129,6 +130,7 @@ struct FakeApify::State {
   std::map<std::string, FakeTask> tasks;    // by id and by username~name
   std::vector<Fault> faults;
   std::chrono::milliseconds delay{0};
+  std::function<void(const std::string&, const std::string&)> on_request;  // set_request_hook
   bool chunked = false;
   bool trailing_newline = true;
   // dataset id -> what X-Apify-Pagination-Total says (a lagging total); -1 = no header.

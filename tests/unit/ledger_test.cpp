@@ -42,6 +42,24 @@ class LedgerTest : public ::testing::Test {
     return in;
   }
 
+  // A ledger as a sinkhub of schema `version` left it, with `rows` (SQL) in it.
+  void write_old_ledger(int version, const std::string& rows) {
+    fs::create_directories(fs::path(cfg_.path).parent_path());
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(cfg_.path.c_str(), &db), SQLITE_OK);
+    std::string sql =
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+        "applied_at INTEGER NOT NULL);";
+    for (const auto& m : migrations())
+      if (m.version <= version)
+        sql += std::string(m.sql) + "INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'v', 0);";
+    sql += rows;
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK) << (err ? err : "");
+  }
+
   // Reads one integer with a separate connection, as the CLI and tests do.
   std::int64_t scalar(const std::string& sql) {
     sqlite3* db = nullptr;
@@ -198,25 +216,14 @@ TEST_F(LedgerTest, RecordAsyncOnAClosedLedgerFailsAtOnceOnTheCallingThread) {
 // opens with its keys rewritten: Apify's retries of old events stay duplicates, a run's
 // events are still found, and the second index is gone.
 TEST_F(LedgerTest, Version2KeysAreRewrittenAndStillDeduplicate) {
-  fs::create_directories(fs::path(cfg_.path).parent_path());
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(cfg_.path.c_str(), &db), SQLITE_OK);
-  std::string sql =
-      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
-      "applied_at INTEGER NOT NULL);";
-  for (const auto& m : migrations())
-    if (m.version <= 2)
-      sql += std::string(m.sql) + "INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'v', 0);";
   const auto old_event = [](const std::string& key, const std::string& type, const std::string& run) {
     return "INSERT INTO events (dedup_key, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, "
            "dispatch_id, headers, body, received_at) VALUES ('" + key + "', '" + type + "', '" + run +
            "', 'actor', '', 'ds', 'SUCCEEDED', 't', '', '{}', '{}', 0);";
   };
-  sql += old_event("ACTOR.RUN.SUCCEEDED|r1|t", "ACTOR.RUN.SUCCEEDED", "r1");
-  sql += old_event("TEST|dispatch-1|t", "TEST", "");
-  char* err = nullptr;
-  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
-  sqlite3_close(db);
+  write_old_ledger(2, old_event("ACTOR.RUN.SUCCEEDED|r1|t", "ACTOR.RUN.SUCCEEDED", "r1") +
+                          old_event("TEST|dispatch-1|t", "TEST", ""));
+  if (HasFatalFailure()) return;
 
   auto l = open_sqlite(cfg_);
   EXPECT_EQ(l->record(event("r1", "t")).kind, RecordOutcome::Kind::Duplicate);
@@ -231,6 +238,30 @@ TEST_F(LedgerTest, Version2KeysAreRewrittenAndStillDeduplicate) {
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM events WHERE dedup_key='|TEST|dispatch-1|t'"), 1);
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM sqlite_master WHERE name='events_by_run'"), 0);
   EXPECT_EQ(scalar("SELECT MAX(version) FROM schema_migrations"), migrations().back().version);
+}
+
+// Version 4 adds events.origin: every event a version-3 sinkhub recorded came by webhook.
+TEST_F(LedgerTest, Version3EventsBecomeWebhookOriginAndReconciledOnesKeepTheirs) {
+  write_old_ledger(3,
+                   "INSERT INTO events (dedup_key, event_type, run_id, actor_id, task_id, dataset_id, status, "
+                   "finished_at, dispatch_id, headers, body, received_at) VALUES ('old|ACTOR.RUN.SUCCEEDED|t', "
+                   "'ACTOR.RUN.SUCCEEDED', 'old', 'actor', '', 'ds', 'SUCCEEDED', 't', 'd1', '{}', '{}', 0);");
+  if (HasFatalFailure()) return;
+
+  auto l = open_sqlite(cfg_);
+  ASSERT_EQ(l->events_for_run("old").size(), 1u);
+  EXPECT_EQ(l->events_for_run("old").front().origin, kOriginWebhook);
+  IncomingEvent found = event("found");
+  found.origin = kOriginReconciled;
+  ASSERT_EQ(l->record(found).kind, RecordOutcome::Kind::Accepted);
+  ASSERT_EQ(l->events_for_run("found").size(), 1u);
+  EXPECT_EQ(l->events_for_run("found").front().origin, kOriginReconciled);
+  // The unique key decides whatever the origin: the webhook of a reconciled run is a duplicate.
+  EXPECT_EQ(l->record(event("found")).kind, RecordOutcome::Kind::Duplicate);
+  l->close();
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM events WHERE origin='webhook'"), 1);
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM events WHERE origin='reconciled'"), 1);
+  EXPECT_EQ(scalar("SELECT MAX(version) FROM schema_migrations"), 4);
 }
 
 // The run lookup is a range over the dedup keys: run ids that share a prefix or contain the

@@ -31,6 +31,7 @@ TEST_F(ShippedConfig, TheDefaultYamlIsValid) {
   EXPECT_EQ(c.ledger.path, "./var/sinkhub.db");
   ASSERT_EQ(c.sinks.size(), 1u);
   EXPECT_EQ(c.sinks[0].plugin, "file");
+  EXPECT_EQ(c.apify.reconcile.interval, std::chrono::minutes(10)) << "the shipped config reconciles";
 }
 
 TEST_F(ShippedConfig, TheIniExampleMeansTheSameAsTheDefault) {
@@ -46,6 +47,8 @@ TEST_F(ShippedConfig, TheIniExampleMeansTheSameAsTheDefault) {
   ASSERT_EQ(ini.routes.size(), 1u);
   EXPECT_EQ(ini.routes[0].events, yaml.routes[0].events);
   EXPECT_EQ(ini.routes[0].sinks, yaml.routes[0].sinks);
+  EXPECT_EQ(ini.apify.reconcile.interval, yaml.apify.reconcile.interval);
+  EXPECT_EQ(ini.apify.reconcile.lookback, yaml.apify.reconcile.lookback);
 }
 
 TEST_F(ShippedConfig, TheFullExampleIsValid) {
@@ -60,6 +63,9 @@ TEST_F(ShippedConfig, TheFullExampleIsValid) {
   EXPECT_EQ(c.auth.secrets.size(), 2u);
   EXPECT_EQ(c.auth.allow_ips.size(), 10u);
   EXPECT_EQ(c.delivery.lease, std::chrono::seconds(30));
+  EXPECT_EQ(c.apify.public_url, "https://sinkhub.example.com/apify-webhook");
+  EXPECT_EQ(c.apify.webhook_description, "sinkhub production");
+  EXPECT_EQ(c.apify.reconcile.statuses, (std::vector<std::string>{"SUCCEEDED", "FAILED", "ABORTED", "TIMED-OUT"}));
 }
 
 }  // namespace
