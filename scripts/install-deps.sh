@@ -2,14 +2,15 @@
 # Installs the Debian 12 packages sinkhub needs to build, test and benchmark.
 # Idempotent: quiet and offline when everything is already present.
 #   scripts/install-deps.sh            what building and running sinkhub needs
-#   scripts/install-deps.sh --test     also node/npm and s3rver (npm) for the test suite, and
+#   scripts/install-deps.sh --test     also node/npm and s3rver (npm) for the test suite, the
+#                                      PostgreSQL server the ledger tests start themselves, and
 #                                      what tests/packaging needs (debootstrap, lintian,
 #                                      systemd-analyze, systemd-nspawn, ip, socat, dnsmasq)
 #   scripts/install-deps.sh --bench    the --test set, plus wrk and nginx for bench/
 set -euo pipefail
 
 pkgs=(cmake g++ make pkg-config
-      libpoco-dev libsqlite3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev zlib1g-dev
+      libpoco-dev libsqlite3-dev libpq-dev libspdlog-dev libfmt-dev libyaml-cpp-dev zlib1g-dev
       libboost-dev libgtest-dev libgmock-dev
       sqlite3 curl ca-certificates libssl-dev
       dpkg-dev file)  # scripts/package.sh: CPack's dpkg-shlibdeps
@@ -23,6 +24,10 @@ if [[ -n "$mode" ]]; then
   # (images often ship a newer one than Debian's).
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then pkgs+=(nodejs npm); fi
   pkgs+=(python3)  # scripts/code-shape.sh (its self-test is part of the suite)
+  # The PostgreSQL ledger's tests run initdb + pg_ctl themselves (tests/support/postgres.hpp);
+  # Debian's package only installs the server binaries (no cluster is used). util-linux's
+  # runuser starts them as an unprivileged user when the tests run as root.
+  pkgs+=(postgresql util-linux)
 fi
 # tests/packaging: a Debian root to install the packages into, lintian, and systemd's tools
 # (systemd-analyze verify/security; systemd-nspawn boots the root with systemd as PID 1);
