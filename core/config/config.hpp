@@ -37,9 +37,14 @@ struct ApifyConfig {
   int page_size = 1000;
 };
 
+// One of two ledgers: SQLite at `path` (the default), or PostgreSQL at `url`, shared by every
+// daemon pointed at it. The two are mutually exclusive; all of ledger.* is restart-only.
 struct LedgerConfig {
   std::string path = "./var/sinkhub.db";
-  std::string synchronous = "full";  // full | normal
+  std::string synchronous = "full";  // full | normal (SQLite only)
+  std::string url;                   // postgresql://...; empty: SQLite at path
+  int pool = 4;                      // PostgreSQL: connections for workers, the CLI, /readyz
+  bool postgres() const { return !url.empty(); }
 };
 
 struct DeliveryConfig {
@@ -84,6 +89,10 @@ struct Config {
   LedgerConfig ledger;
   DeliveryConfig delivery;
   std::vector<std::string> plugin_dirs;
+  // plugins.data_dir: each sink instance's private directory is <data_dir>/<name> (spools,
+  // marker files). Local to each daemon. Default: "sinks" beside ledger.path, or ./var/sinks
+  // with ledger.url.
+  std::string sink_data_dir;
   std::vector<SinkConfig> sinks;
   std::vector<RouteConfig> routes;
 

@@ -27,7 +27,8 @@ class SinkSet {
 void bind_sinks(const config::Config& cfg, const Registry& registry, bool check_only,
                 std::vector<config::Diagnostic>& diags, SinkSet* out);
 
-// Where an instance may keep files of its own: <ledger dir>/sinks/<name>.
+// Where an instance may keep files of its own: <plugins.data_dir>/<name> (by default
+// <ledger dir>/sinks/<name>). Local to this daemon, also when the ledger is shared.
 std::string instance_data_dir(const config::Config& cfg, const std::string& sink_name);
 
 }  // namespace sinkhub::plugin
