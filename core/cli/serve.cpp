@@ -7,6 +7,7 @@
 #include "cli/options.hpp"
 #include "apify/client.hpp"
 #include "config/config.hpp"
+#include "config/postgres_url.hpp"
 #include "delivery/engine.hpp"
 #include "http/server.hpp"
 #include "ledger/ledger.hpp"
@@ -74,6 +75,13 @@ bool open_sinks(const config::Config& cfg, plugin::Registry& registry, plugin::S
   return true;
 }
 
+void log_ledger(const config::LedgerConfig& l) {
+  if (l.postgres())  // never the password
+    spdlog::info("ledger {} open (PostgreSQL, pool={})", config::PostgresUrl(l.url).redacted(), l.pool);
+  else
+    spdlog::info("ledger {} open (synchronous={})", l.path, l.synchronous);
+}
+
 }  // namespace
 
 int serve(const Args& args) {
@@ -126,9 +134,16 @@ int serve(const Args& args) {
   if (!open_sinks(cfg, registry, sinks) || !resolve_actor_names(cfg)) return 1;
 
   try {
-    auto ledger = ledger::open_sqlite(cfg.ledger);
-    spdlog::info("ledger {} open (synchronous={})", cfg.ledger.path, cfg.ledger.synchronous);
+    auto ledger = ledger::open(cfg.ledger);
+    log_ledger(cfg.ledger);
     delivery::Engine engine(cfg, *ledger, sinks);
+    // Other daemons' new work wakes this one's idle workers (PostgreSQL LISTEN/NOTIFY); the
+    // hook goes before the engine does, whichever way this block is left.
+    ledger->on_new_work([&engine] { engine.wake(); });
+    struct Unhook {
+      ledger::Ledger& l;
+      ~Unhook() { l.on_new_work(nullptr); }
+    } unhook{*ledger};
     http::Server server(cfg, *ledger, [&engine] { engine.wake(); });
     engine.start();
     server.start();
