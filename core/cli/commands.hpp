@@ -15,6 +15,7 @@ int status(const Args& args);
 int deliveries(const Args& args);
 int replay(const Args& args);
 int events(const Args& args);
+int ledger_command(const Args& args);  // `ledger migrate`
 
 // Dispatches argv to a subcommand; prints usage on --help or an unknown command.
 int run(int argc, char** argv);

@@ -19,6 +19,7 @@ Commands:
   deliveries     list deliveries (--state, --run)
   replay         queue dead or finished deliveries again (--delivery ID | --run ID)
   events show    the events of a run with their deliveries and attempts
+  ledger migrate copy an SQLite ledger into PostgreSQL (--from sqlite:PATH --to URL)
   version        print the version
 
 Run 'sinkhub COMMAND --help' for the options of a command.
@@ -52,6 +53,7 @@ int dispatch(int argc, char** argv) {
   if (cmd == "deliveries") return deliveries(args);
   if (cmd == "replay") return replay(args);
   if (cmd == "events") return events(args);
+  if (cmd == "ledger") return ledger_command(args);
   if (cmd == "version" || cmd == "--version") {
     std::cout << "sinkhub " << SINKHUB_VERSION << "\n";
     return 0;

@@ -10,12 +10,21 @@
 #include <random>
 #include <set>
 
+#include <sqlite3.h>
+
 #include "delivery_fixture.hpp"
 
 namespace sinkhub::dt {
 namespace {
 
 constexpr const char* kPasswordVar = "SINKHUB_TEST_PG_PASSWORD";
+
+// An empty SQLite ledger file, as a daemon leaves it after its first start.
+void config_free_sqlite_ledger(const std::string& path) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_close(db);
+}
 
 // N daemons sharing one fresh database, the password given through ${env:}.
 class ScaleOut : public ::testing::Test {
@@ -195,6 +204,104 @@ TEST_F(ScaleOut, PostgresRestartedUnderLoadNeverAcknowledgesAnUnrecordedEvent) {
   for (const auto& row : sql("SELECT run_id FROM events")) recorded.insert(row);
   for (const auto& run : acknowledged) EXPECT_EQ(recorded.count(run), 1u) << "200 for unrecorded run " << run;
   EXPECT_TRUE(wait_until([&] { return all_done(static_cast<long long>(recorded.size())); }, seconds(60)));
+}
+
+// One daemon on SQLite is killed mid-delivery; its ledger is moved into PostgreSQL with
+// `sinkhub ledger migrate`; a daemon on PostgreSQL finishes the delivery from the checkpoint,
+// byte-exact, and the dedup history came along.
+TEST_F(ScaleOut, ASqliteLedgerMovedToPostgresKeepsDedupAndFinishesInFlightWork) {
+  constexpr std::int64_t kItems = 100000, kPage = 5000;
+  TempDir shared;
+  Conf conf;
+  conf.page_size = static_cast<int>(kPage);
+  conf.sinks.emplace_back("files", "    plugin: file\n    dir: \"" + shared.path() + "/out\"\n");
+  conf.test_sink("rec").route("ACTOR.RUN.SUCCEEDED", "files, rec");
+  Daemon old(render(conf, fake_.base_url()));
+  old.start();
+  const RunInfo done = add_run(), moving = add_run();
+  fake_.add_generated_dataset(done.dataset_id, GeneratedSpec{10, 100, 0, 0});
+  ASSERT_EQ(old.post_webhook(default_payload(done)).status, 200);
+  const auto progress = [&](const std::string& run, const std::string& sink) {
+    const auto rows = LedgerView(old.ledger_path())
+                          .query("SELECT d.items_done, d.state FROM deliveries d JOIN events e ON e.id = d.event_id "
+                                 "WHERE e.run_id = ?1 AND d.sink = ?2",
+                                 {run, sink});
+    return rows.empty() ? std::make_pair(std::string("-1"), std::string()) : std::make_pair(rows[0].at("items_done"), rows[0].at("state"));
+  };
+  ASSERT_TRUE(wait_until([&] { return progress(done.run_id, "files").second == "done"; }, seconds(30)));
+  fake_.add_generated_dataset(moving.dataset_id, GeneratedSpec{kItems, 100, 0, 0});
+  fake_.set_delay(milliseconds(40));
+  ASSERT_EQ(old.post_webhook(default_payload(moving)).status, 200);
+  ASSERT_TRUE(wait_until([&] { return std::stoll(progress(moving.run_id, "rec").first) >= 20000; }, seconds(60)));
+  old.kill9();
+  const long long committed = std::stoll(progress(moving.run_id, "rec").first);
+  ASSERT_LT(committed, kItems);
+  fake_.set_delay(milliseconds(0));
+
+  const std::string url = Postgres::shared().create_database();
+  const std::string to = replace_all(url, Postgres::kPassword, std::string("${env:") + kPasswordVar + "}");
+  const auto migrated = run_cli({"ledger", "migrate", "--from", "sqlite:" + old.ledger_path(), "--to", to},
+                                {{kPasswordVar, Postgres::kPassword}}, scaled(seconds(60)));
+  ASSERT_EQ(migrated.exit_code, 0) << migrated.out << migrated.err;
+  EXPECT_NE(migrated.out.find("events: 2 rows"), std::string::npos) << migrated.out;
+  EXPECT_EQ((migrated.out + migrated.err).find(Postgres::kPassword), std::string::npos);
+  const auto again = run_cli({"ledger", "migrate", "--from", "sqlite:" + old.ledger_path(), "--to", to},
+                             {{kPasswordVar, Postgres::kPassword}}, scaled(seconds(60)));
+  EXPECT_EQ(again.exit_code, 1) << "a second copy into a non-empty ledger is refused";
+  EXPECT_NE(again.err.find("already holds events"), std::string::npos) << again.err;
+
+  start(1, conf, url);
+  EXPECT_EQ(daemons_[0]->post_webhook(default_payload(done)).json_string("status"), "duplicate")
+      << "the dedup history moved";
+  ASSERT_TRUE(wait_until([&] { return all_done(4); }, seconds(90)))
+      << scalar("SELECT COUNT(*) FROM deliveries WHERE state='done'") << " of 4 done";
+  const auto resumed = parse_calls(read_file(daemons_[0]->dir() + "/rec.log")).at(0);
+  EXPECT_EQ(static_cast<long long>(resumed.offset), committed) << "resumed at the first unaccepted item";
+  EXPECT_EQ(resumed.cp, "cp-" + std::to_string(committed)) << "with the checkpoint of the SQLite ledger";
+  EXPECT_TRUE(SameBytes(read_file(shared.path() + "/out/" + moving.actor_id + "/" + moving.run_id + ".jsonl"),
+                        jsonl(fake_.items(moving.dataset_id))));
+  EXPECT_GE(scalar("SELECT COUNT(*) FROM attempts"), 2) << "the attempt history moved";
+  // New rows continue after the copied ids (PostgreSQL may leave gaps: a duplicate's insert
+  // takes a number too).
+  const RunInfo fresh = add_run();
+  fake_.add_generated_dataset(fresh.dataset_id, GeneratedSpec{1, 100, 0, 0});
+  EXPECT_EQ(daemons_[0]->post_webhook(default_payload(fresh)).json_string("status"), "accepted");
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM events"), 3);
+  EXPECT_GT(scalar("SELECT MAX(id) FROM events"), 2);
+}
+
+TEST(LedgerMigrateCli, WrongMissingAndMaliciousArgumentsAreRefusedClearly) {
+  TempDir dir;
+  const std::string pw_url = "postgresql://u:" + std::string(Postgres::kPassword) + "@127.0.0.1:1/x";
+  struct Case {
+    std::vector<std::string> args;
+    int code;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {{"ledger"}, 2, "usage: sinkhub ledger migrate"},
+      {{"ledger", "copy"}, 2, "usage: sinkhub ledger migrate"},
+      {{"ledger", "migrate", "--to", pw_url}, 2, "from"},
+      {{"ledger", "migrate", "--from", dir.file("x.db"), "--to", pw_url}, 2, "--from must be sqlite:PATH"},
+      {{"ledger", "migrate", "--from", "sqlite:", "--to", pw_url}, 2, "--from must be sqlite:PATH"},
+      {{"ledger", "migrate", "--from", "sqlite:" + dir.file("x.db"), "--to", "mysql://u:" +
+        std::string(Postgres::kPassword) + "@db/x"}, 2, "must be a postgresql:// URL"},
+      {{"ledger", "migrate", "--from", "sqlite:" + dir.file("x.db"), "--to", "postgresql://u:${env:SINKHUB_T_UNSET_PW}@db/x"},
+       2, "SINKHUB_T_UNSET_PW"},
+      {{"ledger", "migrate", "--from", "sqlite:" + dir.file("missing.db"), "--to", pw_url}, 1, "no SQLite ledger at"},
+  };
+  for (const auto& c : cases) {
+    const auto r = run_cli(c.args);
+    EXPECT_EQ(r.exit_code, c.code) << c.args.back() << "\n" << r.out << r.err;
+    EXPECT_NE((r.out + r.err).find(c.want), std::string::npos) << c.args.back() << "\n" << r.out << r.err;
+    EXPECT_EQ((r.out + r.err).find(Postgres::kPassword), std::string::npos) << r.out << r.err;
+  }
+  // A real SQLite ledger, an unreachable server: exit 1, the password redacted.
+  config_free_sqlite_ledger(dir.file("real.db"));
+  const auto r = run_cli({"ledger", "migrate", "--from", "sqlite:" + dir.file("real.db"), "--to", pw_url});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("postgresql://u:***@127.0.0.1:1/x"), std::string::npos) << r.err;
+  EXPECT_EQ((r.out + r.err).find(Postgres::kPassword), std::string::npos) << r.err;
 }
 
 }  // namespace
