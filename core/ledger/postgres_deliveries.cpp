@@ -62,13 +62,7 @@ Claim claim_at(const pg::Result& r, int i) {
   c.created_at = r.integer(i, 7);
   c.source_offset = r.integer(i, 8);
   c.source_items = static_cast<std::uint64_t>(r.integer(i, 9));
-  c.event.event_type = r.text(i, 10);
-  c.event.run_id = r.text(i, 11);
-  c.event.actor_id = r.text(i, 12);
-  c.event.task_id = r.text(i, 13);
-  c.event.dataset_id = r.text(i, 14);
-  c.event.status = r.text(i, 15);
-  c.event.finished_at = r.text(i, 16);
+  c.event = postgres_event_at(r, i, 10);
   c.event_body = r.bytes(i, 17);
   c.received_at = r.integer(i, 18);
   c.verified = static_cast<int>(r.integer(i, 19));

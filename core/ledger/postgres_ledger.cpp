@@ -30,10 +30,7 @@ void migrate(pg::Conn& db) {
         "applied_at BIGINT NOT NULL)");
     const int current = static_cast<int>(db.exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").integer(0, 0));
     const auto& all = postgres_migrations();
-    if (current > all.back().version)
-      throw std::runtime_error("ledger schema version " + std::to_string(current) +
-                               " is newer than this sinkhub understands (" + std::to_string(all.back().version) +
-                               "); refusing to touch it");
+    refuse_newer_schema(current, all);
     for (const auto& m : all) {
       if (m.version <= current) continue;
       db.exec_script(m.sql);

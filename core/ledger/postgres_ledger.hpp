@@ -75,4 +75,8 @@ class PostgresLedger final : public Ledger, private GroupCommit::Backend {
   std::unique_ptr<GroupCommit> writer_;  // last: stops before the connections go
 };
 
+// The event columns event_type, run_id, actor_id, task_id, dataset_id, status, finished_at,
+// in this order from column `first` of `row` (postgres_reads.cpp).
+model::Event postgres_event_at(const pg::Result& r, int row, int first);
+
 }  // namespace sinkhub::ledger

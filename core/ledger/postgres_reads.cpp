@@ -9,19 +9,13 @@ namespace sinkhub::ledger {
 
 namespace {
 
-template <class E>
-E parse_column(const std::optional<E>& parsed, const std::string& text, const char* what) {
-  if (!parsed) throw std::runtime_error("ledger holds an unknown " + std::string(what) + " '" + text + "'");
-  return *parsed;
-}
-
 DeliveryRow delivery_row(const pg::Result& q, int i) {
   DeliveryRow r;
   r.id = q.integer(i, 0);
   r.event_id = q.integer(i, 1);
   r.sink = q.text(i, 2);
   const std::string state = q.text(i, 3);
-  r.state = parse_column(parse_delivery_state(state), state, "delivery state");
+  r.state = stored_delivery_state(state);
   r.event_type = q.text(i, 4);
   r.run_id = q.text(i, 5);
   r.actor_id = q.text(i, 6);
@@ -38,13 +32,7 @@ DeliveryRow delivery_row(const pg::Result& q, int i) {
 EventRow event_row(const pg::Result& q, int i) {
   EventRow r;
   r.id = q.integer(i, 0);
-  r.event.event_type = q.text(i, 1);
-  r.event.run_id = q.text(i, 2);
-  r.event.actor_id = q.text(i, 3);
-  r.event.task_id = q.text(i, 4);
-  r.event.dataset_id = q.text(i, 5);
-  r.event.status = q.text(i, 6);
-  r.event.finished_at = q.text(i, 7);
+  r.event = postgres_event_at(q, i, 1);
   r.dispatch_id = q.text(i, 8);
   r.headers_json = q.text(i, 9);
   r.body = q.bytes(i, 10);
@@ -54,6 +42,18 @@ EventRow event_row(const pg::Result& q, int i) {
 }
 
 }  // namespace
+
+model::Event postgres_event_at(const pg::Result& r, int row, int first) {
+  model::Event e;
+  e.event_type = r.text(row, first);
+  e.run_id = r.text(row, first + 1);
+  e.actor_id = r.text(row, first + 2);
+  e.task_id = r.text(row, first + 3);
+  e.dataset_id = r.text(row, first + 4);
+  e.status = r.text(row, first + 5);
+  e.finished_at = r.text(row, first + 6);
+  return e;
+}
 
 Status PostgresLedger::status() {
   const std::int64_t now = util::unix_ms();
@@ -110,7 +110,7 @@ std::vector<AttemptRecord> PostgresLedger::attempts(std::int64_t delivery_id) {
   std::vector<AttemptRecord> out;
   for (int i = 0; i < q.rows(); ++i) {
     const std::string outcome = q.text(i, 2);
-    out.push_back({q.integer(i, 0), q.integer(i, 1), parse_column(parse_attempt_outcome(outcome), outcome, "attempt outcome"),
+    out.push_back({q.integer(i, 0), q.integer(i, 1), stored_attempt_outcome(outcome),
                    static_cast<std::uint64_t>(q.integer(i, 3)), q.text(i, 4)});
   }
   return out;
