@@ -170,7 +170,7 @@ BOTH_FORMATS(LedgerPathAndUrlAreMutuallyExclusive) {
   const std::string both = t.yaml() ? replace_all(t.stock(), "  synchronous: full\n", "  url: \"" + url + "\"\n")
                                     : replace_all(t.stock(), "synchronous = full\n", "url = " + url + "\n");
   const auto r = t.check(both);
-  const int path_line = line_of(t.text_, t.yaml() ? "  path: " : "path = ");
+  const int path_line = line_of(t.text_, "ledger.db");
   EXPECT_TRUE(t.Rejected(r, t.location_of("db.internal"),
                          {"ledger.path and ledger.url are mutually exclusive", "line " + std::to_string(path_line)}));
   EXPECT_EQ(r.err.find("Hunter2"), std::string::npos) << r.err;
