@@ -3,14 +3,15 @@
 # Idempotent: quiet and offline when everything is already present.
 #   scripts/install-deps.sh            what building and running sinkhub needs
 #   scripts/install-deps.sh --test     also node/npm and s3rver (npm) for the test suite, clang
-#                                      and libFuzzer for tests/fuzz, and
+#                                      and libFuzzer for tests/fuzz, the PostgreSQL server the
+#                                      ledger tests start themselves, and
 #                                      what tests/packaging needs (debootstrap, lintian,
 #                                      systemd-analyze, systemd-nspawn, ip, socat, dnsmasq)
 #   scripts/install-deps.sh --bench    the --test set, plus wrk and nginx for bench/
 set -euo pipefail
 
 pkgs=(cmake g++ make pkg-config
-      libpoco-dev libsqlite3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev zlib1g-dev
+      libpoco-dev libsqlite3-dev libpq-dev libspdlog-dev libfmt-dev libyaml-cpp-dev zlib1g-dev
       libboost-dev libgtest-dev libgmock-dev
       sqlite3 curl ca-certificates libssl-dev
       dpkg-dev file)  # scripts/package.sh: CPack's dpkg-shlibdeps
@@ -25,6 +26,10 @@ if [[ -n "$mode" ]]; then
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then pkgs+=(nodejs npm); fi
   pkgs+=(python3)  # scripts/code-shape.sh (its self-test is part of the suite)
   pkgs+=(clang libclang-rt-14-dev)  # tests/fuzz: libFuzzer (fuzz.build, fuzz.*.run, bench/fuzz.sh)
+  # The PostgreSQL ledger's tests run initdb + pg_ctl themselves (tests/support/postgres.hpp);
+  # Debian's package only installs the server binaries (no cluster is used). util-linux's
+  # runuser starts them as an unprivileged user when the tests run as root.
+  pkgs+=(postgresql util-linux)
 fi
 # tests/packaging: a Debian root to install the packages into, lintian, and systemd's tools
 # (systemd-analyze verify/security; systemd-nspawn boots the root with systemd as PID 1);

@@ -16,6 +16,7 @@ int deliveries(const Args& args);
 int replay(const Args& args);
 int events(const Args& args);
 int apify(const Args& args);  // sync | test | reconcile
+int ledger_command(const Args& args);  // `ledger migrate`
 
 // Dispatches argv to a subcommand; prints usage on --help or an unknown command.
 int run(int argc, char** argv);

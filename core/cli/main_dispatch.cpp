@@ -20,6 +20,7 @@ Commands:
   replay         queue dead or finished deliveries again (--delivery ID | --run ID)
   events show    the events of a run with their deliveries and attempts
   apify          sync (wire Apify webhooks from the routes), test, reconcile (recover lost runs)
+  ledger migrate copy an SQLite ledger into PostgreSQL (--from sqlite:PATH --to URL)
   version        print the version
 
 Run 'sinkhub COMMAND --help' for the options of a command.
@@ -54,6 +55,7 @@ int dispatch(int argc, char** argv) {
   if (cmd == "replay") return replay(args);
   if (cmd == "events") return events(args);
   if (cmd == "apify") return apify(args);
+  if (cmd == "ledger") return ledger_command(args);
   if (cmd == "version" || cmd == "--version") {
     std::cout << "sinkhub " << SINKHUB_VERSION << "\n";
     return 0;

@@ -1,5 +1,6 @@
 // Operator commands on the ledger: status, deliveries, replay, events show. Safe while the
-// daemon runs (WAL readers; replay is one short write transaction).
+// daemon runs (WAL readers; replay is one short write transaction), and with a PostgreSQL
+// ledger from any host, whichever daemons share it.
 #include <Poco/DateTime.h>
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
@@ -32,23 +33,33 @@ std::string iso(std::int64_t unix_ms) {
 }
 
 void add_config_option(Poco::Util::OptionSet& opts) {
-  opts.addOption(Poco::Util::Option("config", "c", "config file (only ledger.path is read)").required(true).argument("FILE"));
+  opts.addOption(Poco::Util::Option("config", "c", "config file (only ledger.path or ledger.url is read)").required(true).argument("FILE"));
   opts.addOption(Poco::Util::Option("json", "", "print JSON instead of text"));
 }
 
-// Opens the ledger of a config file. Only ledger.path is needed, so secrets of other
-// sections need not be in this shell's environment.
+// One scalar of the ledger section, with ${env:}/${file:} substituted; "" when absent.
+std::string ledger_key(const config::Node& root, const char* key, const std::string& file) {
+  const config::Node* l = root.find("ledger");
+  const config::Node* k = l ? l->find(key) : nullptr;
+  if (!k || !k->is_scalar()) return {};
+  config::Node only = *k;
+  std::vector<config::Diagnostic> d;
+  config::substitute(only, d);
+  if (!d.empty()) throw config::ConfigError(file, std::move(d));
+  return only.scalar;
+}
+
+// Opens the ledger of a config file. Only ledger.path or ledger.url is read, so secrets of
+// other sections need not be in this shell's environment.
 std::unique_ptr<ledger::Ledger> open_ledger(const std::string& file) {
-  config::Node root = config::load_tree(file);
+  const config::Node root = config::load_tree(file);
   config::LedgerConfig lc;
-  if (const config::Node* l = root.find("ledger"))
-    if (const config::Node* p = l->find("path"); p && p->is_scalar()) {
-      config::Node only = *p;
-      std::vector<config::Diagnostic> d;
-      config::substitute(only, d);
-      if (!d.empty()) throw config::ConfigError(file, std::move(d));
-      lc.path = only.scalar;
-    }
+  lc.url = ledger_key(root, "url", file);
+  if (lc.postgres()) {
+    lc.pool = 2;  // a command runs one statement at a time
+    return ledger::open_postgres(lc);
+  }
+  if (std::string path = ledger_key(root, "path", file); !path.empty()) lc.path = std::move(path);
   if (!std::filesystem::exists(lc.path)) throw std::runtime_error("no ledger at " + lc.path + " (has sinkhub run yet?)");
   return ledger::open_sqlite(lc);
 }

@@ -10,6 +10,7 @@
 #include "cli/sink_setup.hpp"
 #include "config/config.hpp"
 #include "control/reconciler.hpp"
+#include "config/postgres_url.hpp"
 #include "delivery/engine.hpp"
 #include "http/server.hpp"
 #include "ledger/ledger.hpp"
@@ -52,6 +53,13 @@ void shut_down(delivery::Engine& engine, ledger::Ledger& ledger, std::chrono::mi
     std::_Exit(0);
   }
   spdlog::info("stopped cleanly");
+}
+
+void log_ledger(const config::LedgerConfig& l) {
+  if (l.postgres())  // never the password
+    spdlog::info("ledger {} open (PostgreSQL, pool={})", config::PostgresUrl(l.url).redacted(), l.pool);
+  else
+    spdlog::info("ledger {} open (synchronous={})", l.path, l.synchronous);
 }
 
 }  // namespace
@@ -105,10 +113,17 @@ int serve(const Args& args) {
   if (!open_sinks(cfg, registry, sinks) || !resolve_actor_names(cfg)) return 1;
 
   try {
-    auto ledger = ledger::open_sqlite(cfg.ledger);
-    spdlog::info("ledger {} open (synchronous={})", cfg.ledger.path, cfg.ledger.synchronous);
+    auto ledger = ledger::open(cfg.ledger);
+    log_ledger(cfg.ledger);
     ledger->set_configured_sinks(sink_names(cfg));
     delivery::Engine engine(cfg, *ledger, std::move(sinks));
+    // Other daemons' new work wakes this one's idle workers (PostgreSQL LISTEN/NOTIFY); the
+    // hook goes before the engine does, whichever way this block is left.
+    ledger->on_new_work([&engine] { engine.wake(); });
+    struct Unhook {
+      ledger::Ledger& l;
+      ~Unhook() { l.on_new_work(nullptr); }
+    } unhook{*ledger};
     http::Server server(cfg, *ledger, [&engine] { engine.wake(); });
     // Reconciliation reads the same routes; a reload hands it the new config
     // (Reconciler::reconfigure). It never blocks ingest or deliveries: its own thread.

@@ -7,11 +7,13 @@
 #include <Poco/NumberParser.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 #include <set>
 #include <sstream>
 
 #include "config/apify_section.hpp"
+#include "config/postgres_url.hpp"
 #include "config/section.hpp"
 #include "model/event.hpp"
 
@@ -92,13 +94,42 @@ void read_auth(const Node& root, AuthConfig& a, std::vector<Diagnostic>& d) {
   sec.finish();
 }
 
+// ledger.path (SQLite) or ledger.url (PostgreSQL), never both; the keys of the other one are
+// errors rather than silently ignored. The URL is never echoed: it may hold a password.
 void read_ledger(const Node& root, LedgerConfig& l, std::vector<Diagnostic>& d) {
   Section sec(top(root, "ledger"), "ledger", d);
+  const Node* path = sec.get("path");
+  l.url = sec.str("url", "");
+  if (sec.get("url") && l.url.empty()) sec.error(sec.line_of("url"), "ledger.url must not be empty");
+  if (l.postgres()) {
+    if (const std::string why = PostgresUrl(l.url).problem(); !why.empty()) sec.error(sec.line_of("url"), why);
+    if (path)
+      sec.error(sec.line_of("url"), "ledger.path and ledger.url are mutually exclusive (ledger.path is at line " +
+                                        std::to_string(path->line) + "): keep one");
+    if (sec.get("synchronous"))
+      sec.error(sec.line_of("synchronous"),
+                "ledger.synchronous applies to ledger.path (SQLite) only; PostgreSQL keeps synchronous_commit on");
+    l.pool = static_cast<int>(sec.integer("pool", l.pool, 1, 64));
+    sec.finish();
+    return;
+  }
+  if (sec.get("pool")) sec.error(sec.line_of("pool"), "ledger.pool applies to ledger.url (PostgreSQL) only");
   l.path = sec.str("path", l.path);
   if (l.path.empty()) sec.error(sec.line_of("path"), "ledger.path must not be empty");
   l.synchronous = sec.str("synchronous", l.synchronous);
   if (l.synchronous != "full" && l.synchronous != "normal")
     sec.error(sec.line_of("synchronous"), "ledger.synchronous must be 'full' or 'normal'");
+  sec.finish();
+}
+
+void read_plugins(const Node& root, Config& c, std::vector<Diagnostic>& d) {
+  Section sec(top(root, "plugins"), "plugins", d);
+  c.plugin_dirs = sec.list("dirs");
+  c.plugin_dirs_line = sec.line_of("dirs");
+  const std::string beside_ledger = c.ledger.postgres() ? std::string("./var")
+                                    : std::filesystem::path(c.ledger.path).parent_path().string();
+  c.sink_data_dir = sec.str("data_dir", (beside_ledger.empty() ? std::string(".") : beside_ledger) + "/sinks");
+  if (c.sink_data_dir.empty()) sec.error(sec.line_of("data_dir"), "plugins.data_dir must not be empty");
   sec.finish();
 }
 
@@ -288,12 +319,7 @@ Config from_tree(Node root, const std::string& file) {
   read_apify(root, c.apify, d);
   read_ledger(root, c.ledger, d);
   read_delivery(root, c.delivery, d);
-  {
-    Section sec(top(root, "plugins"), "plugins", d);
-    c.plugin_dirs = sec.list("dirs");
-    c.plugin_dirs_line = sec.line_of("dirs");
-    sec.finish();
-  }
+  read_plugins(root, c, d);
   read_sinks(root, c, d);
   read_routes(root, c, d);
   if (!d.empty()) {

@@ -53,9 +53,14 @@ struct ApifyConfig {
   ReconcileConfig reconcile;
 };
 
+// One of two ledgers: SQLite at `path` (the default), or PostgreSQL at `url`, shared by every
+// daemon pointed at it. The two are mutually exclusive; all of ledger.* is restart-only.
 struct LedgerConfig {
   std::string path = "./var/sinkhub.db";
-  std::string synchronous = "full";  // full | normal
+  std::string synchronous = "full";  // full | normal (SQLite only)
+  std::string url;                   // postgresql://...; empty: SQLite at path
+  int pool = 4;                      // PostgreSQL: connections for workers, the CLI, /readyz
+  bool postgres() const { return !url.empty(); }
 };
 
 struct DeliveryConfig {
@@ -103,6 +108,10 @@ struct Config {
   DeliveryConfig delivery;
   std::vector<std::string> plugin_dirs;
   int plugin_dirs_line = 0;  // of plugins.dirs (where check-config reports refused plugins)
+  // plugins.data_dir: each sink instance's private directory is <data_dir>/<name> (spools,
+  // marker files). Local to each daemon. Default: "sinks" beside ledger.path, or ./var/sinks
+  // with ledger.url.
+  std::string sink_data_dir;
   std::vector<SinkConfig> sinks;
   std::vector<RouteConfig> routes;
 

@@ -1,5 +1,7 @@
 #include "ledger/delivery_state.hpp"
 
+#include <stdexcept>
+
 namespace sinkhub::ledger {
 
 namespace {
@@ -14,7 +16,21 @@ std::optional<E> parse(std::string_view text, const char* const (&names)[N]) {
   return std::nullopt;
 }
 
+template <class E>
+E stored(const std::optional<E>& parsed, const std::string& text, const char* what) {
+  if (!parsed) throw std::runtime_error("ledger holds an unknown " + std::string(what) + " '" + text + "'");
+  return *parsed;
+}
+
 }  // namespace
+
+DeliveryState stored_delivery_state(const std::string& text) {
+  return stored(parse_delivery_state(text), text, "delivery state");
+}
+
+AttemptOutcome stored_attempt_outcome(const std::string& text) {
+  return stored(parse_attempt_outcome(text), text, "attempt outcome");
+}
 
 const char* to_string(DeliveryState state) { return kStateNames[static_cast<int>(state)]; }
 

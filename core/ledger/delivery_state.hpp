@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace sinkhub::ledger {
@@ -28,5 +29,10 @@ enum class AttemptOutcome {
 };
 const char* to_string(AttemptOutcome outcome);  // "ok", ..., "interrupted", "crashed", "stuck"
 std::optional<AttemptOutcome> parse_attempt_outcome(std::string_view text);
+
+// The same for a word read back from the ledger, where anything else is a damaged ledger:
+// throws std::runtime_error naming the word.
+DeliveryState stored_delivery_state(const std::string& text);
+AttemptOutcome stored_attempt_outcome(const std::string& text);
 
 }  // namespace sinkhub::ledger

@@ -121,6 +121,11 @@ void GroupCommit::run() {
 }
 
 void GroupCommit::commit(std::vector<std::unique_ptr<Job>>& batch) {
+  if (backend_.orders_by_key())
+    std::stable_sort(batch.begin(), batch.end(), [](const auto& a, const auto& b) {
+      static const std::string none;
+      return (a->event ? a->event->dedup_key : none) < (b->event ? b->event->dedup_key : none);
+    });
   try {
     backend_.begin();
     for (auto& j : batch) run_job(*j);

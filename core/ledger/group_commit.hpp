@@ -45,6 +45,10 @@ class GroupCommit {
     // one-statement job needs no savepoint; false where an error aborts the transaction
     // (PostgreSQL).
     virtual bool statements_fail_alone() const { return false; }
+    // True where writers of other processes insert into the same table (PostgreSQL): the
+    // group's events are inserted in dedup-key order, so two groups holding the same keys
+    // wait for each other in one order and never deadlock.
+    virtual bool orders_by_key() const { return false; }
   };
 
   // Starts the writer thread.

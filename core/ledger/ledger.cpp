@@ -29,4 +29,8 @@ RecordOutcome Ledger::record(const IncomingEvent& ev) {
   return fut.get();
 }
 
+std::unique_ptr<Ledger> open(const config::LedgerConfig& cfg) {
+  return cfg.postgres() ? open_postgres(cfg) : open_sqlite(cfg);
+}
+
 }  // namespace sinkhub::ledger

@@ -40,6 +40,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -205,6 +206,10 @@ class Ledger {
   // failed and the free space beside the database, a server-based one whether the server is
   // reachable. Blocks briefly (one commit, a probe): never call it on an event loop.
   virtual Readiness readiness(std::uint64_t event_bytes);
+  // `wake` is called (on a ledger thread) when another process recorded or replayed work,
+  // so idle workers need not wait for their next poll; nullptr stops it. A ledger only this
+  // process writes (SQLite) never calls it: the daemon's own intake wakes its engine.
+  virtual void on_new_work(std::function<void()> wake) { (void)wake; }
 
   // --- delivery engine -------------------------------------------------------------
   // Leases up to `limit` due deliveries of the given sinks to `owner` for lease_ms: pending
@@ -249,5 +254,11 @@ class Ledger {
 // Opens (creating and migrating as needed) the SQLite ledger at cfg.path. Throws
 // std::runtime_error with a clear message on failure.
 std::unique_ptr<Ledger> open_sqlite(const config::LedgerConfig& cfg);
+// The same for the PostgreSQL ledger at cfg.url (the database must exist; its tables are
+// created and migrated, once, however many daemons start together). The message never holds
+// the password.
+std::unique_ptr<Ledger> open_postgres(const config::LedgerConfig& cfg);
+// The ledger the config names: PostgreSQL with ledger.url, else SQLite at ledger.path.
+std::unique_ptr<Ledger> open(const config::LedgerConfig& cfg);
 
 }  // namespace sinkhub::ledger

@@ -2,6 +2,8 @@
 // The SQL stays portable (no SQLite-only types) where that costs nothing.
 #pragma once
 
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace sinkhub::ledger {
@@ -11,6 +13,14 @@ struct Migration {
   const char* description;
   const char* sql;
 };
+
+// A ledger migrated by a newer sinkhub is refused, never modified.
+inline void refuse_newer_schema(int current, const std::vector<Migration>& known) {
+  if (current > known.back().version)
+    throw std::runtime_error("ledger schema version " + std::to_string(current) +
+                             " is newer than this sinkhub understands (" + std::to_string(known.back().version) +
+                             "); refusing to touch it");
+}
 
 inline const std::vector<Migration>& migrations() {
   static const std::vector<Migration> all = {

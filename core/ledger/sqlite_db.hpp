@@ -52,6 +52,7 @@ class Stmt {
   bool step();  // true: a row is ready; false: done. Throws on error.
   void reset();
   std::int64_t column_int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool column_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string column_text(int col) const;
 
  private:

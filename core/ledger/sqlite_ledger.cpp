@@ -21,10 +21,7 @@ void migrate(Db& db) {
     if (q.step()) current = static_cast<int>(q.column_int(0));
   }
   const auto& all = migrations();
-  if (current > all.back().version)
-    throw std::runtime_error("ledger schema version " + std::to_string(current) +
-                             " is newer than this sinkhub understands (" + std::to_string(all.back().version) +
-                             "); refusing to touch it");
+  refuse_newer_schema(current, all);
   for (const auto& m : all) {
     if (m.version <= current) continue;
     db.exec("BEGIN IMMEDIATE");

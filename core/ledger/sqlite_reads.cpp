@@ -9,19 +9,13 @@ namespace sinkhub::ledger {
 
 namespace {
 
-template <class E>
-E parse_column(const std::optional<E>& parsed, const std::string& text, const char* what) {
-  if (!parsed) throw std::runtime_error("ledger holds an unknown " + std::string(what) + " '" + text + "'");
-  return *parsed;
-}
-
 DeliveryRow delivery_row(const Stmt& q) {
   DeliveryRow r;
   r.id = q.column_int(0);
   r.event_id = q.column_int(1);
   r.sink = q.column_text(2);
   const std::string state = q.column_text(3);
-  r.state = parse_column(parse_delivery_state(state), state, "delivery state");
+  r.state = stored_delivery_state(state);
   r.event_type = q.column_text(4);
   r.run_id = q.column_text(5);
   r.actor_id = q.column_text(6);
@@ -127,7 +121,7 @@ std::vector<AttemptRecord> SqliteLedger::attempts(std::int64_t delivery_id) {
   std::vector<AttemptRecord> out;
   while (q.step()) {
     const std::string outcome = q.column_text(2);
-    out.push_back({q.column_int(0), q.column_int(1), parse_column(parse_attempt_outcome(outcome), outcome, "attempt outcome"),
+    out.push_back({q.column_int(0), q.column_int(1), stored_attempt_outcome(outcome),
                    static_cast<std::uint64_t>(q.column_int(3)), q.column_text(4)});
   }
   return out;

@@ -28,8 +28,7 @@ std::vector<std::string> SinkSet::open_all(std::int64_t timeout_ms) {
 }
 
 std::string instance_data_dir(const config::Config& cfg, const std::string& sink_name) {
-  const auto parent = std::filesystem::path(cfg.ledger.path).parent_path();
-  return ((parent.empty() ? std::filesystem::path(".") : parent) / "sinks" / sink_name).string();
+  return (std::filesystem::path(cfg.sink_data_dir.empty() ? "./var/sinks" : cfg.sink_data_dir) / sink_name).string();
 }
 
 void bind_sinks(const config::Config& cfg, const Registry& registry, bool check_only,

@@ -44,7 +44,8 @@ std::vector<config::Diagnostic> check_sinks(const config::Config& cfg, Registry&
 // directory is a problem to fix, not something to overlook).
 void report_refusals(const Registry& registry, int line, std::vector<config::Diagnostic>& diags);
 
-// Where an instance may keep files of its own: <ledger dir>/sinks/<name>.
+// Where an instance may keep files of its own: <plugins.data_dir>/<name> (by default
+// <ledger dir>/sinks/<name>). Local to this daemon, also when the ledger is shared.
 std::string instance_data_dir(const config::Config& cfg, const std::string& sink_name);
 
 }  // namespace sinkhub::plugin

@@ -163,5 +163,23 @@ BOTH_FORMATS(UnknownKeyIsReportedAsATypo) {
   EXPECT_TRUE(t.Rejected(r, t.location_of("pth"), {"server.pth"}));
 }
 
+// ledger.url and ledger.path: one or the other, both lines named; the URL's password is never
+// echoed, whatever is wrong with it.
+BOTH_FORMATS(LedgerPathAndUrlAreMutuallyExclusive) {
+  const std::string url = "postgresql://sinkhub:Hunter2-db-password@db.internal/sinkhub";
+  const std::string both = t.yaml() ? replace_all(t.stock(), "  synchronous: full\n", "  url: \"" + url + "\"\n")
+                                    : replace_all(t.stock(), "synchronous = full\n", "url = " + url + "\n");
+  const auto r = t.check(both);
+  const int path_line = line_of(t.text_, "ledger.db");
+  EXPECT_TRUE(t.Rejected(r, t.location_of("db.internal"),
+                         {"ledger.path and ledger.url are mutually exclusive", "line " + std::to_string(path_line)}));
+  EXPECT_EQ(r.err.find("Hunter2"), std::string::npos) << r.err;
+  const std::string bad = replace_all(both, "postgresql://", "mysql://");
+  const auto bad_r = t.check(t.yaml() ? replace_all(bad, "  path: \"{{DIR}}/ledger.db\"\n", "")
+                                      : replace_all(bad, "path = {{DIR}}/ledger.db\n", ""));
+  EXPECT_TRUE(t.Rejected(bad_r, t.location_of("db.internal"), {"ledger.url must be a postgresql:// URL"}));
+  EXPECT_EQ(bad_r.err.find("Hunter2"), std::string::npos) << bad_r.err;
+}
+
 }  // namespace
 }  // namespace sinkhub::it

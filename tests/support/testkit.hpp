@@ -7,3 +7,4 @@
 #include "http.hpp"
 #include "ledger_view.hpp"
 #include "payloads.hpp"
+#include "postgres.hpp"

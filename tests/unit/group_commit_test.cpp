@@ -50,6 +50,8 @@ class ScriptedBackend : public GroupCommit::Backend {
     return {RecordOutcome::Kind::Accepted, ++next_id_, {}};
   }
   bool statements_fail_alone() const override { return fail_alone; }
+  bool orders_by_key() const override { return by_key; }
+  bool by_key = false;
 
  private:
   void add(std::string s) {
@@ -135,6 +137,26 @@ TEST(GroupCommit, ASingleStatementJobSkipsItsSavepointWhereStatementsFailAlone) 
   gc.record_async(std::move(one), std::make_shared<Collector>());
   gc.close();
   EXPECT_EQ(b.log(), (std::vector<std::string>{"begin", "insert bare", "commit"}));
+}
+
+// Where other processes insert into the same table (PostgreSQL), a group inserts in key order:
+// two groups holding the same keys then wait for each other in one order, never in a cycle.
+TEST(GroupCommit, AGroupIsInsertedInKeyOrderWhereTheBackendAsks) {
+  ScriptedBackend b(/*gated=*/true);
+  b.by_key = true;
+  auto c = std::make_shared<Collector>();
+  {
+    GroupCommit gc(b);
+    gc.record_async(events({"c", "a", "b"}), c);
+    b.gate.set_value();
+    gc.close();
+  }
+  std::vector<std::string> inserts;
+  for (const auto& line : b.log())
+    if (line.rfind("insert ", 0) == 0) inserts.push_back(line);
+  EXPECT_EQ(inserts, (std::vector<std::string>{"insert a", "insert b", "insert c"}));
+  ASSERT_EQ(c->outcomes.size(), 3u) << "each outcome still reaches its own token";
+  EXPECT_EQ(c->outcomes[1].event_id, 3) << "token 1 (key c) was inserted last";
 }
 
 TEST(GroupCommit, WritesFailOnceClosed) {

@@ -1,28 +1,26 @@
 // The ledger's delivery life cycle: claim with a lease, progress, finish, expiry, replay.
 #include <gtest/gtest.h>
 
-#include <filesystem>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "ledger/ledger.hpp"
+#include "ledger_backends.hpp"
 
 namespace sinkhub::ledger {
 namespace {
 
-namespace fs = std::filesystem;
-
-class DeliveryLedger : public ::testing::Test {
+// Runs against both ledgers (ledger_backends.hpp).
+class DeliveryLedger : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / ("dledger-" + std::to_string(::getpid()) + "-" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    cfg_.path = (dir_ / "sinkhub.db").string();
-    l_ = open_sqlite(cfg_);
+    store_.create(GetParam(), "d-" + current_test_name());
+    l_ = store_.open();
   }
   void TearDown() override {
     l_.reset();
-    fs::remove_all(dir_);
+    store_.remove();
   }
 
   std::int64_t record(const std::string& run, std::vector<model::PlannedDelivery> d = {{"files", true}, {"slack", false}}) {
@@ -48,12 +46,13 @@ class DeliveryLedger : public ::testing::Test {
     return "?";
   }
 
-  fs::path dir_;
-  config::LedgerConfig cfg_;
+  LedgerStore store_;
   std::unique_ptr<Ledger> l_;
 };
 
-TEST_F(DeliveryLedger, ClaimLeasesDueDeliveriesWithTheirEvent) {
+INSTANTIATE_TEST_SUITE_P(ledger, DeliveryLedger, ::testing::Values(Backend::Sqlite, Backend::Postgres), backend_name);
+
+TEST_P(DeliveryLedger, ClaimLeasesDueDeliveriesWithTheirEvent) {
   record("r1");
   const auto c = l_->claim("w1", 60000, {"files"}, 10);
   ASSERT_EQ(c.size(), 1u);
@@ -70,7 +69,7 @@ TEST_F(DeliveryLedger, ClaimLeasesDueDeliveriesWithTheirEvent) {
   EXPECT_EQ(l_->claim("w2", 60000, {"slack"}, 10).size(), 1u);
 }
 
-TEST_F(DeliveryLedger, AnExpiredLeaseIsClaimedAgainAndTheOldOwnerLosesIt) {
+TEST_P(DeliveryLedger, AnExpiredLeaseIsClaimedAgainAndTheOldOwnerLosesIt) {
   record("r1", {{"files", true}});
   const auto first = l_->claim("crashed", 1, {"files"}, 1);
   ASSERT_EQ(first.size(), 1u);
@@ -85,7 +84,7 @@ TEST_F(DeliveryLedger, AnExpiredLeaseIsClaimedAgainAndTheOldOwnerLosesIt) {
 
 // A takeover is how the ledger tells that an attempt ended without a result (its owner died):
 // the lost attempt is kept as "crashed" under its own number and counted in Claim::crashes.
-TEST_F(DeliveryLedger, ATakeoverRecordsTheLostAttemptAsCrashedAndCountsIt) {
+TEST_P(DeliveryLedger, ATakeoverRecordsTheLostAttemptAsCrashedAndCountsIt) {
   record("r1", {{"files", true}});
   auto first = l_->claim("dead-owner", 1, {"files"}, 1).at(0);
   EXPECT_FALSE(first.taken_over);
@@ -124,7 +123,7 @@ TEST_F(DeliveryLedger, ATakeoverRecordsTheLostAttemptAsCrashedAndCountsIt) {
   EXPECT_EQ(replayed.attempt, 1);
 }
 
-TEST_F(DeliveryLedger, ProgressAndCheckpointSurviveARetry) {
+TEST_P(DeliveryLedger, ProgressAndCheckpointSurviveARetry) {
   record("r1", {{"files", true}});
   auto c = l_->claim("w", 60000, {"files"}, 1).at(0);
   ASSERT_TRUE(l_->save_progress(c.id, "w", {1000, 1200, 1000}, std::string("cp\0bin", 6), 60000));
@@ -146,7 +145,7 @@ TEST_F(DeliveryLedger, ProgressAndCheckpointSurviveARetry) {
   EXPECT_EQ(history[1].outcome, AttemptOutcome::Ok);
 }
 
-TEST_F(DeliveryLedger, ARetryIsNotDueBeforeItsTime) {
+TEST_P(DeliveryLedger, ARetryIsNotDueBeforeItsTime) {
   record("r1", {{"files", true}});
   auto c = l_->claim("w", 60000, {"files"}, 1).at(0);
   const auto later = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -156,14 +155,14 @@ TEST_F(DeliveryLedger, ARetryIsNotDueBeforeItsTime) {
   EXPECT_TRUE(l_->claim("w", 60000, {"files"}, 1).empty());
 }
 
-TEST_F(DeliveryLedger, AGivenBackAttemptDoesNotCount) {
+TEST_P(DeliveryLedger, AGivenBackAttemptDoesNotCount) {
   record("r1", {{"files", true}});
   auto c = l_->claim("w", 60000, {"files"}, 1).at(0);
   ASSERT_TRUE(l_->finish(c.id, "w", {DeliveryState::Retrying, 0, false, ""}, attempt(AttemptOutcome::Interrupted)));
   EXPECT_EQ(l_->claim("w", 60000, {"files"}, 1).at(0).attempt, 1);
 }
 
-TEST_F(DeliveryLedger, DeadLettersAreReplayable) {
+TEST_P(DeliveryLedger, DeadLettersAreReplayable) {
   record("r1");
   record("r2");
   for (const auto& c : l_->claim("w", 60000, {"files", "slack"}, 10))
@@ -186,7 +185,7 @@ TEST_F(DeliveryLedger, DeadLettersAreReplayable) {
   EXPECT_EQ(st.deliveries_by_state[4], (std::pair<DeliveryState, std::int64_t>(DeliveryState::Dead, 2)));
 }
 
-TEST_F(DeliveryLedger, ASuspendedSinkIsSkippedUntilItsTime) {
+TEST_P(DeliveryLedger, ASuspendedSinkIsSkippedUntilItsTime) {
   record("r1");
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
@@ -200,7 +199,7 @@ TEST_F(DeliveryLedger, ASuspendedSinkIsSkippedUntilItsTime) {
   EXPECT_EQ(l_->claim("w", 60000, {"files"}, 10).size(), 1u);
 }
 
-TEST_F(DeliveryLedger, AFailedRunVerificationDeadLettersTheEvent) {
+TEST_P(DeliveryLedger, AFailedRunVerificationDeadLettersTheEvent) {
   const auto ev = record("r1");
   l_->set_verified(ev, false, "run r1 has status FAILED, the event says SUCCEEDED");
   EXPECT_TRUE(l_->claim("w", 60000, {"files", "slack"}, 10).empty());
@@ -213,13 +212,60 @@ TEST_F(DeliveryLedger, AFailedRunVerificationDeadLettersTheEvent) {
 
 // An attempt ends in done, retrying or dead; the other states are not an end (ledger.hpp's
 // transition table), and the delivery stays leased.
-TEST_F(DeliveryLedger, AnAttemptCannotEndPendingOrRunning) {
+TEST_P(DeliveryLedger, AnAttemptCannotEndPendingOrRunning) {
   record("r1", {{"files", true}});
   const auto c = l_->claim("w", 60000, {"files"}, 1).at(0);
   for (const auto bad : {DeliveryState::Pending, DeliveryState::Running})
     EXPECT_THROW(l_->finish(c.id, "w", {bad, 0, true, ""}, attempt(AttemptOutcome::Ok)), std::invalid_argument);
   EXPECT_EQ(state_of(c.id), "running");
   EXPECT_TRUE(l_->extend_lease(c.id, "w", 60000));
+}
+
+// Several daemons claim from one store at once: every delivery is leased to exactly one of
+// them (PostgreSQL: FOR UPDATE SKIP LOCKED), and a lease lost to a dead daemon is taken over
+// with its progress and checkpoint.
+TEST_P(DeliveryLedger, ClaimsFromSeveralLedgersNeverOverlap) {
+  constexpr int kRuns = 60;
+  for (int i = 0; i < kRuns; ++i) record("r" + std::to_string(i));
+  std::vector<std::unique_ptr<Ledger>> daemons;
+  for (int d = 0; d < 3; ++d) daemons.push_back(store_.open());
+  std::mutex mu;
+  std::map<std::int64_t, std::string> owner_of;
+  std::vector<std::thread> threads;
+  for (int d = 0; d < 3; ++d)
+    threads.emplace_back([&, d] {
+      const std::string owner = "daemon" + std::to_string(d);
+      for (;;) {
+        const auto got = daemons[d]->claim(owner, 60000, {"files", "slack"}, 3);
+        if (got.empty()) return;
+        std::lock_guard<std::mutex> lk(mu);
+        for (const auto& c : got) EXPECT_TRUE(owner_of.emplace(c.id, owner).second) << "delivery " << c.id << " twice";
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(owner_of.size(), 2u * kRuns);
+  for (const auto& [id, owner] : owner_of) {
+    EXPECT_TRUE(daemons[0]->extend_lease(id, owner, 60000)) << id;
+    EXPECT_FALSE(daemons[0]->extend_lease(id, owner == "daemon1" ? "daemon2" : "daemon1", 60000)) << id;
+  }
+}
+
+TEST_P(DeliveryLedger, ADeadDaemonsDeliveryIsTakenOverFromItsCheckpoint) {
+  record("r1", {{"files", true}});
+  auto other = store_.open();
+  const auto first = l_->claim("host-a:1/0", 300, {"files"}, 1).at(0);
+  ASSERT_TRUE(l_->save_progress(first.id, "host-a:1/0", {500, 500, 500}, std::string("part 1 of host-a"), 300));
+  EXPECT_TRUE(other->claim("host-b:2/0", 60000, {"files"}, 1).empty()) << "leased";
+  l_.reset();  // host-a dies (its lease runs out)
+  std::vector<Claim> taken;
+  for (int i = 0; i < 100 && taken.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    taken = other->claim("host-b:2/0", 60000, {"files"}, 1);
+  }
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].items_done, 500u);
+  EXPECT_EQ(taken[0].checkpoint, "part 1 of host-a");
+  EXPECT_EQ(taken[0].attempt, 2);
 }
 
 // The words the ledger stores and the CLI prints and accepts, one for each state and outcome.
