@@ -6,6 +6,8 @@
 // tests/integration/reload_test.cpp.)
 #include <filesystem>
 
+#include <unistd.h>
+
 #include "delivery_fixture.hpp"
 
 namespace sinkhub::dt {
@@ -141,8 +143,23 @@ TEST_F(DeliveryReload, ARemovedSinksDeliveriesWaitForItAndResumeWhenItReturns) {
 
 // plugins.dirs is scanned again by every reload: a plugin copied into one is loaded when a
 // reload names it; before that, a reload that names it is refused at the sink's line.
+// A plugin directory the daemon trusts: under the build tree (every directory from / down is
+// root's or ours), not under /tmp, which is sticky and world-writable (plugin/trust.hpp).
+struct TrustedDir {
+  std::filesystem::path dir = std::filesystem::path(test_plugin_dir()).parent_path() /
+                              ("reload-dropins-" + std::to_string(::getpid()));
+  TrustedDir() {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directory(dir);
+    std::filesystem::permissions(dir, std::filesystem::perms(0755));
+  }
+  ~TrustedDir() { std::filesystem::remove_all(dir); }
+  std::string path() const { return dir.string(); }
+  std::string file(const std::string& name) const { return (dir / name).string(); }
+};
+
 TEST_F(DeliveryReload, LoadsAPluginDroppedIntoAPluginDirectory) {
-  TempDir dropins;
+  TrustedDir dropins;
   Conf s;
   s.test_plugins = false;
   s.plugin_dirs = {dropins.path()};
