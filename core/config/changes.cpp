@@ -6,26 +6,6 @@ namespace sinkhub::config {
 
 namespace {
 
-// ledger.url and ledger.pool (the PostgreSQL ledger) are restart-only like ledger.path. They are
-// being added to LedgerConfig on another branch; until they exist these read as "unset", and
-// once they do the rows below compare them with no edit.
-template <class L>
-auto url_of(const L& l, int) -> decltype(std::string(l.url)) {
-  return l.url;
-}
-template <class L>
-std::string url_of(const L&, long) {
-  return {};
-}
-template <class L>
-auto pool_of(const L& l, int) -> decltype(static_cast<long long>(l.pool)) {
-  return l.pool;
-}
-template <class L>
-long long pool_of(const L&, long) {
-  return 0;
-}
-
 // A key only a restart applies, and how to tell whether two configs agree on it: the one list of
 // them (README "Install" shows it to users). Adding one is one line here.
 struct RestartOnly {
@@ -46,12 +26,14 @@ const RestartOnly kRestartOnly[] = {
      [](const Config& a, const Config& b) { return a.server.read_timeout_ms == b.server.read_timeout_ms; }},
     {"server.max_connections",
      [](const Config& a, const Config& b) { return a.server.max_connections == b.server.max_connections; }},
-    // The ledger is opened once; the sinks' data directories live beside it.
+    // The ledger is opened once, with its pool of connections.
     {"ledger.path", [](const Config& a, const Config& b) { return a.ledger.path == b.ledger.path; }},
-    {"ledger.url", [](const Config& a, const Config& b) { return url_of(a.ledger, 0) == url_of(b.ledger, 0); }},
-    {"ledger.pool", [](const Config& a, const Config& b) { return pool_of(a.ledger, 0) == pool_of(b.ledger, 0); }},
+    {"ledger.url", [](const Config& a, const Config& b) { return a.ledger.url == b.ledger.url; }},
+    {"ledger.pool", [](const Config& a, const Config& b) { return a.ledger.pool == b.ledger.pool; }},
     {"ledger.synchronous",
      [](const Config& a, const Config& b) { return a.ledger.synchronous == b.ledger.synchronous; }},
+    // Sink instances that keep running would keep their old directories (spools, markers).
+    {"plugins.data_dir", [](const Config& a, const Config& b) { return a.sink_data_dir == b.sink_data_dir; }},
     // The worker pool is sized at start; leases held by running deliveries use the period.
     {"delivery.workers", [](const Config& a, const Config& b) { return a.delivery.workers == b.delivery.workers; }},
     {"delivery.lease", [](const Config& a, const Config& b) { return a.delivery.lease == b.delivery.lease; }},

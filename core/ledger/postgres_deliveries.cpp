@@ -36,19 +36,27 @@ int claim_histogram() {
 }
 
 // Due deliveries of the given sinks that no other daemon holds (SKIP LOCKED: a row another
-// transaction is claiming is passed over, not waited for), leased in the same statement.
-// $1 sinks, $2 now, $3 limit, $4 owner, $5 lease_ms.
+// transaction is claiming is passed over, not waited for), leased in the same statement. A
+// running one whose lease expired is a takeover: its lost attempt goes into the history as
+// "crashed" (the same words as SQLite's) and counts in crashes (delivery/takeover.hpp).
+// $1 sinks, $2 now, $3 limit, $4 owner, $5 lease_ms, $6 the outcome name "crashed".
 constexpr const char* kClaim =
-    "WITH picked AS (SELECT id, next_attempt_at FROM deliveries "
+    "WITH picked AS (SELECT id, next_attempt_at, state = 'running' AS taken_over, lease_owner AS old_owner, "
+    "attempts AS old_attempt, items_done AS old_items, updated_at AS old_updated FROM deliveries "
     "WHERE sink = ANY($1::text[]) AND ((state IN ('pending','retrying') AND next_attempt_at <= $2) OR "
     "(state = 'running' AND lease_until < $2)) "
     "AND sink NOT IN (SELECT sink FROM sink_suspensions WHERE until_ms > $2) "
-    "ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) "
+    "ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED), "
+    "lost AS (INSERT INTO attempts (delivery_id, attempt, started_at, finished_at, outcome, items, message) "
+    "SELECT id, old_attempt, old_updated, $2, $6, 0, 'ended without a result: its owner ' || COALESCE(old_owner, '?') "
+    "|| ' died while the batch at item ' || old_items || ' was in flight' FROM picked WHERE taken_over) "
     "UPDATE deliveries d SET state='running', lease_owner=$4, lease_until=$2 + $5, attempts=d.attempts+1, "
+    "crashes=d.crashes + CASE WHEN picked.taken_over THEN 1 ELSE 0 END, "
     "updated_at=$2 FROM picked, events e WHERE d.id = picked.id AND e.id = d.event_id "
     "RETURNING d.id, d.event_id, d.sink, d.with_items, d.attempts, d.items_done, d.checkpoint, d.created_at, "
     "d.source_offset, d.source_items, e.event_type, e.run_id, e.actor_id, e.task_id, e.dataset_id, e.status, "
-    "e.finished_at, e.body, e.received_at, COALESCE(e.verified, -1), d.replayed, picked.next_attempt_at";
+    "e.finished_at, e.body, e.received_at, COALESCE(e.verified, -1), d.replayed, picked.next_attempt_at, "
+    "d.crashes, picked.taken_over";
 
 Claim claim_at(const pg::Result& r, int i) {
   Claim c;
@@ -67,6 +75,8 @@ Claim claim_at(const pg::Result& r, int i) {
   c.received_at = r.integer(i, 18);
   c.verified = static_cast<int>(r.integer(i, 19));
   c.replayed = r.text(i, 20) == "t";
+  c.crashes = static_cast<int>(r.integer(i, 22));
+  c.taken_over = r.text(i, 23) == "t";
   return c;
 }
 
@@ -78,7 +88,8 @@ std::vector<Claim> PostgresLedger::claim(const std::string& owner, std::int64_t 
   if (sinks.empty() || limit <= 0) return out;
   const auto start = std::chrono::steady_clock::now();
   const pg::Result r =
-      run(kClaim, pg::Params().text(sink_array(sinks)).integer(util::unix_ms()).integer(limit).text(owner).integer(lease_ms));
+      run(kClaim, pg::Params().text(sink_array(sinks)).integer(util::unix_ms()).integer(limit).text(owner).integer(lease_ms)
+                   .text(to_string(AttemptOutcome::Crashed)));
   std::vector<std::pair<std::int64_t, int>> order;  // oldest first, as picked
   for (int i = 0; i < r.rows(); ++i) order.emplace_back(r.integer(i, 21), i);
   std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
@@ -123,15 +134,16 @@ bool PostgresLedger::finish(std::int64_t id, const std::string& owner, const Fin
   p.text(to_string(how.state)).integer(how.state == DeliveryState::Retrying ? how.next_attempt_at : now);
   p.integer(given_back).boolean(done).text(how.error).integer(now).integer(id).text(owner);
   p.integer(a.started_at).integer(a.finished_at).text(to_string(a.outcome));
-  p.integer(static_cast<std::int64_t>(a.items)).text(a.message);
+  p.integer(static_cast<std::int64_t>(a.items)).text(a.message).boolean(how.record_attempt);
   // The delivery and its history in one statement: both or neither.
   const pg::Result r = run(
       "WITH u AS (UPDATE deliveries SET state=$1, next_attempt_at=$2, lease_owner=NULL, lease_until=NULL, "
       "attempts=attempts-$3, last_error=CASE WHEN $4 THEN NULL WHEN $5='' THEN last_error ELSE $5 END, "
       "checkpoint=CASE WHEN $4 THEN NULL ELSE checkpoint END, updated_at=$6 "
-      "WHERE id=$7 AND lease_owner=$8 AND state='running' RETURNING id, attempts) "
-      "INSERT INTO attempts (delivery_id, attempt, started_at, finished_at, outcome, items, message) "
-      "SELECT id, attempts + $3, $9, $10, $11, $12, $13 FROM u RETURNING id",
+      "WHERE id=$7 AND lease_owner=$8 AND state='running' RETURNING id, attempts), "
+      "h AS (INSERT INTO attempts (delivery_id, attempt, started_at, finished_at, outcome, items, message) "
+      "SELECT id, attempts + $3, $9, $10, $11, $12, $13 FROM u WHERE $14) "
+      "SELECT id FROM u",
       p);
   return r.rows() == 1;
 }
@@ -150,11 +162,19 @@ void PostgresLedger::suspend_sink(const std::string& sink, std::int64_t until, c
       pg::Params().text(sink).integer(until).text(reason));
 }
 
+// Two statements, the new set added before the old one's extra names go: a read in between sees
+// a sink configured rather than one wrongly waiting.
+void PostgresLedger::set_configured_sinks(const std::vector<std::string>& sinks) {
+  run("INSERT INTO configured_sinks (sink) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+      pg::Params().text(sink_array(sinks)));
+  run("DELETE FROM configured_sinks WHERE sink <> ALL($1::text[])", pg::Params().text(sink_array(sinks)));
+}
+
 int PostgresLedger::replay(const ReplayRequest& r) {
   // A running delivery is left alone: its worker owns it. The NOTIFY goes out with the
   // update's commit, to every daemon.
   const pg::Result res = run(
-      "WITH u AS (UPDATE deliveries SET state='pending', attempts=0, next_attempt_at=$1, lease_owner=NULL, "
+      "WITH u AS (UPDATE deliveries SET state='pending', attempts=0, crashes=0, next_attempt_at=$1, lease_owner=NULL, "
       "lease_until=NULL, updated_at=$1, replayed=CASE WHEN state='dead' THEN true ELSE replayed END, "
       "items_done=CASE WHEN $2 OR state='done' THEN 0 ELSE items_done END, "
       "source_offset=CASE WHEN $2 OR state='done' THEN 0 ELSE source_offset END, "

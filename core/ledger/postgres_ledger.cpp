@@ -140,7 +140,7 @@ void PostgresLedger::rollback_to() { writer_conn_.exec_script("ROLLBACK TO job")
 RecordOutcome PostgresLedger::insert(const IncomingEvent& in) {
   static constexpr const char* kInsert =
       "WITH e AS (INSERT INTO events (dedup_key, event_type, run_id, actor_id, task_id, dataset_id, status, "
-      "finished_at, dispatch_id, headers, body, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) "
+      "finished_at, dispatch_id, headers, body, received_at, origin) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$15) "
       "ON CONFLICT (dedup_key) DO NOTHING RETURNING id), "
       "d AS (INSERT INTO deliveries (event_id, sink, with_items, state, next_attempt_at, created_at, updated_at) "
       "SELECT e.id, p.sink, p.with_items, 'pending', $12, $12, $12 FROM e, "
@@ -151,6 +151,7 @@ RecordOutcome PostgresLedger::insert(const IncomingEvent& in) {
   p.text(in.dedup_key).text(e.event_type).text(e.run_id).text(e.actor_id).text(e.task_id).text(e.dataset_id);
   p.text(e.status).text(e.finished_at).text(in.dispatch_id).text(in.headers_json).bytes(in.body);
   p.integer(util::unix_ms()).text(text_array(in.deliveries, true)).text(text_array(in.deliveries, false));
+  p.text(in.origin);
   const pg::Result r = writer_conn_.exec(kInsert, p);
   if (r.rows() == 0) return {RecordOutcome::Kind::Duplicate, 0, {}};
   if (!in.deliveries.empty()) accepted_in_group_ = true;

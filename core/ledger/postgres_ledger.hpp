@@ -37,6 +37,7 @@ class PostgresLedger final : public Ledger, private GroupCommit::Backend {
   bool finish(std::int64_t id, const std::string& owner, const Finish& how, const AttemptRecord& attempt) override;
   void set_verified(std::int64_t event_id, bool ok, const std::string& reason) override;
   void suspend_sink(const std::string& sink, std::int64_t until, const std::string& reason) override;
+  void set_configured_sinks(const std::vector<std::string>& sinks) override;
 
   Status status() override;
   std::vector<DeliveryRow> deliveries(std::optional<DeliveryState> state, const std::string& run_id,

@@ -26,6 +26,7 @@ DeliveryRow delivery_row(const pg::Result& q, int i) {
   r.next_attempt_at = q.integer(i, 11);
   r.created_at = q.integer(i, 12);
   r.updated_at = q.integer(i, 13);
+  r.sink_configured = q.text(i, 14) == "t";
   return r;
 }
 
@@ -38,8 +39,14 @@ EventRow event_row(const pg::Result& q, int i) {
   r.body = q.bytes(i, 10);
   r.received_at = q.integer(i, 11);
   r.status_note = q.text(i, 12);
+  r.origin = q.text(i, 13);
   return r;
 }
+
+// As in SQLite: true when the running config has the delivery's sink (d.sink), or no daemon has
+// said which sinks it has; false when the delivery waits for its sink.
+constexpr const char* kSinkConfigured =
+    "(NOT EXISTS (SELECT 1 FROM configured_sinks) OR d.sink IN (SELECT sink FROM configured_sinks))";
 
 }  // namespace
 
@@ -74,17 +81,22 @@ Status PostgresLedger::status() {
   const pg::Result sus =
       run("SELECT sink, until_ms FROM sink_suspensions WHERE until_ms > $1 ORDER BY sink", pg::Params().integer(now));
   for (int i = 0; i < sus.rows(); ++i) s.suspended_sinks.emplace_back(sus.text(i, 0), sus.integer(i, 1));
+  const std::string waiting_sql = "SELECT d.sink, COUNT(*) FROM deliveries d WHERE d.state IN ('pending','retrying') "
+                                  "AND NOT " + std::string(kSinkConfigured) + " GROUP BY d.sink ORDER BY d.sink";
+  const pg::Result waiting = run(waiting_sql.c_str(), {});
+  for (int i = 0; i < waiting.rows(); ++i) s.unconfigured_sinks.emplace_back(waiting.text(i, 0), waiting.integer(i, 1));
   return s;
 }
 
 std::vector<DeliveryRow> PostgresLedger::deliveries(std::optional<DeliveryState> state, const std::string& run_id,
                                                     int limit) {
-  const pg::Result q = run(
+  const std::string sql =
       "SELECT d.id, d.event_id, d.sink, d.state, e.event_type, e.run_id, e.actor_id, COALESCE(d.last_error,''), "
-      "d.with_items, d.attempts, d.items_done, d.next_attempt_at, d.created_at, d.updated_at "
-      "FROM deliveries d JOIN events e ON e.id = d.event_id "
-      "WHERE ($1 = '' OR d.state = $1) AND ($2 = '' OR e.run_id = $2) ORDER BY d.id DESC LIMIT $3",
-      pg::Params().text(state ? to_string(*state) : "").text(run_id).integer(limit));
+      "d.with_items, d.attempts, d.items_done, d.next_attempt_at, d.created_at, d.updated_at, " +
+      std::string(kSinkConfigured) +
+      " FROM deliveries d JOIN events e ON e.id = d.event_id "
+      "WHERE ($1 = '' OR d.state = $1) AND ($2 = '' OR e.run_id = $2) ORDER BY d.id DESC LIMIT $3";
+  const pg::Result q = run(sql.c_str(), pg::Params().text(state ? to_string(*state) : "").text(run_id).integer(limit));
   std::vector<DeliveryRow> out;
   for (int i = 0; i < q.rows(); ++i) out.push_back(delivery_row(q, i));
   return out;
@@ -95,7 +107,7 @@ std::vector<DeliveryRow> PostgresLedger::deliveries(std::optional<DeliveryState>
 std::vector<EventRow> PostgresLedger::events_for_run(const std::string& run_id) {
   const pg::Result q = run(
       "SELECT id, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, dispatch_id, headers, "
-      "body, received_at, COALESCE(status_note,'') FROM events "
+      "body, received_at, COALESCE(status_note,''), origin FROM events "
       "WHERE dedup_key >= $1 || '|' AND dedup_key < $1 || '}' AND run_id = $1 ORDER BY id",
       pg::Params().text(run_id));
   std::vector<EventRow> out;

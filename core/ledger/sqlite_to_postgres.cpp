@@ -22,10 +22,17 @@ struct TableCopy {
   const char* kinds;  // one letter per column: i integer, t text, b bytes, B boolean (NULL stays NULL)
 };
 
-// events.origin exists from SQLite schema 4 on; before it every event came from a webhook.
-std::string origin_column(Db& db) {
-  Stmt q(db, "SELECT COUNT(*) FROM pragma_table_info('events') WHERE name='origin'");
-  return q.step() && q.column_int(0) > 0 ? "origin" : "'webhook'";
+// `column` of `table`, or `absent` (an SQL value) in a ledger from before the column: events.origin
+// (SQLite schema 6: every older event came from a webhook), deliveries.crashes (schema 5).
+std::string column_or(Db& db, const std::string& table, const std::string& column, const std::string& absent) {
+  Stmt q(db, ("SELECT COUNT(*) FROM pragma_table_info('" + table + "') WHERE name='" + column + "'").c_str());
+  return q.step() && q.column_int(0) > 0 ? column : absent;
+}
+
+bool has_table(Db& db, const std::string& table) {
+  Stmt q(db, "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name=?");
+  q.bind(1, table);
+  return q.step() && q.column_int(0) > 0;
 }
 
 void bind_column(pg::Params& p, const Stmt& q, int col, char kind) {
@@ -75,20 +82,26 @@ MigrationReport copy_sqlite_to_postgres(const std::string& sqlite_path, const st
     throw std::runtime_error("the PostgreSQL ledger already holds events: migrate into an empty database only");
   const std::string events_select =
       "SELECT id, dedup_key, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, dispatch_id, "
-      "headers, body, received_at, verified, status_note, " + origin_column(from) + " FROM events ORDER BY id";
+      "headers, body, received_at, verified, status_note, " + column_or(from, "events", "origin", "'webhook'") +
+      " FROM events ORDER BY id";
+  const std::string deliveries_select =
+      "SELECT id, event_id, sink, with_items, state, attempts, next_attempt_at, lease_owner, lease_until, items_done, "
+      "source_offset, source_items, checkpoint, last_error, replayed, created_at, updated_at, " +
+      column_or(from, "deliveries", "crashes", "0") + " FROM deliveries ORDER BY id";
+  // Before schema 4 no daemon said which sinks it serves: nothing to copy.
+  const char* configured_select =
+      has_table(from, "configured_sinks") ? "SELECT sink FROM configured_sinks" : "SELECT '' WHERE 0";
   const TableCopy tables[] = {
       {"events", events_select.c_str(),
        "INSERT INTO events (id, dedup_key, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, "
        "dispatch_id, headers, body, received_at, verified, status_note, origin) "
        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)",
        "ittttttttttbiitt"},
-      {"deliveries",
-       "SELECT id, event_id, sink, with_items, state, attempts, next_attempt_at, lease_owner, lease_until, items_done, "
-       "source_offset, source_items, checkpoint, last_error, replayed, created_at, updated_at FROM deliveries ORDER BY id",
+      {"deliveries", deliveries_select.c_str(),
        "INSERT INTO deliveries (id, event_id, sink, with_items, state, attempts, next_attempt_at, lease_owner, "
-       "lease_until, items_done, source_offset, source_items, checkpoint, last_error, replayed, created_at, updated_at) "
-       "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)",
-       "iitBtiitiiiibtBii"},
+       "lease_until, items_done, source_offset, source_items, checkpoint, last_error, replayed, created_at, updated_at, "
+       "crashes) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)",
+       "iitBtiitiiiibtBiii"},
       {"attempts",
        "SELECT id, delivery_id, attempt, started_at, finished_at, outcome, items, message FROM attempts ORDER BY id",
        "INSERT INTO attempts (id, delivery_id, attempt, started_at, finished_at, outcome, items, message) "
@@ -96,6 +109,7 @@ MigrationReport copy_sqlite_to_postgres(const std::string& sqlite_path, const st
        "iiiiitit"},
       {"sink_suspensions", "SELECT sink, until_ms, reason FROM sink_suspensions",
        "INSERT INTO sink_suspensions (sink, until_ms, reason) VALUES ($1,$2,$3)", "tit"},
+      {"configured_sinks", configured_select, "INSERT INTO configured_sinks (sink) VALUES ($1)", "t"},
   };
   MigrationReport report;
   to.exec_script("BEGIN");
