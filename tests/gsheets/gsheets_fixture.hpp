@@ -1,0 +1,115 @@
+// The gsheets sink end to end: the real daemon and gsheets.so, the fake Apify API and the
+// fake Google (tests/fake_google) in this process, all on loopback. The sink's quota window
+// and backoffs run 100x faster (SINKHUB_GSHEETS_TEST_TIME_SCALE=100), and so does the fake's
+// quota window (600 ms), so pacing and backoff are the real code at test speed.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "delivery_fixture.hpp"
+#include "fake_google.hpp"
+
+namespace sinkhub::gst {
+
+using namespace sinkhub::dt;
+namespace g = sinkhub::fake::google;
+
+constexpr const char* kSheet = "1SinkhubTestSheet0123456789abcdefghijklmnop";
+constexpr int kTimeScale = 100;
+
+inline g::FakeGoogle::Options fake_options() {
+  g::FakeGoogle::Options o;
+  o.quota.window = std::chrono::milliseconds(60000 / kTimeScale);
+  return o;
+}
+
+class GsheetsTest : public DeliveryTest {
+ protected:
+  GsheetsTest() : google_(fake_options()) {
+    ::setenv("SINKHUB_GSHEETS_TEST_TIME_SCALE", std::to_string(kTimeScale).c_str(), 1);
+    sa_ = google_.add_service_account();
+    google_.write_credentials(key_dir_.file("key.json"), sa_);
+    g::SpreadsheetSpec spec;
+    spec.id = kSheet;
+    spec.title = "Leads";
+    spec.editors = {sa_.email};
+    google_.add_spreadsheet(spec);
+  }
+
+  // A gsheets sink writing to tab `sheet`; `extra` is more YAML (4-space indented).
+  std::string sink_yaml(const std::string& sheet = "Leads", const std::string& extra = {}) {
+    return "    plugin: gsheets\n    credentials_file: \"" + key_dir_.file("key.json") + "\"\n    spreadsheet_id: \"" +
+           std::string(kSheet) + "\"\n    sheet: \"" + sheet + "\"\n    api_base_url: \"" + google_.base_url() + "\"\n" +
+           extra;
+  }
+  Conf conf(const std::string& sheet = "Leads", const std::string& extra = {}) {
+    Conf c;
+    c.page_size = 5000;
+    c.delivery["max_attempts"] = "50";
+    c.delivery["batch_timeout"] = "20s";
+    c.sinks.emplace_back("sheet", sink_yaml(sheet, extra));
+    c.route("ACTOR.RUN.SUCCEEDED, ACTOR.RUN.FAILED, ACTOR.RUN.ABORTED, ACTOR.RUN.TIMED_OUT", "sheet");
+    return c;
+  }
+  RunInfo generated_run(std::int64_t items) {
+    const RunInfo run = add_run();
+    fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{items, 100, 0, 0});
+    return run;
+  }
+
+  // Checks that tab `tab` holds the header and, for every run in `runs` (in the order they
+  // start in the tab), its generated items 0..n-1 in order, exactly once, typed, contiguous.
+  ::testing::AssertionResult holds_runs(const std::string& tab, const std::vector<std::int64_t>& runs,
+                                        std::size_t extra_rows = 0) {
+    const auto values = google_.values(kSheet, tab);
+    if (values.empty()) return ::testing::AssertionFailure() << "tab " << tab << " is empty";
+    const std::vector<g::Value> want_header = {g::Value::string("i"), g::Value::string("url"), g::Value::string("title")};
+    if (values[0] != want_header) return ::testing::AssertionFailure() << "header row differs";
+    std::size_t r = 1, run = 0;
+    std::int64_t next = 0, seen_extra = 0;
+    for (; r < values.size(); ++r) {
+      const auto& row = values[r];
+      if (row.empty() || row[0].type != g::Value::Type::Number) {
+        ++seen_extra;  // a person's row
+        continue;
+      }
+      const auto i = static_cast<std::int64_t>(row[0].number);
+      if (i == 0 && next != 0) {
+        if (next != runs[run]) return ::testing::AssertionFailure() << "run " << run << " stopped at item " << next;
+        ++run, next = 0;
+      }
+      if (run >= runs.size() || i != next)
+        return ::testing::AssertionFailure() << "row " << r + 1 << " holds item " << i << ", expected " << next
+                                             << " of run " << run;
+      const std::string n = std::to_string(i);
+      if (row.size() < 3 || row[1] != g::Value::string("https://example.com/p/" + n) ||
+          row[2].type != g::Value::Type::String || row[2].text.rfind("Item " + n, 0) != 0)
+        return ::testing::AssertionFailure() << "row " << r + 1 << " has wrong cells";
+      ++next;
+    }
+    if (run + 1 != runs.size() || next != runs.back())
+      return ::testing::AssertionFailure() << "ended in run " << run << " at item " << next;
+    if (static_cast<std::size_t>(seen_extra) != extra_rows)
+      return ::testing::AssertionFailure() << seen_extra << " rows that are not items, expected " << extra_rows;
+    return ::testing::AssertionSuccess();
+  }
+
+  std::size_t metadata_with_key(const std::string& key) {
+    std::size_t n = 0;
+    for (const auto& m : google_.developer_metadata(kSheet))
+      if (m.key == key) ++n;
+    return n;
+  }
+
+  testkit::TempDir key_dir_;
+  g::FakeGoogle google_;
+  g::ServiceAccount sa_;
+};
+
+}  // namespace sinkhub::gst
