@@ -2,6 +2,7 @@
 
 #include <sinkhub/http_outcome.hpp>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -130,10 +131,11 @@ std::string Client::who() const {
 }
 
 // The latest steady-clock time at which a request may still start and leave `reserve_ms`
-// of the call for itself.
+// (at most half of what is left) of the call for itself.
 std::int64_t Client::latest_steady_ms(std::int64_t reserve_ms) const {
   if (deadline_ms_ <= 0) return steady_ms() + 30000;
-  return steady_ms() + (deadline_ms_ - host_.monotonic_ms()) - reserve_ms;
+  const std::int64_t left = deadline_ms_ - host_.monotonic_ms();
+  return steady_ms() + left - std::min(reserve_ms, left / 2);
 }
 
 void Client::pace(QuotaPacer::Kind kind, const char* what) {

@@ -57,9 +57,11 @@ class GsheetsTest : public DeliveryTest {
     c.route("ACTOR.RUN.SUCCEEDED, ACTOR.RUN.FAILED, ACTOR.RUN.ABORTED, ACTOR.RUN.TIMED_OUT", "sheet");
     return c;
   }
-  RunInfo generated_run(std::int64_t items) {
+  // Items of about `bytes` bytes: the host makes batches of at most 768 KiB, so larger items
+  // make more batches (more requests, more points to fail at).
+  RunInfo generated_run(std::int64_t items, std::size_t bytes = 100) {
     const RunInfo run = add_run();
-    fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{items, 100, 0, 0});
+    fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{items, bytes, 0, 0});
     return run;
   }
 
