@@ -95,3 +95,25 @@ TEST_F(GsheetsTest, AnotherDeliveryLaterAppendsBelowWithTheSameColumns) {
 
 }  // namespace
 }  // namespace sinkhub::gst
+
+namespace sinkhub::gst {
+namespace {
+
+// config/examples/gsheets.yaml passes check-config as shipped (create() reads no file).
+TEST_F(GsheetsTest, TheShippedExampleIsValid) {
+  std::string text = read_file(std::string(SINKHUB_SOURCE_DIR) + "/config/examples/gsheets.yaml");
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"[./build/plugins]", "[\"{{PLUGINS}}\"]"}, {"./var/sinkhub.db", "{{DIR}}/ledger.db"}}) {
+    ASSERT_NE(text.find(from), std::string::npos) << from;
+    text.replace(text.find(from), from.size(), to);
+  }
+  const std::string path = key_dir_.file("gsheets.yaml");
+  write_file(path, render_config(text, 8787, key_dir_.path()));
+  const auto r = run_cli({"check-config", "--config", path},
+                         {{"SINKHUB_WEBHOOK_SECRET", "a-webhook-secret-0123456789"}, {"APIFY_TOKEN", "apify-token"}},
+                         scaled(seconds(20)));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+}  // namespace
+}  // namespace sinkhub::gst
