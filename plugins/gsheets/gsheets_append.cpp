@@ -80,9 +80,9 @@ Append::Tab Append::add_tab(std::int64_t total_cells) {
                                " cells: no room for a new tab under Google's limit of 10,000,000");
   const json::Value reply = client_.batch_update(add_sheet_body(st_.tab));
   const json::Value& replies = member(reply, "replies");
-  const json::Value& props =
-      member(member(replies.is_array() && !replies.items().empty() ? replies.items()[0] : json::Value(), "addSheet"),
-             "properties");
+  const json::Value none;
+  const json::Value& first = replies.is_array() && !replies.items().empty() ? replies.items()[0] : none;
+  const json::Value& props = member(member(first, "addSheet"), "properties");
   Tab t{int_of(props.find("sheetId"), -1), 1, 1, total_cells + 1};
   if (t.sheet_id < 0) give_up(SINKHUB_RETRY, "addSheet answered without the new tab's sheetId");
   host_.info("created tab '" + st_.tab + "' in spreadsheet " + cfg_.spreadsheet_id);
