@@ -1,6 +1,8 @@
 #include "cells.hpp"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace sinkhub_gsheets {
@@ -95,6 +97,38 @@ std::string cell_json(const json::Value* v, bool* cut) {
   }
 }
 
+namespace {
+
+// The shortest decimal text that reads back as `d` (integers without a fraction).
+std::string number_text(double d) {
+  char buf[40];
+  if (d == std::floor(d) && std::fabs(d) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%.0f", d);
+    return buf;
+  }
+  for (int precision = 15; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, d);
+    if (std::strtod(buf, nullptr) == d) break;
+  }
+  return buf;
+}
+
+}  // namespace
+
+std::string key_text(const json::Value* v) {
+  if (!v || v->is_null()) return "";
+  switch (v->kind()) {
+    case json::Kind::Bool: return v->as_bool() ? "TRUE" : "FALSE";
+    case json::Kind::Number: {
+      double d = 0;
+      if (exact_number(*v) && v->to_double(d)) return number_text(d);
+      return cut_text(v->text(), nullptr);
+    }
+    case json::Kind::String: return cut_text(v->text(), nullptr);
+    default: return cut_text(json::write(*v), nullptr);
+  }
+}
+
 json::Value parse_item(std::string_view text) {
   json::Limits lim;
   lim.max_depth = 128;
@@ -139,21 +173,36 @@ const json::Value* Columns::lookup(const json::Value& item, const std::string& n
   return nullptr;
 }
 
-std::size_t Columns::row(const json::Value& item, const std::vector<std::pair<std::string, std::string>>& extra,
-                         std::string& cells) {
+std::size_t Columns::cells(const json::Value& item, const std::vector<std::pair<std::string, std::string>>& extra,
+                           std::vector<std::string>& out, std::vector<bool>& present) {
   if (!fixed_) {
     for (const auto& e : extra) add(e.first);
     learn(item);
   }
   std::size_t cuts = 0;
+  out.assign(names_.size(), std::string());
+  present.assign(names_.size(), false);
   for (std::size_t c = 0; c < names_.size(); ++c) {
-    if (c) cells += ',';
     bool cut = false;
     const std::string* extra_value = nullptr;
     for (const auto& e : extra)
       if (e.first == names_[c]) extra_value = &e.second;
-    cells += extra_value ? text_cell(*extra_value, &cut) : cell_json(lookup(item, names_[c]), &cut);
+    const json::Value* v = extra_value ? nullptr : lookup(item, names_[c]);
+    out[c] = extra_value ? text_cell(*extra_value, &cut) : cell_json(v, &cut);
+    present[c] = extra_value || v;
     if (cut) ++cuts;
+  }
+  return cuts;
+}
+
+std::size_t Columns::row(const json::Value& item, const std::vector<std::pair<std::string, std::string>>& extra,
+                         std::string& cells) {
+  std::vector<std::string> out;
+  std::vector<bool> present;
+  const std::size_t cuts = this->cells(item, extra, out, present);
+  for (std::size_t c = 0; c < out.size(); ++c) {
+    if (c) cells += ',';
+    cells += out[c];
   }
   return cuts;
 }

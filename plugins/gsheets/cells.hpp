@@ -40,6 +40,14 @@ class Columns {
   /// (the provenance column). Returns the number of cells that were cut at 50,000 characters.
   std::size_t row(const sinkhub::json::Value& item, const std::vector<std::pair<std::string, std::string>>& extra,
                   std::string& cells);
+  /// The same, one CellData per column; `present[c]` says whether the item has that field
+  /// (a JSON null counts: it clears the cell) or `extra` fills it.
+  std::size_t cells(const sinkhub::json::Value& item, const std::vector<std::pair<std::string, std::string>>& extra,
+                    std::vector<std::string>& out, std::vector<bool>& present);
+  /// The item's value for column `name` (nullptr when absent).
+  const sinkhub::json::Value* value(const sinkhub::json::Value& item, const std::string& name) const {
+    return lookup(item, name);
+  }
 
  private:
   void learn(const sinkhub::json::Value& item);
@@ -59,6 +67,11 @@ std::string cell_json(const sinkhub::json::Value* v, bool* cut);
 std::string text_cell(std::string_view text, bool* cut);
 /// `text` cut to at most kMaxCellChars UTF-16 units including the marker (unchanged if it fits).
 std::string cut_text(std::string_view text, bool* cut);
+
+/// A cell's value as upsert compares keys: the text Sheets holds for what cell_json writes
+/// (numbers canonical, so 1.10 and 1.1 are one key, and the text "42" matches the number 42);
+/// "" for null/missing/empty (no key).
+std::string key_text(const sinkhub::json::Value* v);
 
 /// Parses one dataset item (an object; anything else becomes {"value": item}).
 sinkhub::json::Value parse_item(std::string_view text);

@@ -1,5 +1,6 @@
 #include "gsheets_options.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "key_template.hpp"
@@ -60,6 +61,19 @@ void check_email(const std::string& e) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '"') bad("spaces and control characters are not allowed");
 }
 
+// `key` belongs to upsert, which cannot do without it.
+void check_key(const Config& c) {
+  if (c.mode != Mode::Upsert) {
+    if (!c.key.empty()) throw OptionsError("option 'key' is only used with mode: upsert (mode is not upsert here)");
+    return;
+  }
+  if (c.key.empty()) throw OptionsError("option 'key' is required with mode: upsert (the column that identifies a row)");
+  if (c.key == kProvenanceColumn)
+    throw OptionsError("option 'key': '_sinkhub' is the provenance column, which differs for every item");
+  if (!c.columns.empty() && std::find(c.columns.begin(), c.columns.end(), c.key) == c.columns.end())
+    throw OptionsError("option 'key': '" + c.key + "' must be one of 'columns'");
+}
+
 }  // namespace
 
 const opt::Table<Options>& options_table() {
@@ -73,8 +87,13 @@ const opt::Table<Options>& options_table() {
       opt::text("sheet", &O::sheet).defaults("Sheet1").max_length(100).check(check_title)
           .doc("Tab title, created when missing. Placeholders as in the file sink (`{actorId}`, `{runId}`, "
                "`{date}`, ...) give one tab per run."),
-      opt::text("mode", &O::mode).one_of({"append"}).defaults("append")
-          .doc("`append`: each item becomes one row below the rows already there, exactly once."),
+      opt::text("mode", &O::mode).one_of({"append", "replace", "upsert"}).defaults("append")
+          .doc("`append`: each item becomes one row below the rows already there, exactly once. `replace`: the tab "
+               "mirrors the latest successful run, swapped in at once from a hidden staging tab. `upsert`: rows "
+               "whose `key` cell matches are updated in place, the others appended."),
+      opt::text("key", &O::key).not_empty().max_length(200).check(check_column)
+          .doc("`upsert` only (and required there): the column, by its header name, whose value identifies a row "
+               "(with `columns`, one of them)."),
       opt::text_list("columns", &O::columns).not_empty().max_entries(1000).max_length(200).check(
           [](const std::vector<std::string>& cols) {
             for (const auto& c : cols) check_column(c);
@@ -107,7 +126,8 @@ Config parse_config(std::string_view options_json) {
   c.credentials_file = o.credentials_file.value_or("");
   c.spreadsheet_id = o.spreadsheet_id;
   c.sheet_template = o.sheet;
-  c.mode = Mode::Append;
+  c.mode = o.mode == "replace" ? Mode::Replace : o.mode == "upsert" ? Mode::Upsert : Mode::Append;
+  c.key = o.key.value_or("");
   c.columns = o.columns.value_or(std::vector<std::string>{});
   c.nested = o.nested == "flatten" ? Nested::Flatten : Nested::Json;
   c.header_row = o.header_row;
@@ -120,6 +140,7 @@ Config parse_config(std::string_view options_json) {
   if (c.provenance_column)
     for (const auto& col : c.columns)
       if (col == kProvenanceColumn) throw OptionsError("option 'columns': '_sinkhub' is the provenance column's name");
+  check_key(c);
   return c;
 }
 

@@ -18,6 +18,7 @@ namespace sinkhub_gsheets {
 struct Options {
   std::optional<std::string> credentials_file;
   std::string spreadsheet_id, sheet, mode;
+  std::optional<std::string> key;
   std::optional<std::vector<std::string>> columns;
   std::string nested;
   bool header_row = true;
@@ -28,7 +29,7 @@ struct Options {
 
 const sinkhub::options::Table<Options>& options_table();
 
-enum class Mode { Append };
+enum class Mode { Append, Replace, Upsert };
 enum class Nested { Json, Flatten };
 
 struct Config {
@@ -36,6 +37,7 @@ struct Config {
   std::string spreadsheet_id;
   std::string sheet_template;    // the tab title, maybe with {placeholders}
   Mode mode = Mode::Append;
+  std::string key;                   // upsert: the column (header name) identifying a row
   std::vector<std::string> columns;  // fixed columns (dotted paths); empty = grow from the items
   Nested nested = Nested::Json;
   bool header_row = true;

@@ -17,7 +17,10 @@ std::string State::encode() const {
       .set_count("skip", skip)
       .set_flag("header", header)
       .set_flag("done", done)
-      .set_texts("columns", columns);
+      .set_texts("columns", columns)
+      .set_text("target", target)
+      .set_count("target_id", static_cast<std::uint64_t>(target_id < 0 ? 0 : target_id))
+      .set_flag("target_resolved", target_id >= 0);
   return cp.encode();
 }
 
@@ -33,6 +36,8 @@ std::optional<State> State::decode(std::string_view blob, std::string& why) {
     s.header = cp.flag("header", false);
     s.done = cp.flag("done", false);
     s.columns = cp.texts("columns");
+    s.target = cp.has("target") ? cp.text("target") : std::string();
+    s.target_id = cp.flag("target_resolved", false) ? static_cast<std::int64_t>(cp.count("target_id")) : -1;
     return s;
   } catch (const CheckpointError& e) {
     why = e.what();

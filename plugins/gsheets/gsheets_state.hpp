@@ -4,7 +4,9 @@
 // the next batch's sequence number, the row after the last committed row (a fallback: the
 // row is normally found through the previous batch's marker, which follows its row when a
 // person inserts or deletes rows), the columns in use, and how many following items already
-// landed (`skip`: a committed batch larger than the call that found it).
+// landed (`skip`: a committed batch larger than the call that found it). In `replace` mode the
+// rows go to a hidden staging tab (`tab`, `sheet_id`) and `target` / `target_id` name the tab
+// that is swapped at the end.
 //
 // The intent (a small file per delivery in the instance's data_dir, written and synced before
 // the batchUpdate is sent): which batch is in flight, from which item and how many. The host
@@ -29,6 +31,8 @@ struct State {
   bool header = false;         // row 0 holds the header
   bool done = false;           // this delivery was already complete
   std::vector<std::string> columns;
+  std::string target;             // replace: the tab the staging tab is swapped into
+  std::int64_t target_id = -1;    // replace: its sheetId (-1: not resolved yet)
 
   std::string encode() const;
   static std::optional<State> decode(std::string_view blob, std::string& why);
