@@ -12,6 +12,10 @@
 //   on the delivery's last batch, instead: the earlier batch markers deleted and
 //                                sinkhub.done = deliveryId on the tab, the commit marker of
 //                                that batch (a replay of a finished delivery writes nothing).
+// In `upsert` mode the same batch also rewrites rows in place (updateCells at their rows, only
+// the cells the items carry); with no new rows the markers go on the last row of the table.
+// `replace` adds two bodies: the staging tab's creation (hidden, with a sinkhub.staging tag,
+// stale staging tabs deleted) and the swap (gsheets_replace.cpp).
 // Plus the developerMetadata:search body that finds markers.
 #pragma once
 
@@ -25,6 +29,14 @@ namespace sinkhub_gsheets {
 constexpr const char* kBatchKey = "sinkhub.batch";
 constexpr const char* kTailKey = "sinkhub.tail";
 constexpr const char* kDoneKey = "sinkhub.done";
+constexpr const char* kStagingKey = "sinkhub.staging";
+
+/// Cells rewritten in place: `cells` (comma-separated CellData) from (row, column) rightwards.
+struct Update {
+  std::uint64_t row = 0;
+  std::size_t column = 0;
+  std::string cells;
+};
 
 struct BatchPlan {
   std::int64_t sheet_id = 0;
@@ -38,12 +50,17 @@ struct BatchPlan {
   std::string delivery_id;
   std::uint64_t seq = 0;
   bool last = false;                 // the delivery's last batch: clean up its markers
+  std::vector<Update> updates;       // upsert: rows above insert_at rewritten in place
 };
 
-/// The batchUpdate body for `rows` (each the comma-separated CellData of one row).
+/// The batchUpdate body for `rows` (each the comma-separated CellData of one row), inserted at
+/// plan.insert_at, plus plan.updates. The markers go on the last inserted row, or on the row
+/// above insert_at when nothing is inserted.
 std::string batch_update_body(const BatchPlan& plan, const std::vector<std::string>& rows);
 /// The row index of the batch's first data row.
 std::uint64_t first_data_row(const BatchPlan& plan);
+/// The header row's cells (a placeholder name for an empty header cell stays empty).
+std::string header_cells(const std::vector<std::string>& names, std::size_t from);
 
 /// Deletes the batch markers 0..seq-1 and sets the done marker (a delivery finished without
 /// a final data batch).
@@ -52,8 +69,22 @@ std::string cleanup_body(std::int64_t sheet_id, std::string_view delivery_id, st
 /// addSheet with a small grid (1 row, 1 column: empty cells count toward the 10M cap).
 std::string add_sheet_body(const std::string& title);
 
+/// Replace's first request: deletes `stale` tabs, then adds the hidden staging tab (sheetId
+/// chosen, 1 x 1) tagged sinkhub.staging = `tag`.
+std::string staging_body(const std::vector<std::int64_t>& stale, std::int64_t staging_id, const std::string& title,
+                         const std::string& tag);
+
+/// Replace's swap: the target keeps its sheetId and gets the staging grid's values.
+struct SwapPlan {
+  std::int64_t target_id = 0, staging_id = -1;  // -1: no staging tab
+  std::uint64_t rows = 0, cols = 0;             // the staged table (rows include the header)
+  std::vector<std::string> header;              // written when nothing was staged (an empty run)
+  std::string delivery_id;
+};
+std::string swap_body(const SwapPlan& plan);
+
 struct Lookup {
-  std::string key, value;
+  std::string key, value;  // value "" = any value
 };
 std::string search_body(const std::vector<Lookup>& lookups);
 

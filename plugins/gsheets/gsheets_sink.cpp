@@ -1,16 +1,18 @@
 // The gsheets sink: each dataset item becomes one typed row of a Google Sheets tab, exactly
-// once, whatever fails (gsheets_append.hpp has the protocol, google-sheets.md §5 the why).
+// once, whatever fails (gsheets_writer.hpp has the protocol, google-sheets.md §5 the why).
 //
 // Per call: the event says whether to write at all (a FAILED / ABORTED / TIMED_OUT run
 // writes nothing and is done), the checkpoint says where the delivery stands (gsheets_state),
-// the tab lock keeps other deliveries off the tab, Append writes (or finds already written)
-// a prefix of the batch, and the checkpoint is staged with the items accepted (a request is
-// sized by bytes, so a large batch may be accepted in parts: SINKHUB_CAP_PARTIAL).
+// the tab lock keeps other deliveries off the tab, the mode (gsheets_modes.hpp) writes (or
+// finds already written) a prefix of the batch, and the checkpoint is staged with the items
+// accepted (a request is sized by bytes, so a large batch may be accepted in parts:
+// SINKHUB_CAP_PARTIAL).
 //
 // Files: gsheets_options (the option table), google_credentials (key files, ADC, RS256 JWT),
 // gsheets_client (tokens, pacing, Sheets calls, answers), quota_pacer, tab_lock, timing,
 // cells (typed values, columns), gsheets_payload (request bodies), gsheets_state
-// (checkpoint, intent), gsheets_append (the protocol) and this file.
+// (checkpoint, intent), gsheets_writer (the protocol), gsheets_append / gsheets_replace /
+// gsheets_upsert (the modes) and this file.
 #include <sinkhub/sink.hpp>
 
 #include <unistd.h>
@@ -23,8 +25,8 @@
 
 #include "file_io.hpp"
 #include "google_credentials.hpp"
-#include "gsheets_append.hpp"
 #include "gsheets_client.hpp"
+#include "gsheets_modes.hpp"
 #include "gsheets_options.hpp"
 #include "gsheets_state.hpp"
 #include "key_template.hpp"
@@ -60,6 +62,10 @@ class GsheetsSink : public sinkhub::Sink {
                                                 "Cells cut at Google's 50,000-character limit");
       metrics_.resolved = host().metric_define(SINKHUB_METRIC_COUNTER, "gsheets_ambiguous_writes_resolved_total",
                                                "Writes whose answer was lost and that Google had applied");
+      metrics_.updated = host().metric_define(SINKHUB_METRIC_COUNTER, "gsheets_rows_updated_total",
+                                              "Rows rewritten in place (mode upsert)");
+      metrics_.replaced = host().metric_define(SINKHUB_METRIC_COUNTER, "gsheets_tabs_replaced_total",
+                                               "Tabs swapped to a run's rows (mode replace)");
     }
   }
 
@@ -83,20 +89,23 @@ class GsheetsSink : public sinkhub::Sink {
     State st;
     if (auto refused = begin(ctx, st)) return *refused;
     if (st.done) return Outcome::ok();
-    if (st.skip > 0) return skip(ctx, batch, st);
-    const std::string lock_key = cfg_.spreadsheet_id + "\x1f" + lower(st.tab);
+    if (st.skip > 0 && cfg_.mode != Mode::Replace) return skip(ctx, batch, st);  // replace may still swap
+    const std::string lock_key = cfg_.spreadsheet_id + "\x1f" + lower(cfg_.mode == Mode::Replace ? st.target : st.tab);
     const std::string owner = instance_name() + "\x1f" + std::string(ctx.delivery_id());
     Client client(host(), cfg_, *creds_, ctx.call(), ctx.deadline_monotonic_ms(), ctx.attempt());
     if (!hold_tab(lock_key, owner, ctx)) {
-      Outcome o = Outcome::retry("tab '" + st.tab + "' is being written by another delivery; waiting for it", scaled_ms(5000));
+      Outcome o = Outcome::retry("tab '" + (cfg_.mode == Mode::Replace ? st.target : st.tab) +
+                                     "' is being written by another delivery; waiting for it",
+                                 scaled_ms(5000));
       o.items_accepted = 0;
       return o;
     }
-    Append append(host(), cfg_, client, ctx, st, intent_path(ctx.delivery_id()), metrics_);
+    Writer writer(host(), cfg_, client, ctx, st, intent_path(ctx.delivery_id()), metrics_);
     std::uint64_t accepted = 0;
     try {
-      accepted = batch.empty() ? 0 : append.run(batch);
-      if (ctx.last_batch() && accepted == batch.size()) append.finish_without_write();
+      accepted = cfg_.mode == Mode::Replace  ? replace_call(writer, batch)
+                 : cfg_.mode == Mode::Upsert ? upsert_call(writer, batch, keys_)
+                                             : append_call(writer, batch);
     } catch (Failure& f) {
       if (f.outcome.code == SINKHUB_REJECT || f.outcome.code == SINKHUB_FATAL) TabLock::shared().release(lock_key, owner);
       if (f.ambiguous) host().warn(f.outcome.message + ": the outcome is unclear; the next attempt looks for the batch's marker");
@@ -106,6 +115,7 @@ class GsheetsSink : public sinkhub::Sink {
     if (ctx.last_batch() && accepted == batch.size()) {
       TabLock::shared().release(lock_key, owner);
       ::unlink(intent_path(ctx.delivery_id()).c_str());
+      keys_.drop(std::string(ctx.delivery_id()));
     }
     if (const int rc = ctx.save_checkpoint(st.encode()); rc != SINKHUB_E_OK)
       return Outcome::fatal("checkpoint rejected by the host (" + std::to_string(rc) + ")");
@@ -132,8 +142,18 @@ class GsheetsSink : public sinkhub::Sink {
   // The state before this call: a fresh one (the tab title expanded) or the checkpoint's.
   std::optional<Outcome> begin(const sinkhub::Context& ctx, State& st) const {
     if (sinkhub_kit::starts_fresh(ctx)) {
-      st.tab = sinkhub_kit::expand(cfg_.sheet_template, ctx, host().now_unix_ms());
-      if (st.tab.size() > 100) st.tab.resize(100);
+      std::string title = sinkhub_kit::expand(cfg_.sheet_template, ctx, host().now_unix_ms());
+      if (title.size() > 100) {  // Sheets' limit, cut on a UTF-8 boundary
+        std::size_t n = 100;
+        while (n > 0 && (static_cast<unsigned char>(title[n]) & 0xC0) == 0x80) --n;
+        title.resize(n);
+      }
+      if (cfg_.mode == Mode::Replace) {
+        st.target = title;
+        st.tab = staging_title(ctx.delivery_id(), ctx.run_id());
+      } else {
+        st.tab = title;
+      }
       return std::nullopt;
     }
     std::string why = "no checkpoint";
@@ -162,10 +182,12 @@ class GsheetsSink : public sinkhub::Sink {
   std::string data_dir_, intent_dir_;
   std::optional<Credentials> creds_;
   Metrics metrics_;
+  KeyIndexCache keys_;
 };
 
 }  // namespace
 
 SINKHUB_PLUGIN(GsheetsSink, "gsheets", "Google Sheets sink", "1.0.0",
-               "Appends each dataset item as one typed row of a Google Sheets tab, exactly once",
+               "Writes each dataset item as one typed row of a Google Sheets tab, exactly once (append, replace "
+               "or upsert)",
                sinkhub_gsheets::options_table().schema(), SINKHUB_CAP_PARTIAL | SINKHUB_CAP_IDEMPOTENT)
