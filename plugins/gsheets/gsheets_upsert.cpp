@@ -173,10 +173,11 @@ std::uint64_t upsert_rows(Writer& w, const sinkhub::Batch& batch, KeyIndexCache&
     k = w.fresh_start(pos, &whole);
     index = read_index(w, whole.is_object() ? &whole : nullptr);
   } else {
-    if (pos.prev_row >= 0) k = static_cast<std::uint64_t>(pos.prev_row) + 1;
+    // The previous batch's marker sits on the table's last row: anywhere else, people moved rows.
     const bool moved = pos.prev_row < 0 || static_cast<std::uint64_t>(pos.prev_row) + 1 != st.row;
     if (moved) w.host().info("rows were inserted or deleted in tab '" + st.tab + "': reading its key column again");
     if (moved || !index || index->seq != st.seq || index->end_row != st.row) index = read_index(w, nullptr);
+    k = pos.prev_row >= 0 ? static_cast<std::uint64_t>(pos.prev_row) + 1 : index->end_row;
   }
   k = std::max<std::uint64_t>(k, index->end_row);  // after every keyed row
   st.row = k;
