@@ -123,3 +123,42 @@ TEST(GsheetsCells, ProvenanceAndNonObjectItems) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace sinkhub_gsheets;
+
+std::string key(const std::string& json_value) {
+  const auto v = sinkhub::json::parse(json_value);
+  return key_text(&v);
+}
+
+// upsert compares an item's key with the key cell as Sheets holds it (values.get, unformatted).
+TEST(GsheetsUpsertKeys, KeysCompareAsTheTextSheetsHolds) {
+  EXPECT_EQ(key(R"("https://example.com/p/1")"), "https://example.com/p/1");
+  EXPECT_EQ(key("1.10"), key("1.1")) << "one number, however it is written";
+  EXPECT_EQ(key("42"), "42");
+  EXPECT_EQ(key(R"("42")"), key("42")) << "the text 42 and the number 42 are one key";
+  EXPECT_EQ(key("4.2e1"), "42");
+  EXPECT_EQ(key("0.1"), "0.1");
+  EXPECT_EQ(key("true"), "TRUE");
+  EXPECT_EQ(key("9007199254740993"), "9007199254740993") << "written as text, compared as that text";
+  EXPECT_EQ(key("1e400"), "1e400");
+  EXPECT_EQ(key(R"({"a":[1,2]})"), R"({"a":[1,2]})") << "nested keys are their JSON text, like the cell";
+  EXPECT_NE(key(R"("ID-1")"), key(R"("id-1")")) << "case matters";
+}
+
+TEST(GsheetsUpsertKeys, NullMissingAndEmptyAreNoKey) {
+  EXPECT_EQ(key("null"), "");
+  EXPECT_EQ(key(R"("")"), "");
+  EXPECT_EQ(key_text(nullptr), "");
+}
+
+TEST(GsheetsUpsertKeys, ALongKeyIsCutLikeItsCell) {
+  const std::string long_text(60000, 'k');
+  const std::string k = key("\"" + long_text + "\"");
+  EXPECT_EQ(k.size(), kMaxCellChars);
+  EXPECT_EQ(k, cut_text(long_text, nullptr));
+}
+
+}  // namespace

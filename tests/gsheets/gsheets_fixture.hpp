@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -100,6 +101,71 @@ class GsheetsTest : public DeliveryTest {
     if (static_cast<std::size_t>(seen_extra) != extra_rows)
       return ::testing::AssertionFailure() << seen_extra << " rows that are not items, expected " << extra_rows;
     return ::testing::AssertionSuccess();
+  }
+
+  // A run whose items are {"i":n,"url":"https://example.com/p/n","title":"<tag> n","pad":...}
+  // for n = from..to-1, each about `bytes` long (the host's batches hold at most 768 KiB).
+  RunInfo keyed_run(std::int64_t from, std::int64_t to, const std::string& tag, std::size_t bytes = 120) {
+    const RunInfo run = add_run();
+    std::vector<std::string> items;
+    for (std::int64_t i = from; i < to; ++i) {
+      const std::string n = std::to_string(i);
+      items.push_back("{\"i\":" + n + ",\"url\":\"https://example.com/p/" + n + "\",\"title\":\"" + tag + " " + n +
+                      "\",\"pad\":\"" + std::string(bytes > 90 ? bytes - 90 : 0, 'x') + "\"}");
+    }
+    fake_.add_dataset(run.dataset_id, items);
+    return run;
+  }
+
+  // A tab that a person filled with what keyed_run(from, to, tag) would have written (header
+  // i, url, title, pad; no sinkhub markers), its grid exactly that size.
+  void typed_rows(const std::string& tab, std::int64_t from, std::int64_t to, const std::string& tag) {
+    google_.person_add_tab(kSheet, tab, static_cast<int>(to - from + 1), 4);
+    const auto set = [&](int row, int col, g::Value v) {
+      g::Cell c;
+      c.value = std::move(v);
+      google_.person_set(kSheet, tab, row, col, c);
+    };
+    const char* header[] = {"i", "url", "title", "pad"};
+    for (int c = 0; c < 4; ++c) set(0, c, g::Value::string(header[c]));
+    for (std::int64_t i = from; i < to; ++i) {
+      const int row = static_cast<int>(i - from + 1);
+      const std::string n = std::to_string(i);
+      set(row, 0, g::Value::num(static_cast<double>(i)));
+      set(row, 1, g::Value::string("https://example.com/p/" + n));
+      set(row, 2, g::Value::string(tag + " " + n));
+    }
+  }
+
+  // Tab `tab` holds keyed items 0..count-1 exactly once each, in that order, item i titled
+  // title_of(i); rows that are not items (a person's) are skipped and counted.
+  ::testing::AssertionResult holds_keys(const std::string& tab, std::int64_t count,
+                                        const std::function<std::string(std::int64_t)>& title_of,
+                                        std::size_t person_rows = 0) {
+    const auto v = google_.values(kSheet, tab);
+    std::int64_t next = 0;
+    std::size_t others = 0;
+    for (std::size_t r = 1; r < v.size(); ++r) {
+      if (v[r].empty() || v[r][0].type != g::Value::Type::Number) {
+        ++others;
+        continue;
+      }
+      const auto i = static_cast<std::int64_t>(v[r][0].number);
+      if (i != next) return ::testing::AssertionFailure() << "row " << r + 1 << " holds item " << i << ", expected " << next;
+      const std::string n = std::to_string(i), want = title_of(i);
+      if (v[r].size() < 3 || v[r][1] != g::Value::string("https://example.com/p/" + n) || v[r][2] != g::Value::string(want))
+        return ::testing::AssertionFailure() << "row " << r + 1 << " (item " << i << ") is not \"" << want << "\"";
+      ++next;
+    }
+    if (next != count) return ::testing::AssertionFailure() << "the tab ends at item " << next << ", expected " << count;
+    if (others != person_rows) return ::testing::AssertionFailure() << others << " other rows, expected " << person_rows;
+    return ::testing::AssertionSuccess();
+  }
+
+  std::size_t staging_tabs() {
+    std::size_t n = 0;
+    for (const auto& s : google_.sheets(kSheet)) n += s.title.rfind("_sinkhub_staging_", 0) == 0 ? 1 : 0;
+    return n;
   }
 
   std::size_t metadata_with_key(const std::string& key) {

@@ -36,6 +36,8 @@ TEST(GsheetsOptions, DefaultsAreAppendJsonHeaderAndGooglesEndpoint) {
   EXPECT_TRUE(c.columns.empty());
   EXPECT_EQ(c.credentials_file, "") << "ADC";
   EXPECT_EQ(c.api_base_url, "https://sheets.googleapis.com");
+  EXPECT_EQ(c.mode, Mode::Append);
+  EXPECT_EQ(c.key, "");
 }
 
 TEST(GsheetsOptions, EveryOptionIsRead) {
@@ -79,9 +81,60 @@ TEST(GsheetsOptions, WrongMissingOversizedAndMaliciousValuesNameTheOption) {
   EXPECT_NE(error_with(R"("provenance_column":true,"columns":["_sinkhub"])").find("provenance"), std::string::npos);
 }
 
+TEST(GsheetsOptions, ReplaceAndUpsertModes) {
+  EXPECT_EQ(parse(R"("mode":"replace")").mode, Mode::Replace);
+  const Config up = parse(R"("mode":"upsert","key":"url")");
+  EXPECT_EQ(up.mode, Mode::Upsert);
+  EXPECT_EQ(up.key, "url");
+  const Config fixed = parse(R"("mode":"upsert","key":"meta.id","columns":["meta.id","title"])");
+  EXPECT_EQ(fixed.key, "meta.id");
+}
+
+TEST(GsheetsOptions, KeyIsRequiredForUpsertOnlyAndMustBeAColumn) {
+  EXPECT_NE(error_with(R"("mode":"upsert")").find("option 'key' is required with mode: upsert"), std::string::npos);
+  EXPECT_NE(error_with(R"("key":"url")").find("option 'key' is only used with mode: upsert"), std::string::npos);
+  EXPECT_NE(error_with(R"("mode":"replace","key":"url")").find("option 'key' is only used"), std::string::npos);
+  EXPECT_NE(error_with(R"("mode":"upsert","key":"url","columns":["id","title"])").find("must be one of 'columns'"),
+            std::string::npos);
+  EXPECT_NE(error_with(R"("mode":"upsert","key":"_sinkhub","provenance_column":true)").find("option 'key'"),
+            std::string::npos);
+  EXPECT_NE(error_with(R"("mode":"upsert","key":"")").find("'key'"), std::string::npos);
+  EXPECT_NE(error_with(R"("mode":"upsert","key":42)").find("'key'"), std::string::npos);
+  EXPECT_NE(error_with(R"("mode":"upsert","key":["url"])").find("'key'"), std::string::npos);
+  EXPECT_NE(error_with("\"mode\":\"upsert\",\"key\":\"" + std::string(201, 'k') + "\"").find("'key'"), std::string::npos);
+  EXPECT_NE(error_with(R"("mode":"upsert","key":"url\u0000")").find("'key'"), std::string::npos);
+  EXPECT_NE(error_with(R"("mode":"upsert","key":"a\nb")").find("'key'"), std::string::npos);
+  EXPECT_NE(error_with(R"("mode":"upsert","key":"a..b")").find("'key'"), std::string::npos);
+  EXPECT_NE(error_with(R"("mode":"UPSERT","key":"url")").find("'mode'"), std::string::npos);
+  EXPECT_NE(error_with(R"("mode":"upsert;drop","key":"url")").find("'mode'"), std::string::npos);
+  EXPECT_NE(error_with(R"("mode":null)").find("'mode'"), std::string::npos);
+}
+
 TEST(GsheetsOptions, TheReadmeHoldsTheDeclaredTable) {
   EXPECT_TRUE(sinkhub_test::ReadmeHasOptionTable(std::string(SINKHUB_SOURCE_DIR) + "/plugins/gsheets/README.md",
                                                  options_table().markdown()));
+}
+
+}  // namespace
+
+#include "gsheets_modes.hpp"
+
+namespace {
+
+// replace's staging tab: the same title on every attempt of a delivery (a resumed delivery
+// finds its rows), another for another delivery, and a title Sheets accepts.
+TEST(GsheetsReplaceStaging, TheStagingTitleFollowsFromTheDelivery) {
+  using sinkhub_gsheets::staging_title;
+  const std::string t = staging_title("d42", "run-abc");
+  EXPECT_EQ(t, staging_title("d42", "run-abc"));
+  EXPECT_NE(t, staging_title("d43", "run-abc"));
+  EXPECT_NE(t, staging_title("d42", "run-abd"));
+  EXPECT_EQ(t.rfind("_sinkhub_staging_", 0), 0u);
+  EXPECT_LE(t.size(), 100u);
+  EXPECT_EQ(t.find_first_of("'[]*?:/\\"), std::string::npos);
+  const std::string odd = staging_title(std::string(500, '\''), "run:[x]");
+  EXPECT_LE(odd.size(), 100u);
+  EXPECT_EQ(odd.find_first_of("'[]*?:"), std::string::npos);
 }
 
 }  // namespace

@@ -13,12 +13,6 @@ class GsheetsReplaceTest : public GsheetsTest {
  protected:
   Conf replace_conf(const std::string& extra = {}) { return conf("Leads", "    mode: replace\n" + extra); }
 
-  std::size_t staging_tabs() {
-    std::size_t n = 0;
-    for (const auto& s : google_.sheets(kSheet)) n += s.title.rfind("_sinkhub_staging_", 0) == 0 ? 1 : 0;
-    return n;
-  }
-
   // Replaces the tab with a run of `items` and waits for it.
   RunInfo replace_with(std::int64_t items, std::size_t bytes = 100) {
     const RunInfo run = generated_run(items, bytes);
@@ -129,7 +123,7 @@ TEST_F(GsheetsReplaceTest, StagingTabsOfDeadDeliveriesAreDeletedByTheNextDeliver
   Conf c = replace_conf();
   c.delivery["max_attempts"] = "2";
   start(c);
-  const RunInfo dead = generated_run(20000);
+  const RunInfo dead = generated_run(6000, 300);
   post(dead);
   ASSERT_TRUE(reaches(dead.run_id, "sheet", "dead", seconds(60)));
   EXPECT_GE(google_.fault_hits(refuse), 1);
@@ -142,12 +136,27 @@ TEST_F(GsheetsReplaceTest, StagingTabsOfDeadDeliveriesAreDeletedByTheNextDeliver
   EXPECT_NE(daemon().log().find("stale staging tab"), std::string::npos);
 }
 
+TEST_F(GsheetsReplaceTest, TwoRunsToTheSameTabAtOnceLeaveOneWholeRun) {
+  start(replace_conf());
+  const RunInfo a = keyed_run(0, 3000, "A", 300), b = keyed_run(0, 2000, "B", 300);
+  post(a);
+  post(b);
+  ASSERT_TRUE(reaches(a.run_id, "sheet", "done", seconds(60)));
+  ASSERT_TRUE(reaches(b.run_id, "sheet", "done", seconds(60)));
+  const bool holds_a = holds_keys("Leads", 3000, [](std::int64_t i) { return "A " + std::to_string(i); });
+  const bool holds_b = holds_keys("Leads", 2000, [](std::int64_t i) { return "B " + std::to_string(i); });
+  EXPECT_TRUE(holds_a != holds_b) << "the tab holds one run, whole, never a mix";
+  EXPECT_EQ(staging_tabs(), 0u);
+}
+
 struct ReplaceFault {
   const char* name;
   g::Fault fault;
   const char* hits;        // a sub-request the faulted request carried ("" = any)
   const char* logged = "";  // how the sink resolved it
 };
+void PrintTo(const ReplaceFault& c, std::ostream* os) { *os << c.name; }  // ctest names, not bytes
+
 
 std::vector<ReplaceFault> replace_faults() {
   using F = g::Fault;
@@ -171,19 +180,20 @@ std::vector<ReplaceFault> replace_faults() {
 class GsheetsReplaceFaultTest : public GsheetsReplaceTest, public ::testing::WithParamInterface<ReplaceFault> {};
 
 TEST_P(GsheetsReplaceFaultTest, TheTabEndsWithExactlyTheRunsRows) {
-  start(replace_conf());
-  replace_with(700);
+  typed_rows("Leads", 0, 7000, "old");
   const std::int32_t sheet_id = google_.sheet(kSheet, "Leads").sheet_id;
-  google_.clear_requests();
+  start(replace_conf());
   const int id = google_.add_fault(GetParam().fault);
-  const RunInfo run = replace_with(20000);
+  const RunInfo run = keyed_run(0, 6000, "new", 300);  // the staging tab, 5 staged batches, the swap
+  post(run);
+  ASSERT_TRUE(reaches(run.run_id, "sheet", "done", seconds(120)));
   EXPECT_GE(google_.fault_hits(id), 1) << "the fault was injected";
   bool hit = false;
   for (const auto& r : google_.requests())
     hit = hit || (!r.fault.empty() && r.body.find(GetParam().hits) != std::string::npos);
   EXPECT_TRUE(hit) << "the fault hit a request carrying " << GetParam().hits;
   EXPECT_NE(daemon().log().find(GetParam().logged), std::string::npos) << GetParam().logged;
-  EXPECT_TRUE(holds_runs("Leads", {20000}));
+  EXPECT_TRUE(holds_keys("Leads", 6000, [](std::int64_t i) { return "new " + std::to_string(i); }));
   EXPECT_EQ(google_.sheet(kSheet, "Leads").sheet_id, sheet_id);
   EXPECT_EQ(staging_tabs(), 0u);
   EXPECT_EQ(metadata_with_key("sinkhub.batch"), 0u);

@@ -12,44 +12,12 @@ class GsheetsUpsertTest : public GsheetsTest {
  protected:
   Conf upsert_conf(const std::string& extra = {}) { return conf("Leads", "    mode: upsert\n    key: url\n" + extra); }
 
-  // A run whose items are i = from..to-1, titled "<tag> i" (url as in generated items), each
-  // about `bytes` long (the host's batches hold at most 768 KiB).
-  RunInfo keyed_run(std::int64_t from, std::int64_t to, const std::string& tag, std::size_t bytes = 120) {
-    const RunInfo run = add_run();
-    std::vector<std::string> items;
-    for (std::int64_t i = from; i < to; ++i) {
-      const std::string n = std::to_string(i);
-      items.push_back("{\"i\":" + n + ",\"url\":\"https://example.com/p/" + n + "\",\"title\":\"" + tag + " " + n +
-                      "\",\"pad\":\"" + std::string(bytes > 90 ? bytes - 90 : 0, 'x') + "\"}");
-    }
-    fake_.add_dataset(run.dataset_id, items);
-    return run;
-  }
-
-  // The tab holds each i in 0..count-1 exactly once, row i+1 (rows in the order first written), titled
-  // by the run that wrote it last: "<newer> i" for i in [from, to), "<older> i" otherwise;
-  // rows that are not items (a person's) are skipped and counted.
+  // Items 0..count-1 once each, in order, titled "<newer> i" for i in [from, to), else "<older> i".
   ::testing::AssertionResult holds_keys(std::int64_t count, const std::string& older, const std::string& newer,
                                         std::int64_t from, std::int64_t to, std::size_t person_rows = 0) {
-    const auto v = google_.values(kSheet, "Leads");
-    std::int64_t next = 0;
-    std::size_t others = 0;
-    for (std::size_t r = 1; r < v.size(); ++r) {
-      if (v[r].empty() || v[r][0].type != g::Value::Type::Number) {
-        ++others;
-        continue;
-      }
-      const auto i = static_cast<std::int64_t>(v[r][0].number);
-      if (i != next) return ::testing::AssertionFailure() << "row " << r + 1 << " holds item " << i << ", expected " << next;
-      const std::string n = std::to_string(i);
-      const std::string want = (i >= from && i < to ? newer : older) + " " + n;
-      if (v[r].size() < 3 || v[r][1] != g::Value::string("https://example.com/p/" + n) || v[r][2] != g::Value::string(want))
-        return ::testing::AssertionFailure() << "row " << r + 1 << " (item " << i << ") is not \"" << want << "\"";
-      ++next;
-    }
-    if (next != count) return ::testing::AssertionFailure() << "the tab ends at item " << next << ", expected " << count;
-    if (others != person_rows) return ::testing::AssertionFailure() << others << " other rows, expected " << person_rows;
-    return ::testing::AssertionSuccess();
+    return GsheetsTest::holds_keys(
+        "Leads", count, [&](std::int64_t i) { return (i >= from && i < to ? newer : older) + " " + std::to_string(i); },
+        person_rows);
   }
 
   std::size_t key_column_reads() {
@@ -90,15 +58,15 @@ TEST_F(GsheetsUpsertTest, ARerunUpdatesEveryKnownRowInPlaceAndReadsTheKeyColumnO
   Conf c = upsert_conf();
   c.page_size = 2000;
   start(c);
-  const RunInfo a = keyed_run(0, 12000, "A");
+  const RunInfo a = keyed_run(0, 8000, "A");
   post(a);
   ASSERT_TRUE(reaches(a.run_id, "sheet", "done", seconds(60)));
-  ASSERT_TRUE(holds_keys(12000, "A", "A", 0, 0));
+  ASSERT_TRUE(holds_keys(8000, "A", "A", 0, 0));
   google_.clear_requests();
-  const RunInfo b = keyed_run(4000, 18000, "B");
+  const RunInfo b = keyed_run(3000, 12000, "B", 250);  // 6 batches
   post(b);
   ASSERT_TRUE(reaches(b.run_id, "sheet", "done", seconds(60)));
-  EXPECT_TRUE(holds_keys(18000, "A", "B", 4000, 18000));
+  EXPECT_TRUE(holds_keys(12000, "A", "B", 3000, 12000));
   EXPECT_GE(google_.count(g::Op::BatchUpdate), 4u) << "several batches";
   EXPECT_EQ(key_column_reads(), 1u) << "the key column, once for the whole delivery";
   EXPECT_EQ(google_.count(g::Op::ValuesGet), 2u) << "and the header";
@@ -109,7 +77,7 @@ TEST_F(GsheetsUpsertTest, PeopleInsertingAndDeletingRowsBetweenBatchesNeverRedir
   Conf c = upsert_conf();
   c.page_size = 1000;
   start(c);
-  const RunInfo a = keyed_run(0, 6000, "A");
+  const RunInfo a = keyed_run(0, 3000, "A");
   post(a);
   ASSERT_TRUE(reaches(a.run_id, "sheet", "done", seconds(60)));
   google_.clear_requests();
@@ -124,18 +92,18 @@ TEST_F(GsheetsUpsertTest, PeopleInsertingAndDeletingRowsBetweenBatchesNeverRedir
     }
     if (searches == 3) google_.person_delete_rows(kSheet, "Leads", 2, 1);
     if (searches == 4) {  // among them
-      google_.person_insert_rows(kSheet, "Leads", 3001, 1);
-      google_.person_type(kSheet, "Leads", 3001, 3, "another person's row");
+      google_.person_insert_rows(kSheet, "Leads", 1501, 1);
+      google_.person_type(kSheet, "Leads", 1501, 3, "another person's row");
     }
   });
-  const RunInfo b = keyed_run(0, 9000, "B", 800);  // 6,000 updates, then 3,000 new rows; ~10 batches
+  const RunInfo b = keyed_run(0, 4500, "B", 800);  // 3,000 updates, then 1,500 new rows; 10 batches
   post(b);
   ASSERT_TRUE(reaches(b.run_id, "sheet", "done", seconds(60)));
   google_.on_request(nullptr);
   ASSERT_GE(searches, 5);
-  EXPECT_TRUE(holds_keys(9000, "A", "B", 0, 9000, 2));
+  EXPECT_TRUE(holds_keys(4500, "A", "B", 0, 4500, 2));
   EXPECT_EQ(google_.value(kSheet, "Leads", 1, 3), g::Value::string("a person's row"));
-  EXPECT_EQ(google_.value(kSheet, "Leads", 3001, 3), g::Value::string("another person's row"));
+  EXPECT_EQ(google_.value(kSheet, "Leads", 1501, 3), g::Value::string("another person's row"));
   EXPECT_GE(key_column_reads(), 2u) << "moved rows were noticed and the key column read again";
 }
 
@@ -145,6 +113,8 @@ struct UpsertFault {
   bool ambiguous;
   const char* batch_timeout = "20s";
 };
+void PrintTo(const UpsertFault& c, std::ostream* os) { *os << c.name; }  // ctest names, not bytes
+
 
 std::vector<UpsertFault> upsert_faults() {
   using F = g::Fault;
@@ -163,18 +133,15 @@ class GsheetsUpsertFaultTest : public GsheetsUpsertTest, public ::testing::WithP
 
 TEST_P(GsheetsUpsertFaultTest, EveryKeyEndsInExactlyOneRowWithItsLatestValues) {
   Conf c = upsert_conf();
-  c.page_size = 2000;
   c.delivery["batch_timeout"] = GetParam().batch_timeout;
   start(c);
-  const RunInfo a = keyed_run(0, 5000, "A");
-  post(a);
-  ASSERT_TRUE(reaches(a.run_id, "sheet", "done", seconds(60)));
+  typed_rows("Leads", 0, 4000, "A");
   const int id = google_.add_fault(GetParam().fault);
-  const RunInfo b = keyed_run(2500, 10000, "B", 600);  // ~6 batches
+  const RunInfo b = keyed_run(2000, 6000, "B", 600);  // 2,000 updates, 2,000 new rows; 6 batches
   post(b);
   ASSERT_TRUE(reaches(b.run_id, "sheet", "done", seconds(90)));
   EXPECT_GE(google_.fault_hits(id), 1);
-  EXPECT_TRUE(holds_keys(10000, "A", "B", 2500, 10000));
+  EXPECT_TRUE(holds_keys(6000, "A", "B", 2000, 6000));
   EXPECT_EQ(metadata_with_key("sinkhub.batch"), 0u);
   if (GetParam().ambiguous) {
     EXPECT_NE(daemon().log().find("was applied by Google although its answer was lost"), std::string::npos);
