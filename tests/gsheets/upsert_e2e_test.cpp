@@ -20,6 +20,19 @@ class GsheetsUpsertTest : public GsheetsTest {
         person_rows);
   }
 
+  // Starts the daemon (batches of `page_size` items) and lets a first run write keys 0..n-1,
+  // titled "A i"; then forgets the requests so far.
+  void start_after_run_a(int page_size, std::int64_t n) {
+    Conf c = upsert_conf();
+    c.page_size = page_size;
+    start(c);
+    const RunInfo a = keyed_run(0, n, "A");
+    post(a);
+    ASSERT_TRUE(reaches(a.run_id, "sheet", "done", seconds(60)));
+    ASSERT_TRUE(holds_keys(n, "A", "A", 0, 0));
+    google_.clear_requests();
+  }
+
   std::size_t key_column_reads() {
     std::size_t n = 0;
     for (const auto& r : google_.requests(g::Op::ValuesGet))
@@ -55,14 +68,7 @@ TEST_F(GsheetsUpsertTest, MatchingRowsAreUpdatedInPlaceOthersAppendedAndAPersons
 }
 
 TEST_F(GsheetsUpsertTest, ARerunUpdatesEveryKnownRowInPlaceAndReadsTheKeyColumnOncePerDelivery) {
-  Conf c = upsert_conf();
-  c.page_size = 2000;
-  start(c);
-  const RunInfo a = keyed_run(0, 8000, "A");
-  post(a);
-  ASSERT_TRUE(reaches(a.run_id, "sheet", "done", seconds(60)));
-  ASSERT_TRUE(holds_keys(8000, "A", "A", 0, 0));
-  google_.clear_requests();
+  ASSERT_NO_FATAL_FAILURE(start_after_run_a(2000, 8000));
   const RunInfo b = keyed_run(3000, 12000, "B", 250);  // 6 batches
   post(b);
   ASSERT_TRUE(reaches(b.run_id, "sheet", "done", seconds(60)));
@@ -74,13 +80,7 @@ TEST_F(GsheetsUpsertTest, ARerunUpdatesEveryKnownRowInPlaceAndReadsTheKeyColumnO
 }
 
 TEST_F(GsheetsUpsertTest, PeopleInsertingAndDeletingRowsBetweenBatchesNeverRedirectAnUpdate) {
-  Conf c = upsert_conf();
-  c.page_size = 1000;
-  start(c);
-  const RunInfo a = keyed_run(0, 3000, "A");
-  post(a);
-  ASSERT_TRUE(reaches(a.run_id, "sheet", "done", seconds(60)));
-  google_.clear_requests();
+  ASSERT_NO_FATAL_FAILURE(start_after_run_a(1000, 3000));
   int searches = 0;
   google_.on_request([&](const g::LoggedRequest& r) {
     if (r.op != g::Op::MetadataSearch) return;
