@@ -90,13 +90,12 @@ class GsheetsSink : public sinkhub::Sink {
     if (auto refused = begin(ctx, st)) return *refused;
     if (st.done) return Outcome::ok();
     if (st.skip > 0 && cfg_.mode != Mode::Replace) return skip(ctx, batch, st);  // replace may still swap
-    const std::string lock_key = cfg_.spreadsheet_id + "\x1f" + lower(cfg_.mode == Mode::Replace ? st.target : st.tab);
+    const std::string& tab = cfg_.mode == Mode::Replace ? st.target : st.tab;  // the tab people see
+    const std::string lock_key = cfg_.spreadsheet_id + "\x1f" + lower(tab);
     const std::string owner = instance_name() + "\x1f" + std::string(ctx.delivery_id());
     Client client(host(), cfg_, *creds_, ctx.call(), ctx.deadline_monotonic_ms(), ctx.attempt());
     if (!hold_tab(lock_key, owner, ctx)) {
-      Outcome o = Outcome::retry("tab '" + (cfg_.mode == Mode::Replace ? st.target : st.tab) +
-                                     "' is being written by another delivery; waiting for it",
-                                 scaled_ms(5000));
+      Outcome o = Outcome::retry("tab '" + tab + "' is being written by another delivery; waiting for it", scaled_ms(5000));
       o.items_accepted = 0;
       return o;
     }
