@@ -9,6 +9,14 @@ namespace {
 
 class Rewind : public DeliveryTest {
  protected:
+  // Starts the daemon and posts a run whose dataset is `spec`.
+  RunInfo run_through(const Conf& s, const GeneratedSpec& spec) {
+    start(s);
+    const RunInfo run = add_run();
+    fake_.add_generated_dataset(run.dataset_id, spec);
+    post(run);
+    return run;
+  }
   std::vector<Row> attempts_of(const std::string& run_id, const std::string& sink) {
     LedgerView v(daemon().ledger_path());
     return v.query(
@@ -42,10 +50,7 @@ TEST_F(Rewind, AnOkRewindResumesAtOnceAtThatItemAndOnlyThisDeliveryMovesBack) {
   s.test_sink("rw", {{"batch_items", "100"}, {"rewind_at", "4"}, {"rewind_to", "100"}})
       .test_sink("other", {{"batch_items", "100"}})
       .route("ACTOR.RUN.SUCCEEDED", "rw, other");
-  start(s);
-  const RunInfo run = add_run();
-  fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{1000, 60, 0, 0});
-  post(run);
+  const RunInfo run = run_through(s, GeneratedSpec{1000, 60, 0, 0});
   ASSERT_TRUE(reaches(run.run_id, "rw", "done", seconds(20)));
   ASSERT_TRUE(reaches(run.run_id, "other", "done", seconds(20)));
   const auto want = fake_.items(run.dataset_id);
@@ -84,10 +89,7 @@ TEST_F(Rewind, ARetryRewindWithCleanReadsAgainFromTheRightItem) {
   s.test_sink("rw", {{"batch_items", "100"}, {"rewind_at", "5"}, {"rewind_to", "150"}, {"rewind_code", "retry"}},
               "    dataset:\n      clean: true\n")
       .route("ACTOR.RUN.SUCCEEDED", "rw");
-  start(s);
-  const RunInfo run = add_run();
-  fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{1200, 60, 7, 5});
-  post(run);
+  const RunInfo run = run_through(s, GeneratedSpec{1200, 60, 7, 5});
   ASSERT_TRUE(reaches(run.run_id, "rw", "done", seconds(20)));
   const auto want = fake_.items(run.dataset_id, true);
   const auto c = calls("rw");
@@ -106,10 +108,7 @@ TEST_F(Rewind, ARetryRewindWithCleanReadsAgainFromTheRightItem) {
 TEST_F(Rewind, ARewindToItemZeroStartsTheDeliveryOver) {
   Conf s;
   s.test_sink("rw", {{"batch_items", "100"}, {"rewind_at", "3"}, {"rewind_to", "0"}}).route("ACTOR.RUN.SUCCEEDED", "rw");
-  start(s);
-  const RunInfo run = add_run();
-  fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{500, 60, 0, 0});
-  post(run);
+  const RunInfo run = run_through(s, GeneratedSpec{500, 60, 0, 0});
   ASSERT_TRUE(reaches(run.run_id, "rw", "done", seconds(20)));
   const auto want = fake_.items(run.dataset_id);
   const auto c = calls("rw");
@@ -128,10 +127,7 @@ TEST_F(Rewind, ARewindPastTheProgressOrAcceptingItemsIsRefusedAsAPluginError) {
   s.test_sink("far", {{"batch_items", "100"}, {"rewind_at", "3"}, {"rewind_to", "5000"}})
       .test_sink("greedy", {{"batch_items", "100"}, {"rewind_at", "3"}, {"rewind_to", "0"}, {"rewind_accept", "7"}})
       .route("ACTOR.RUN.SUCCEEDED", "far, greedy");
-  start(s);
-  const RunInfo run = add_run();
-  fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{500, 60, 0, 0});
-  post(run);
+  const RunInfo run = run_through(s, GeneratedSpec{500, 60, 0, 0});
   const auto want = fake_.items(run.dataset_id);
   for (const std::string sink : {"far", "greedy"}) {
     ASSERT_TRUE(reaches(run.run_id, sink, "done", seconds(20))) << sink;
@@ -158,10 +154,7 @@ TEST_F(Rewind, ARejectWithARewindDeadLettersAtTheEarlierItem) {
   Conf s;
   s.test_sink("rw", {{"batch_items", "100"}, {"rewind_at", "3"}, {"rewind_to", "100"}, {"rewind_code", "reject"}})
       .route("ACTOR.RUN.SUCCEEDED", "rw");
-  start(s);
-  const RunInfo run = add_run();
-  fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{500, 60, 0, 0});
-  post(run);
+  const RunInfo run = run_through(s, GeneratedSpec{500, 60, 0, 0});
   ASSERT_TRUE(reaches(run.run_id, "rw", "dead", seconds(20)));
   auto row = deliveries(run.run_id)["rw"];
   EXPECT_EQ(row.at("items_done"), "100");
