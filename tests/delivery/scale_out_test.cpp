@@ -186,7 +186,7 @@ TEST_F(ScaleOut, AnS3UploadTakenOverByADaemonWithoutItsSpoolEndsByteExactWithout
   start(2, conf, Postgres::shared().create_database());
   const RunInfo run = add_run();
   fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{kItems, 100, 0, 0});
-  fake_.set_delay(milliseconds(60));
+  fake_.set_delay(milliseconds(120));  // the kill must come before the end: ~2 s of pages left
   ASSERT_EQ(daemons_[0]->post_webhook(default_payload(run)).status, 200);
 
   // Committed parts, from the checkpoint the ledger holds (0 while there is none).
