@@ -39,6 +39,9 @@ namespace {
 using sinkhub::Outcome;
 using namespace sinkhub_gsheets;
 
+// The writer lease, never scaled for tests: a lease that lapses while a slow machine runs a
+// delivery would let another delivery in (interleaved rows; in replace mode, its staging tab
+// taken for abandoned).
 constexpr std::int64_t kLeaseMs = 10 * 60 * 1000;
 
 bool failed_run(std::string_view event_type) {
@@ -174,7 +177,7 @@ class GsheetsSink : public sinkhub::Sink {
   bool hold_tab(const std::string& key, const std::string& owner, const sinkhub::Context& ctx) const {
     const std::int64_t left = ctx.deadline_monotonic_ms() > 0 ? ctx.deadline_monotonic_ms() - host().monotonic_ms() : 30000;
     const std::int64_t latest = steady_ms() + std::max<std::int64_t>(0, left / 2);
-    return TabLock::shared().acquire(key, owner, scaled_ms(kLeaseMs), latest, &steady_ms);
+    return TabLock::shared().acquire(key, owner, kLeaseMs, latest, &steady_ms);
   }
 
   Config cfg_;

@@ -1,5 +1,5 @@
-// The sink's clocks and waits in one place: the 60-second quota window, the 60-120 s backoff
-// cap and the writer lease, all divided by SINKHUB_GSHEETS_TEST_TIME_SCALE (an integer >= 1,
+// The sink's clocks and waits in one place: the 60-second quota window and the 60-120 s
+// backoff cap, divided by SINKHUB_GSHEETS_TEST_TIME_SCALE (an integer >= 1,
 // default 1) so that tests can run the real pacing and backoff against a fake Google whose
 // quota window is shortened the same way. Meant for tests only (documented in the README).
 #pragma once
