@@ -1,0 +1,149 @@
+"""The sinks the soak delivers to: one class per shipped sink. Adding a sink is one class here
+and one entry in SINKS (its fake and fault proxy, its config, its route, how to count what it
+received)."""
+import json
+import os
+import re
+
+SUCCEEDED, FAILED = "ACTOR.RUN.SUCCEEDED", "ACTOR.RUN.FAILED"
+PLAIN_ACTOR = "SoakActorPlain001"  # runs for the item sinks only
+CHAT_ACTOR = "SoakActorSlack001"   # runs also announced to chat (Slack: 1 message/s per URL)
+RUN_RE = re.compile(r"SK[0-9]{7}[A-Za-z0-9]{8}")
+
+
+def read_items(path):
+    """The "i" of every jsonl line of a delivered file, and the lines that are not items."""
+    items, bad = [], 0
+    with open(path, "rb") as f:
+        for line in f:
+            try:
+                items.append(json.loads(line)["i"])
+            except (ValueError, KeyError, TypeError):
+                bad += 1
+    return items, bad
+
+
+class Sink:
+    name = plugin = ""
+    # "items": the sink holds every item (checked one by one); "messages": one message per
+    # delivery (counted per run).
+    kind = "items"
+    # No duplicate at all, whatever crashes and lost answers (a redelivery overwrites).
+    effect_once = True
+    # The most items one batch carries: what a crash or a lost answer may repeat when not effect-once.
+    batch_items = 1000
+    route = {"actors": ["*"], "events": [SUCCEEDED]}
+
+    def wants(self, run):
+        r = self.route
+        return (r["actors"] == ["*"] or run.actor_id in r["actors"]) and run.event_type in r["events"]
+
+    def start(self, h):
+        """Starts the fake (and its fault proxy) through the harness `h`."""
+
+    def options(self, h):
+        """The sink instance's options (a dict, written into the YAML config)."""
+        raise NotImplementedError
+
+    def observe(self, h):
+        """run id -> what the destination holds for it: a list of item indices ("items"), or a
+        list of the item counts the messages announced ("messages", None when a message names
+        none); plus a list of problems
+        (files that are not a run's, lines that are not items)."""
+        raise NotImplementedError
+
+
+class FileSink(Sink):
+    name = plugin = "file"
+
+    def options(self, h):
+        return {"dir": h.path("out/file"), "path": "{actorId}/{runId}.jsonl"}
+
+    def observe(self, h):
+        seen, problems = {}, []
+        root = h.path("out/file")
+        for d, _, files in os.walk(root):
+            for f in files:
+                rel = os.path.relpath(os.path.join(d, f), root)
+                m = re.fullmatch(r"[A-Za-z0-9]+/(SK[0-9]{7}[A-Za-z0-9]{8})\.jsonl", rel)
+                if not m:
+                    problems.append(f"file sink: unexpected file {rel}")
+                    continue
+                items, bad = read_items(os.path.join(d, f))
+                if bad:
+                    problems.append(f"file sink: {rel}: {bad} lines that are not items")
+                seen[m.group(1)] = items
+        return seen, problems
+
+
+class S3Sink(Sink):
+    name = plugin = "s3"
+    ACCESS, SECRET = "S3RVER", "S3RVER"  # s3rver's fixed credentials (it verifies SigV4)
+
+    def start(self, h):
+        bin_ = os.path.join(h.root, "tests/s3/s3rver/node_modules/.bin/s3rver")
+        port = h.free_port()
+        h.spawn("s3rver", [bin_, "-d", h.path("s3rver"), "-a", "127.0.0.1", "-p", str(port),
+                           "--configure-bucket", "soak-bucket", "-s"], ready=("http", port, "/soak-bucket"))
+        self.proxy = h.proxy("s3", port, "s3")
+
+    def options(self, h):
+        return {"bucket": "soak-bucket", "region": "us-east-1", "endpoint": f"http://127.0.0.1:{self.proxy}",
+                "path_style": True, "key": "runs/{actorId}/{runId}.jsonl", "part_size": "5MiB",
+                "access_key_id": self.ACCESS, "secret_access_key": self.SECRET}
+
+    def observe(self, h):
+        seen, problems = {}, []
+        root = h.path("s3rver/soak-bucket")
+        for d, _, files in os.walk(root):
+            for f in files:
+                if not f.endswith("._S3rver_object"):
+                    continue
+                rel = os.path.relpath(os.path.join(d, f), root)[: -len("._S3rver_object")]
+                m = re.fullmatch(r"runs/[A-Za-z0-9]+/(SK[0-9]{7}[A-Za-z0-9]{8})\.jsonl", rel)
+                if not m:
+                    problems.append(f"s3 sink: unexpected object {rel}")
+                    continue
+                items, bad = read_items(os.path.join(d, f))
+                if bad:
+                    problems.append(f"s3 sink: {rel}: {bad} lines that are not items")
+                seen[m.group(1)] = items
+        return seen, problems
+
+
+class SlackSink(Sink):
+    name = plugin = "slack"
+    kind = "messages"
+    effect_once = False  # Slack has no idempotency key: a lost answer or a crash after the post repeats it
+    route = {"actors": [CHAT_ACTOR], "events": [SUCCEEDED, FAILED]}
+    HOOK = "/services/T0SOAK000/B0SOAK000/soakSlackToken0123456789"
+
+    def start(self, h):
+        port = h.spawn("fake_slack", ["python3", os.path.join(h.here, "fake_slack.py"),
+                                      "--record", h.path("slack.posts.jsonl")], ready="print")
+        self.proxy = h.proxy("slack", port, "slack")
+
+    def options(self, h):
+        return {"webhook_url": f"http://127.0.0.1:{self.proxy}{self.HOOK}",
+                "on_success": "soak run={runId} items={itemCount} status={status}",
+                "on_failure": "soak failed run={runId} items={itemCount} status={status}"}
+
+    def observe(self, h):
+        seen, problems = {}, []
+        path = h.path("slack.posts.jsonl")
+        if not os.path.exists(path):
+            return seen, problems
+        for line in open(path):
+            post = json.loads(line)
+            text = json.loads(post["body"]).get("text", "") if post["body"].startswith("{") else ""
+            # "≈N ... (count still settling)" while Apify's count may lag a just-finished run
+            m = re.search(r"run=(SK[0-9]{7}[A-Za-z0-9]{8}) items=\u2248?([\d,]*)", text)
+            if post["path"] != self.HOOK or not m:
+                problems.append(f"slack: unexpected post to {post['path']}: {post['body'][:120]}")
+                continue
+            seen.setdefault(m.group(1), []).append(int(m.group(2).replace(",", "")) if m.group(2) else None)
+        return seen, problems
+
+
+# Every shipped sink. gsheets (fake_google + the gsheets plugin) joins as one more class here.
+SINKS = [FileSink(), SlackSink(), S3Sink()]
