@@ -31,7 +31,7 @@ def yaml_value(v):
     return json.dumps(v) if isinstance(v, (str, bool, int, float)) else json.dumps(v)
 
 
-def write_config(h, sinks, port, apify_port):
+def write_config(h, sinks, port, apify_port, workers):
     lines = [
         "server:", f"  listen: 127.0.0.1:{port}", "  path: /apify-webhook", f"  max_body_bytes: {MAX_BODY}",
         f"  read_timeout_ms: {READ_TIMEOUT_MS}", "  max_connections: 256",
@@ -42,7 +42,7 @@ def write_config(h, sinks, port, apify_port):
         # Retries must end within the drain: short backoff, a budget that transient faults
         # cannot exhaust; random kill -9 from outside is not a crashing plugin (the crash-loop
         # guard has its own tests), so max_crashes is at its maximum.
-        "delivery:", "  workers: 4", "  max_attempts: 200", "  max_age: 24h", "  backoff_initial: 500ms",
+        "delivery:", f"  workers: {workers}", "  max_attempts: 200", "  max_age: 24h", "  backoff_initial: 500ms",
         "  backoff_max: 10s", "  fatal_backoff: 5s", "  batch_timeout: 60s", "  shutdown_grace: 5s",
         "  lease: 5s", "  max_crashes: 100",
         "plugins:", f"  dirs: [{json.dumps(os.path.join(h.build, 'plugins'))}]", f"  data_dir: {h.path('sinks')}",
@@ -115,7 +115,9 @@ def main():
     p.add_argument("--kills", type=int, default=20)
     p.add_argument("--rate", type=float, default=8, help="webhook requests per second (all kinds)")
     p.add_argument("--faults", default="error=0.05,drop=0.02,lost=0.01,cut=0.01,slow=0.04")
-    p.add_argument("--drain-minutes", type=float, default=15)
+    p.add_argument("--drain-minutes", type=float, default=30)
+    p.add_argument("--workers", type=int, default=8,
+                   help="delivery.workers: a worker waits out slow answers and retry delays, so more than cores")
     p.add_argument("--rss-limit-mib", type=float, default=512)
     p.add_argument("--ledger-bytes-per-event", type=int, default=32768)
     p.add_argument("--wal-limit-mib", type=float, default=128)
@@ -147,7 +149,7 @@ def main():
         for s in SINKS:
             s.start(h)
         port = h.free_port()
-        config = write_config(h, SINKS, port, apify_proxy)
+        config = write_config(h, SINKS, port, apify_proxy, a.workers)
         daemon = Daemon(h, binary, config, port)
         rc, out, err = daemon.cli("check-config")
         if rc != 0:
@@ -175,6 +177,12 @@ def main():
         unacked = traffic.ack_remaining(time.time() + 180)
         if unacked:
             failed.append(f"{len(unacked)} webhooks never acknowledged after the load: {', '.join(unacked[:5])}")
+        with open(h.path("traffic.json"), "w") as f:  # the client's view, for a post-mortem
+            json.dump({"runs": [{"run_id": r.run_id, "actor_id": r.actor_id, "event_type": r.event_type,
+                                 "dataset_id": r.dataset_id, "items": r.items, "poison": r.poison,
+                                 "acked": r.acked, "event_id": r.event_id, "sends": r.sends}
+                                for r in traffic.runs.values()],
+                       "hostile_ids": traffic.hostile_ids, "restarts": restarts}, f)
         log("draining")
         t_drain0 = time.time()
         drained, states = drain(daemon, time.time() + a.drain_minutes * 60)
@@ -268,6 +276,7 @@ def render(a, seed, work, build, traffic, restarts, sampler, t_load, t_drain, st
         f"- Binary: {os.path.join(build, 'sinkhub')} (copied); plugins {os.path.join(build, 'plugins')}; "
         f"sinks: {', '.join(s.name for s in SINKS)}",
         f"- Load {t_load / 60:.1f} min at ~{a.rate:g} requests/s, then drain {t_drain:.0f} s; "
+        f"{a.workers} delivery workers; "
         f"faults per proxied request: `{a.faults}`",
         f"- kill -9/restart cycles: {len(restarts)}; /healthz after restart: median "
         f"{sorted(u for _, _, u in restarts)[len(restarts) // 2] if restarts else 0:.2f} s, max "
