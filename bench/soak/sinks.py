@@ -23,6 +23,27 @@ def read_items(path):
     return items, bad
 
 
+def observe_files(root, suffix, name_re, what):
+    """run id -> items of every file under `root` ending in `suffix` whose relative name (suffix
+    cut) matches `name_re` (group 1: the run id); any other file is a problem."""
+    seen, problems = {}, []
+    for d, _, files in os.walk(root):
+        for f in files:
+            if not f.endswith(suffix):
+                continue
+            rel = os.path.relpath(os.path.join(d, f), root)
+            rel = rel[: len(rel) - len(suffix)]
+            m = re.fullmatch(name_re, rel)
+            if not m:
+                problems.append(f"{what} {rel} is not a run's")
+                continue
+            items, bad = read_items(os.path.join(d, f))
+            if bad:
+                problems.append(f"{what} {rel}: {bad} lines that are not items")
+            seen[m.group(1)] = items
+    return seen, problems
+
+
 class Sink:
     name = plugin = ""
     # "items": the sink holds every item (checked one by one); "messages": one message per
@@ -60,20 +81,7 @@ class FileSink(Sink):
         return {"dir": h.path("out/file"), "path": "{actorId}/{runId}.jsonl"}
 
     def observe(self, h):
-        seen, problems = {}, []
-        root = h.path("out/file")
-        for d, _, files in os.walk(root):
-            for f in files:
-                rel = os.path.relpath(os.path.join(d, f), root)
-                m = re.fullmatch(r"[A-Za-z0-9]+/(SK[0-9]{7}[A-Za-z0-9]{8})\.jsonl", rel)
-                if not m:
-                    problems.append(f"file sink: unexpected file {rel}")
-                    continue
-                items, bad = read_items(os.path.join(d, f))
-                if bad:
-                    problems.append(f"file sink: {rel}: {bad} lines that are not items")
-                seen[m.group(1)] = items
-        return seen, problems
+        return observe_files(h.path("out/file"), "", r"[A-Za-z0-9]+/(SK[0-9]{7}[A-Za-z0-9]{8})\.jsonl", "file sink: file")
 
 
 class S3Sink(Sink):
@@ -93,22 +101,9 @@ class S3Sink(Sink):
                 "access_key_id": self.ACCESS, "secret_access_key": self.SECRET}
 
     def observe(self, h):
-        seen, problems = {}, []
-        root = h.path("s3rver/soak-bucket")
-        for d, _, files in os.walk(root):
-            for f in files:
-                if not f.endswith("._S3rver_object"):
-                    continue
-                rel = os.path.relpath(os.path.join(d, f), root)[: -len("._S3rver_object")]
-                m = re.fullmatch(r"runs/[A-Za-z0-9]+/(SK[0-9]{7}[A-Za-z0-9]{8})\.jsonl", rel)
-                if not m:
-                    problems.append(f"s3 sink: unexpected object {rel}")
-                    continue
-                items, bad = read_items(os.path.join(d, f))
-                if bad:
-                    problems.append(f"s3 sink: {rel}: {bad} lines that are not items")
-                seen[m.group(1)] = items
-        return seen, problems
+        # s3rver keeps each object as <bucket>/<key>._S3rver_object
+        return observe_files(h.path("s3rver/soak-bucket"), "._S3rver_object",
+                             r"runs/[A-Za-z0-9]+/(SK[0-9]{7}[A-Za-z0-9]{8})\.jsonl", "s3 sink: object")
 
 
 class SlackSink(Sink):
