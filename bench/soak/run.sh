@@ -17,4 +17,4 @@ for f in "$build/sinkhub" "$build/fake_apify" "$build/plugins/file.so" "$build/p
   [[ -e "$root/$f" ]] || { echo "run.sh: $f missing (cmake --build $build --target sinkhub file slack s3 fake_apify; scripts/install-deps.sh --test)" >&2; exit 1; }
 done
 cd "$root"
-exec python3 bench/soak/soak.py --build "$build" --command "$(printf '%q ' "$0" "$@" | sed 's/ $//')" "$@"
+PYTHONDONTWRITEBYTECODE=1 exec python3 bench/soak/soak.py --build "$build" --command "$(printf '%q ' "$0" "$@" | sed 's/ $//')" "$@"
