@@ -2,6 +2,7 @@
 all stopped when the soak ends (also on failure or Ctrl-C)."""
 import os
 import signal
+import sys
 import socket
 import subprocess
 import time
@@ -52,7 +53,7 @@ class Harness:
         raise RuntimeError(f"{name} did not answer within 60 s (see {log.name})")
 
     def proxy(self, name, upstream, style):
-        args = ["python3", os.path.join(self.here, "faultproxy.py"), "--upstream", str(upstream), "--style", style,
+        args = [sys.executable, os.path.join(self.here, "faultproxy.py"), "--upstream", str(upstream), "--style", style,
                 "--log", self.path(f"faults/{name}.jsonl"), "--faults", self.fault_spec]
         if self.seed is not None:
             args += ["--seed", str(self.seed + len(self.procs))]

@@ -11,10 +11,13 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${SINKHUB_BUILD_DIR:-build}"
 case "${1:-}" in -h | --help) sed -n 2,10p "$0"; exit 0 ;; esac
-command -v python3 >/dev/null || { echo "run.sh: python3 not found" >&2; exit 1; }
+# Debian's python3 (the standard library only); PYTHON=... to use another
+py="${PYTHON:-/usr/bin/python3}"
+[[ -x "$py" ]] || py="$(command -v python3 || true)"
+[[ -n "$py" ]] || { echo "run.sh: python3 not found (apt-get install python3)" >&2; exit 1; }
 for f in "$build/sinkhub" "$build/fake_apify" "$build/plugins/file.so" "$build/plugins/slack.so" \
          "$build/plugins/s3.so" tests/s3/s3rver/node_modules/.bin/s3rver; do
   [[ -e "$root/$f" ]] || { echo "run.sh: $f missing (cmake --build $build --target sinkhub file slack s3 fake_apify; scripts/install-deps.sh --test)" >&2; exit 1; }
 done
 cd "$root"
-PYTHONDONTWRITEBYTECODE=1 exec python3 bench/soak/soak.py --build "$build" --command "$(printf '%q ' "$0" "$@" | sed 's/ $//')" "$@"
+PYTHONDONTWRITEBYTECODE=1 exec "$py" bench/soak/soak.py --build "$build" --command "$(printf '%q ' "$0" "$@" | sed 's/ $//')" "$@"

@@ -4,6 +4,7 @@ received)."""
 import json
 import os
 import re
+import sys
 
 SUCCEEDED, FAILED = "ACTOR.RUN.SUCCEEDED", "ACTOR.RUN.FAILED"
 PLAIN_ACTOR = "SoakActorPlain001"  # runs for the item sinks only
@@ -114,7 +115,7 @@ class SlackSink(Sink):
     HOOK = "/services/T0SOAK000/B0SOAK000/soakSlackToken0123456789"
 
     def start(self, h):
-        port = h.spawn("fake_slack", ["python3", os.path.join(h.here, "fake_slack.py"),
+        port = h.spawn("fake_slack", [sys.executable, os.path.join(h.here, "fake_slack.py"),
                                       "--record", h.path("slack.posts.jsonl")], ready="print")
         self.proxy = h.proxy("slack", port, "slack")
 
