@@ -17,7 +17,8 @@ py="${PYTHON:-/usr/bin/python3}"
 [[ -n "$py" ]] || { echo "run.sh: python3 not found (apt-get install python3)" >&2; exit 1; }
 for f in "$build/sinkhub" "$build/fake_apify" "$build/plugins/file.so" "$build/plugins/slack.so" \
          "$build/plugins/s3.so" tests/s3/s3rver/node_modules/.bin/s3rver; do
-  [[ -e "$root/$f" ]] || { echo "run.sh: $f missing (cmake --build $build --target sinkhub file slack s3 fake_apify; scripts/install-deps.sh --test)" >&2; exit 1; }
+  [[ "$f" = /* ]] || f="$root/$f"
+  [[ -e "$f" ]] || { echo "run.sh: $f missing (cmake --build $build --target sinkhub file slack s3 fake_apify; scripts/install-deps.sh --test)" >&2; exit 1; }
 done
 cd "$root"
 PYTHONDONTWRITEBYTECODE=1 exec "$py" bench/soak/soak.py --build "$build" --command "$(printf '%q ' "$0" "$@" | sed 's/ $//')" "$@"

@@ -3,6 +3,7 @@ and one entry in SINKS (its fake and fault proxy, its config, its route, how to 
 received)."""
 import json
 import os
+import urllib.request
 import re
 import sys
 
@@ -55,6 +56,11 @@ class Sink:
     # The most items one batch carries: what a crash or a lost answer may repeat when not effect-once.
     batch_items = 1000
     route = {"actors": ["*"], "events": [SUCCEEDED]}
+
+    @staticmethod
+    def available(build):
+        """Whether the build has this sink's plugin (and fake): the soak covers what it ships."""
+        return True
 
     def wants(self, run):
         r = self.route
@@ -141,5 +147,49 @@ class SlackSink(Sink):
         return seen, problems
 
 
-# Every shipped sink. gsheets (fake_google + the gsheets plugin) joins as one more class here.
-SINKS = [FileSink(), SlackSink(), S3Sink()]
+class GsheetsSink(Sink):
+    name = plugin = "gsheets"
+    effect_once = True  # the plugin's marker protocol: each item one row, exactly once
+    route = {"actors": [CHAT_ACTOR], "events": [SUCCEEDED]}  # (a FAILED run writes nothing)
+    SPREADSHEET, TAB = "soak-spreadsheet", "Soak"
+
+    @staticmethod
+    def available(build):
+        return all(os.path.exists(os.path.join(build, f)) for f in ("plugins/gsheets.so", "fake_google"))
+
+    def start(self, h):
+        self.creds = h.path("google/service-account.json")
+        self.port = h.spawn("fake_google", [os.path.join(h.build, "fake_google"), "--spreadsheet",
+                                            f"{self.SPREADSHEET}:Soak", "--service-account",
+                                            f"{self.creds}:soak@soak-project.iam.gserviceaccount.com"], ready="print")
+        self.proxy = h.proxy("gsheets", self.port, "google")  # the Sheets API; tokens straight from the fake
+
+    def options(self, h):
+        return {"credentials_file": self.creds, "spreadsheet_id": self.SPREADSHEET, "sheet": self.TAB,
+                "mode": "append", "columns": ["i"], "provenance_column": True,
+                "api_base_url": f"http://127.0.0.1:{self.proxy}"}
+
+    def observe(self, h):
+        """Rows of the tab by their provenance cell `runId:itemIndex` (the fake's control API)."""
+        url = f"http://127.0.0.1:{self.port}/_fake/spreadsheets/{self.SPREADSHEET}/values?tab={self.TAB}"
+        with urllib.request.urlopen(url, timeout=120) as r:
+            rows = json.load(r)["rows"]
+        seen, problems = {}, []
+        if not rows:
+            return seen, problems
+        header = [c["value"] if c else None for c in rows[0]]
+        if "_sinkhub" not in header:
+            return seen, [f"gsheets: no _sinkhub column in the header {header}"]
+        col = header.index("_sinkhub")
+        for n, row in enumerate(rows[1:], start=2):
+            cell = row[col] if col < len(row) else None
+            m = re.fullmatch(r"(SK[0-9]{7}[A-Za-z0-9]{8}):(\d+)", str(cell["value"])) if cell else None
+            if not m:
+                problems.append(f"gsheets: row {n} is not an item's: {row[:3]}")
+                continue
+            seen.setdefault(m.group(1), []).append(int(m.group(2)))
+        return seen, problems
+
+
+# Every shipped sink (those whose plugin the build has: gsheets since it is on main).
+SINKS = [FileSink(), SlackSink(), S3Sink(), GsheetsSink()]

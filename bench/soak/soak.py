@@ -17,7 +17,9 @@ sys.path.insert(0, HERE)
 
 import checks  # noqa: E402
 from harness import Daemon, Harness  # noqa: E402
-from sinks import SINKS  # noqa: E402
+from sinks import SINKS as ALL_SINKS  # noqa: E402
+
+SINKS = []  # the sinks of this run: those of ALL_SINKS the build has
 from traffic import DATASETS, ITEM_BYTES, Traffic, dataset_id  # noqa: E402
 
 SECRET = "soak-webhook-secret-7f3a9c1e5b2d4f60"
@@ -137,6 +139,8 @@ def main():
     binary = os.path.join(work, "sinkhub")
     shutil.copy2(os.path.join(build, "sinkhub"), binary)  # a rebuild during the run changes nothing
     h = Harness(root, HERE, work, build, a.faults, seed)
+    global SINKS
+    SINKS = [s for s in ALL_SINKS if s.available(build)]
     failed = []
     daemon = None
     try:
