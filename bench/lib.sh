@@ -12,3 +12,11 @@ busy_pct() {  # before after: share of all cores busy between two cpu_stat lines
     idle = (y[5] - x[5]) + (y[6] - x[6])
     printf "%.0f", (tot > 0 ? 100 * (tot - idle) / tot : 0) }'
 }
+
+# A fresh directory for a run's plugin copies. Not under $TMPDIR: sinkhub loads plugins only
+# from directories nobody else can write, and a sticky /tmp is refused too (README, "Plugins").
+# BENCH_PLUGIN_PARENT overrides the parent, which must be trusted the same way.
+bench_plugin_dir() {  # name -> prints the directory; the caller removes it
+  local parent=${BENCH_PLUGIN_PARENT:-$root/build/bench-plugins}
+  mkdir -p "$parent" && chmod go-w "$parent" && mktemp -d "$parent/$1.XXXXXX"
+}

@@ -102,6 +102,7 @@ done
 
 # ---------------------------------------------------------------- temp dir and cleanup
 work=$(mktemp -d "${TMPDIR:-/tmp}/sinkhub-bench-e2e.XXXXXX")
+plugdir=$(bench_plugin_dir e2e)
 pids=()   # processes this script started and has not stopped yet
 
 stop_pid() {  # pid: TERM, up to 10 s, then KILL; always reaps
@@ -125,6 +126,7 @@ stop_proc() { stop_pid "$1"; forget_pid "$1"; }
 cleanup() {
   local rc=$? pid
   for pid in "${pids[@]}"; do stop_pid "$pid"; done
+  rm -rf "$plugdir"
   # The big files never survive: outputs, the reference download.
   find "$work" \( -name '*.jsonl' -o -name '*.json' -o -name '.*.tmp' -o -name 'ledger.db*' \) \
     -size +1M -delete 2>/dev/null || true
@@ -141,11 +143,11 @@ trap 'exit 143' TERM
 
 # Private copies: named *-bench so that nobody's `pidof sinkhub` / `killall fake_apify` touches
 # them, and a rebuild during the run does not change what is measured.
-mkdir -p "$work/bin" "$work/plugins"
+mkdir -p "$work/bin"
 cp "$sinkhub_src" "$work/bin/sinkhub-bench"
 cp "$fake_src" "$work/bin/fake_apify-bench"
-cp "$plugin_src" "$work/plugins/file.so"
-[[ "$S3" == 1 ]] && cp "$s3_plugin_src" "$work/plugins/s3.so"
+cp "$plugin_src" "$plugdir/file.so"
+[[ "$S3" == 1 ]] && cp "$s3_plugin_src" "$plugdir/s3.so"
 SINKHUB="$work/bin/sinkhub-bench"
 FAKE="$work/bin/fake_apify-bench"
 "$SINKHUB" version >/dev/null 2>&1 || die "'$sinkhub_src' does not run ('sinkhub version' failed)"
@@ -312,7 +314,7 @@ ledger:
   path: "$1/ledger.db"
   synchronous: $V_SYNC
 plugins:
-  dirs: ["$work/plugins"]
+  dirs: ["$plugdir"]
 sinks:
   out:
 $(if [[ "$V_SINK" == s3 ]]; then

@@ -47,6 +47,7 @@ bins=("${SINKHUB_BIN:-$root/build/sinkhub}" "${FAKE_APIFY_BIN:-$root/build/fake_
 for f in "${bins[@]}"; do [[ -f "$f" ]] || die "'$f' is missing: build the tree"; done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sinkhub-bench-gsheets.XXXXXX")
+plugdir=$(bench_plugin_dir gsheets)
 pids=()
 stop_pid() {
   local pid=$1
@@ -58,6 +59,7 @@ stop_pid() {
 cleanup() {
   local rc=$? pid
   for pid in "${pids[@]}"; do stop_pid "$pid"; done
+  rm -rf "$plugdir"
   if [[ "$KEEP" == 1 || $rc -ne 0 ]]; then echo "run.sh: temp dir kept: $work" >&2; else rm -rf "$work"; fi
   exit $rc
 }
@@ -66,12 +68,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # Private copies named *-bench: nobody's `pidof sinkhub` touches them, a rebuild changes nothing.
-mkdir -p "$work/bin" "$work/plugins"
+mkdir -p "$work/bin"
 cp "${bins[0]}" "$work/bin/sinkhub-bench"
 cp "${bins[1]}" "$work/bin/fake_apify-bench"
 cp "${bins[2]}" "$work/bin/fake_google-bench"
-cp "${bins[3]}" "$work/plugins/file.so"
-cp "${bins[4]}" "$work/plugins/gsheets.so"
+cp "${bins[3]}" "$plugdir/file.so"
+cp "${bins[4]}" "$plugdir/gsheets.so"
 SINKHUB="$work/bin/sinkhub-bench"
 
 vm_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -118,7 +120,7 @@ auth: {header: X-Webhook-Secret, secrets: ["$SECRET"]}
 apify: {base_url: "$API", token: "$TOKEN", page_size: $PAGE_SIZE}
 ledger: {path: "$1/ledger.db"}
 delivery: {workers: 2}
-plugins: {dirs: ["$work/plugins"]}
+plugins: {dirs: ["$plugdir"]}
 sinks:
   out:
 $3

@@ -14,6 +14,7 @@ class Harness:
         self.root, self.here, self.work, self.build = root, here, work, build
         self.fault_spec, self.seed = fault_spec, seed
         self.procs = []  # (name, Popen)
+        self.daemon_env = {}  # what sinks add to sinkhub's environment (e.g. a test time scale)
 
     def path(self, rel):
         p = os.path.join(self.work, rel)
@@ -100,7 +101,8 @@ class Daemon:
         log.write(f"\n=== soak: start #{self.starts} at {time.time():.3f}\n".encode())
         log.flush()
         self.proc = subprocess.Popen([self.binary, "serve", "--config", self.config, "--log-level", "info"],
-                                     stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+                                     stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
+                                     env=dict(os.environ, **self.h.daemon_env))
         t0 = time.time()
         while time.time() - t0 < wait:
             if self.proc.poll() is not None:
