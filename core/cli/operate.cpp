@@ -125,6 +125,7 @@ Object::Ptr to_json(ledger::Ledger& l, const ledger::EventRow& e, const std::vec
       aj->set("finished_at", iso(a.finished_at));
       aj->set("outcome", std::string(ledger::to_string(a.outcome)));
       aj->set("items", a.items);
+      aj->set("dest_status", a.dest_status);  // 0: the destination's answer is unknown
       aj->set("message", a.message);
       at->add(aj);
     }
@@ -147,8 +148,9 @@ void print_event(ledger::Ledger& l, const ledger::EventRow& e, const std::vector
               << d.items_done << " items, " << d.attempts << " attempts"
               << (d.last_error.empty() ? "" : ", last error: " + d.last_error) << "\n";
     for (const auto& a : l.attempts(d.id))
-      std::cout << "    " << iso(a.started_at) << "  " << ledger::to_string(a.outcome) << "  " << a.items
-                << " items  " << a.message << "\n";
+      std::cout << "    " << iso(a.started_at) << "  " << ledger::to_string(a.outcome) << "  " << a.items << " items  "
+                << (a.dest_status ? "dest " + std::to_string(a.dest_status) + "  " : std::string()) << a.message
+                << "\n";
   }
 }
 

@@ -175,6 +175,7 @@ Attempt::Step Attempt::settle(const plugin::CallResult& r) {
     marks_.prune(items_done_);
   }
   last_message_ = r.message;
+  dest_status_ = r.dest_status;
   switch (outcome_of(r.code)) {
     case Outcome::Ok:
       lane_.answered_ok();
@@ -228,7 +229,7 @@ void Attempt::finish(const ledger::Finish& how, Outcome outcome, const std::stri
   auto& m = observe::Metrics::instance();
   m.record(lane_.metrics().attempt_seconds, std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
   if (const int counter = lane_.attempts_metric(outcome); counter >= 0) m.record(counter, 1);
-  if (!sh_.ledger.finish(c_.id, w_.owner, how, {started_unix_, util::unix_ms(), outcome, attempt_items_, message}))
+  if (!sh_.ledger.finish(c_.id, w_.owner, how, {started_unix_, util::unix_ms(), outcome, attempt_items_, message, dest_status_}))
     spdlog::warn("{}: lease lost before the outcome could be recorded", label_);
 }
 

@@ -103,6 +103,9 @@ struct AttemptRecord {
   AttemptOutcome outcome = AttemptOutcome::Ok;
   std::uint64_t items = 0;                         // items accepted during the attempt
   std::string message;
+  // What the destination answered to the attempt's last plugin call (sink.h dest_status, e.g.
+  // an HTTP status), as the plugin reported it; 0: none (no call, or the plugin said nothing).
+  std::int32_t dest_status = 0;
 };
 
 // Progress of a delivery after an accepted batch.

@@ -104,6 +104,11 @@ ALTER TABLE deliveries ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;  -- since 
       {6, "events: origin (webhook | reconciled)", R"SQL(
 ALTER TABLE events ADD COLUMN origin TEXT NOT NULL DEFAULT 'webhook';
 )SQL"},
+      // What the destination answered (sink.h dest_status, e.g. an HTTP status) to an attempt's
+      // last plugin call; 0: none, and for every attempt recorded before this version.
+      {7, "attempts: the destination's status (dest_status)", R"SQL(
+ALTER TABLE attempts ADD COLUMN dest_status INTEGER NOT NULL DEFAULT 0;
+)SQL"},
   };
   return all;
 }

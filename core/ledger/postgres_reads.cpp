@@ -117,13 +117,15 @@ std::vector<EventRow> PostgresLedger::events_for_run(const std::string& run_id) 
 
 std::vector<AttemptRecord> PostgresLedger::attempts(std::int64_t delivery_id) {
   const pg::Result q = run(
-      "SELECT started_at, finished_at, outcome, items, message FROM attempts WHERE delivery_id=$1 ORDER BY id",
+      "SELECT started_at, finished_at, outcome, items, message, dest_status FROM attempts WHERE delivery_id=$1 "
+      "ORDER BY id",
       pg::Params().integer(delivery_id));
   std::vector<AttemptRecord> out;
   for (int i = 0; i < q.rows(); ++i) {
     const std::string outcome = q.text(i, 2);
     out.push_back({q.integer(i, 0), q.integer(i, 1), stored_attempt_outcome(outcome),
-                   static_cast<std::uint64_t>(q.integer(i, 3)), q.text(i, 4)});
+                   static_cast<std::uint64_t>(q.integer(i, 3)), q.text(i, 4),
+                   static_cast<std::int32_t>(q.integer(i, 5))});
   }
   return out;
 }

@@ -179,10 +179,10 @@ bool SqliteLedger::finish(std::int64_t id, const std::string& owner, const Finis
     owned = db_.changes() == 1;
     if (!owned || !how.record_attempt) return;
     Stmt h(db_,
-           "INSERT INTO attempts (delivery_id, attempt, started_at, finished_at, outcome, items, message) "
-           "SELECT id, attempts + ?, ?, ?, ?, ?, ? FROM deliveries WHERE id=?");
+           "INSERT INTO attempts (delivery_id, attempt, started_at, finished_at, outcome, items, message, dest_status) "
+           "SELECT id, attempts + ?, ?, ?, ?, ?, ?, ? FROM deliveries WHERE id=?");
     h.bind(1, given_back).bind(2, a.started_at).bind(3, a.finished_at).bind(4, std::string(to_string(a.outcome)));
-    h.bind(5, static_cast<std::int64_t>(a.items)).bind(6, a.message).bind(7, id);
+    h.bind(5, static_cast<std::int64_t>(a.items)).bind(6, a.message).bind(7, std::int64_t{a.dest_status}).bind(8, id);
     h.step();
   });
   return owned;

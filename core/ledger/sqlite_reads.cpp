@@ -116,13 +116,15 @@ std::vector<EventRow> SqliteLedger::events_for_run(const std::string& run_id) {
 std::vector<AttemptRecord> SqliteLedger::attempts(std::int64_t delivery_id) {
   std::lock_guard<std::mutex> lk(read_mu_);
   Stmt q(reader_,
-         "SELECT started_at, finished_at, outcome, items, message FROM attempts WHERE delivery_id=? ORDER BY id");
+         "SELECT started_at, finished_at, outcome, items, message, dest_status FROM attempts WHERE delivery_id=? "
+         "ORDER BY id");
   q.bind(1, delivery_id);
   std::vector<AttemptRecord> out;
   while (q.step()) {
     const std::string outcome = q.column_text(2);
     out.push_back({q.column_int(0), q.column_int(1), stored_attempt_outcome(outcome),
-                   static_cast<std::uint64_t>(q.column_int(3)), q.column_text(4)});
+                   static_cast<std::uint64_t>(q.column_int(3)), q.column_text(4),
+                   static_cast<std::int32_t>(q.column_int(5))});
   }
   return out;
 }

@@ -103,10 +103,11 @@ MigrationReport copy_sqlite_to_postgres(const std::string& sqlite_path, const st
        "crashes) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)",
        "iitBtiitiiiibtBiii"},
       {"attempts",
-       "SELECT id, delivery_id, attempt, started_at, finished_at, outcome, items, message FROM attempts ORDER BY id",
-       "INSERT INTO attempts (id, delivery_id, attempt, started_at, finished_at, outcome, items, message) "
-       "VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
-       "iiiiitit"},
+       "SELECT id, delivery_id, attempt, started_at, finished_at, outcome, items, message, dest_status FROM attempts "
+       "ORDER BY id",
+       "INSERT INTO attempts (id, delivery_id, attempt, started_at, finished_at, outcome, items, message, dest_status) "
+       "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+       "iiiiititi"},
       {"sink_suspensions", "SELECT sink, until_ms, reason FROM sink_suspensions",
        "INSERT INTO sink_suspensions (sink, until_ms, reason) VALUES ($1,$2,$3)", "tit"},
       {"configured_sinks", configured_select, "INSERT INTO configured_sinks (sink) VALUES ($1)", "t"},
