@@ -150,7 +150,8 @@ bool PostgresLedger::finish(std::int64_t id, const std::string& owner, const Fin
 
 void PostgresLedger::set_verified(std::int64_t event_id, bool ok, const std::string& reason) {
   run("WITH e AS (UPDATE events SET verified=$1, status_note=$2 WHERE id=$3 RETURNING id) "
-      "UPDATE deliveries SET state='dead', last_error=$4, lease_owner=NULL, lease_until=NULL, updated_at=$5 "
+      "UPDATE deliveries SET state='dead', last_error=$4, lease_owner=NULL, lease_until=NULL, updated_at=$5, "
+      "next_attempt_at=$5 "
       "WHERE NOT $6 AND event_id IN (SELECT id FROM e) AND state IN ('pending','retrying','running')",
       pg::Params().integer(ok ? 1 : 0).text(ok ? std::string() : reason).integer(event_id).text("rejected: " + reason)
           .integer(util::unix_ms()).boolean(ok));

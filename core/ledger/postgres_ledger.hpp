@@ -5,7 +5,8 @@
 // (FOR UPDATE SKIP LOCKED) and leases decide between daemons; a listener connection turns
 // NOTIFY sinkhub_work (sent by any daemon's commit of new or replayed work) into wake-ups.
 // postgres_ledger.cpp: opening, migrations, group commit, the listener;
-// postgres_deliveries.cpp: the engine's writes; postgres_reads.cpp: the operators' reads.
+// postgres_deliveries.cpp: the engine's writes; postgres_reads.cpp: the operators' reads;
+// postgres_retention.cpp: pruning.
 #pragma once
 
 #include <atomic>
@@ -46,6 +47,8 @@ class PostgresLedger final : public Ledger, private GroupCommit::Backend {
   std::vector<AttemptRecord> attempts(std::int64_t delivery_id) override;
   int replay(const ReplayRequest& r) override;
 
+  PruneResult prune(const PrunePlan& plan) override;  // postgres_retention.cpp
+
   void close() override;
 
  private:
@@ -61,6 +64,7 @@ class PostgresLedger final : public Ledger, private GroupCommit::Backend {
 
   // One statement on a pooled connection.
   pg::Result run(const char* sql, const pg::Params& params);
+  void store_status(Status& s);  // the tables' size and the oldest event
   void listen_loop();
   void wake();  // calls wake_, if set
 

@@ -40,6 +40,7 @@ EventRow event_row(const pg::Result& q, int i) {
   r.received_at = q.integer(i, 11);
   r.status_note = q.text(i, 12);
   r.origin = q.text(i, 13);
+  r.pruned_at = q.integer(i, 14);
   return r;
 }
 
@@ -85,6 +86,7 @@ Status PostgresLedger::status() {
                                   "AND NOT " + std::string(kSinkConfigured) + " GROUP BY d.sink ORDER BY d.sink";
   const pg::Result waiting = run(waiting_sql.c_str(), {});
   for (int i = 0; i < waiting.rows(); ++i) s.unconfigured_sinks.emplace_back(waiting.text(i, 0), waiting.integer(i, 1));
+  store_status(s);
   return s;
 }
 
@@ -107,7 +109,7 @@ std::vector<DeliveryRow> PostgresLedger::deliveries(std::optional<DeliveryState>
 std::vector<EventRow> PostgresLedger::events_for_run(const std::string& run_id) {
   const pg::Result q = run(
       "SELECT id, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, dispatch_id, headers, "
-      "body, received_at, COALESCE(status_note,''), origin FROM events "
+      "body, received_at, COALESCE(status_note,''), origin, COALESCE(pruned_at, 0) FROM events "
       "WHERE dedup_key >= $1 || '|' AND dedup_key < $1 || '}' AND run_id = $1 ORDER BY id",
       pg::Params().text(run_id));
   std::vector<EventRow> out;

@@ -195,8 +195,8 @@ void SqliteLedger::set_verified(std::int64_t event_id, bool ok, const std::strin
     u.step();
     if (ok) return;
     Stmt d(db_,
-           "UPDATE deliveries SET state='dead', last_error=?, lease_owner=NULL, lease_until=NULL, updated_at=? "
-           "WHERE event_id=? AND state IN ('pending','retrying','running')");
+           "UPDATE deliveries SET state='dead', last_error=?1, lease_owner=NULL, lease_until=NULL, updated_at=?2, "
+           "next_attempt_at=?2 WHERE event_id=?3 AND state IN ('pending','retrying','running')");
     d.bind(1, "rejected: " + reason).bind(2, util::unix_ms()).bind(3, event_id);
     d.step();
   });

@@ -83,7 +83,7 @@ MigrationReport copy_sqlite_to_postgres(const std::string& sqlite_path, const st
   const std::string events_select =
       "SELECT id, dedup_key, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, dispatch_id, "
       "headers, body, received_at, verified, status_note, " + column_or(from, "events", "origin", "'webhook'") +
-      " FROM events ORDER BY id";
+      ", pruned_at FROM events ORDER BY id";
   const std::string deliveries_select =
       "SELECT id, event_id, sink, with_items, state, attempts, next_attempt_at, lease_owner, lease_until, items_done, "
       "source_offset, source_items, checkpoint, last_error, replayed, created_at, updated_at, " +
@@ -94,9 +94,9 @@ MigrationReport copy_sqlite_to_postgres(const std::string& sqlite_path, const st
   const TableCopy tables[] = {
       {"events", events_select.c_str(),
        "INSERT INTO events (id, dedup_key, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, "
-       "dispatch_id, headers, body, received_at, verified, status_note, origin) "
-       "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)",
-       "ittttttttttbiitt"},
+       "dispatch_id, headers, body, received_at, verified, status_note, origin, pruned_at) "
+       "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)",
+       "ittttttttttbiitti"},
       {"deliveries", deliveries_select.c_str(),
        "INSERT INTO deliveries (id, event_id, sink, with_items, state, attempts, next_attempt_at, lease_owner, "
        "lease_until, items_done, source_offset, source_items, checkpoint, last_error, replayed, created_at, updated_at, "
