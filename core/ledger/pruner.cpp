@@ -119,8 +119,10 @@ PassReport Pruner::run_pass() {
     walked_to_ = r.walked_to;
     add(pass, r);
     more = r.more;
-    // Yield the writer to the webhooks for at least as long as this batch held it.
-    if (more && !pause(std::max(options_.min_pause, std::chrono::duration_cast<std::chrono::milliseconds>(took)))) {
+    // Yield the writer to the webhooks for twice as long as this batch held it: pruning a
+    // backlog takes at most a third of the writer's time.
+    const auto yield = std::max(options_.min_pause, 2 * std::chrono::duration_cast<std::chrono::milliseconds>(took));
+    if (more && !pause(yield)) {
       pass.stopped = true;
       return pass;
     }

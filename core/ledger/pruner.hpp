@@ -1,7 +1,7 @@
 // ledger.retention, applied: a background thread that, every retention.interval (the first
 // time a few seconds after start, and at once after a reload), prunes what has aged out, in transactions of at most
-// PrunerOptions::batch rows of each table, pausing between them at least as long as the last
-// one took, so that webhooks keep the writer most of the time and ingest never stalls; then
+// PrunerOptions::batch rows of each table, pausing between them twice as long as the last one
+// took, so that webhooks keep the writer two thirds of the time and ingest never stalls; then
 // gives free pages back to the filesystem (SQLite with auto_vacuum=incremental).
 //
 // What goes (Ledger::prune): a done delivery `done` after it finished, a dead one `dead` after,
@@ -24,7 +24,7 @@ namespace sinkhub::ledger {
 
 struct PrunerOptions {
   int batch = 256;  // rows of each table one transaction removes at most
-  std::chrono::milliseconds min_pause{10};  // between transactions, at least (else as long as the last took)
+  std::chrono::milliseconds min_pause{10};  // between transactions, at least (else twice what the last took)
   std::chrono::milliseconds first_pass{std::chrono::seconds(5)};  // after start(): let the daemon settle
   int release_pages = 256;  // free pages given back per transaction (1 MiB of 4 KiB pages)
 };
