@@ -205,7 +205,7 @@ struct PrunePlan {
   // The walk over events in id order that finds those that planned no delivery resumes after this
   // id (PruneResult::walked_to of the previous call; 0 at first).
   std::int64_t walked_to = 0;
-  int limit = 256;  // at most this many rows of each table per call
+  int limit = 64;  // at most this many rows of each table per call
 };
 
 struct PruneResult {

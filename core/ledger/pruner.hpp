@@ -23,7 +23,9 @@
 namespace sinkhub::ledger {
 
 struct PrunerOptions {
-  int batch = 256;  // rows of each table one transaction removes at most
+  // Rows of each table one transaction removes at most. A webhook may wait for one batch: 256
+  // doubled p99 under load (bench/RESULTS.md, "Ledger prune under ingest"); 64 a quarter of that.
+  int batch = 64;
   std::chrono::milliseconds min_pause{10};  // between transactions, at least (else twice what the last took)
   std::chrono::milliseconds first_pass{std::chrono::seconds(5)};  // after start(): let the daemon settle
   int release_pages = 256;  // free pages given back per transaction (1 MiB of 4 KiB pages)
