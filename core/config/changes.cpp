@@ -34,8 +34,12 @@ const RestartOnly kRestartOnly[] = {
     {"ledger.pool", [](const Config& a, const Config& b) { return a.ledger.pool == b.ledger.pool; }},
     {"ledger.synchronous",
      [](const Config& a, const Config& b) { return a.ledger.synchronous == b.ledger.synchronous; }},
-    // Sink instances that keep running would keep their old directories (spools, markers).
-    {"plugins.data_dir", [](const Config& a, const Config& b) { return a.sink_data_dir == b.sink_data_dir; }},
+    // Sink instances that keep running would keep their old directories (spools, markers). Its
+    // default follows ledger.path: named only when it changed by itself.
+    {"plugins.data_dir",
+     [](const Config& a, const Config& b) {
+       return a.sink_data_dir == b.sink_data_dir || a.ledger.path != b.ledger.path;
+     }},
     // The worker pool is sized at start; leases held by running deliveries use the period.
     {"delivery.workers", [](const Config& a, const Config& b) { return a.delivery.workers == b.delivery.workers; }},
     {"delivery.lease", [](const Config& a, const Config& b) { return a.delivery.lease == b.delivery.lease; }},

@@ -161,6 +161,7 @@ plugin::CallResult Attempt::call_sink(const plugin::DeliveryContext& ctx, const 
 // The bookkeeping of one answer: progress committed (with the sink's checkpoint), then what
 // the answer means for the attempt.
 Attempt::Step Attempt::settle(const plugin::CallResult& r) {
+  if (r.resume_from) return rewind(r);
   items_done_ += r.items_accepted;
   attempt_items_ += r.items_accepted;
   if (r.checkpoint) checkpoint_ = *r.checkpoint;
@@ -176,21 +177,51 @@ Attempt::Step Attempt::settle(const plugin::CallResult& r) {
   }
   last_message_ = r.message;
   dest_status_ = r.dest_status;
-  switch (outcome_of(r.code)) {
+  return react(r.code, r.message, r.retry_after_ms);
+}
+
+// What a sink's answer code means for the attempt: go on, or end it.
+Attempt::Step Attempt::react(std::int32_t code, const std::string& message, std::int64_t retry_after_ms) {
+  switch (outcome_of(code)) {
     case Outcome::Ok:
       lane_.answered_ok();
       return Step::Continue;
     case Outcome::Retry:
       if (sh_.hard_stop) give_back("sink call cancelled by shutdown");  // not the delivery's fault
-      else retry_or_bury(or_default(r.message, "sink asked to retry"), r.retry_after_ms, Outcome::Retry);
+      else retry_or_bury(or_default(message, "sink asked to retry"), retry_after_ms, Outcome::Retry);
       return Step::Stop;
     case Outcome::Reject:
-      bury(or_default(r.message, "sink rejected the delivery"), Outcome::Reject);
+      bury(or_default(message, "sink rejected the delivery"), Outcome::Reject);
       return Step::Stop;
     default:
-      suspend(or_default(r.message, "sink reported a fatal error"));
+      suspend(or_default(message, "sink reported a fatal error"));
       return Step::Stop;
   }
+}
+
+// ABI 1.2: the sink can only go on from an earlier item (what it needed for the rest is lost,
+// e.g. a spool on another host's disk). This delivery alone moves back there, with the
+// checkpoint the sink staged (or none), and the attempt ends: OK starts the next one at once
+// (no backoff, but within the budget), any other code as usual. Reading starts again where
+// that item can be read (ResumeMarks::rewind_point).
+Attempt::Step Attempt::rewind(const plugin::CallResult& r) {
+  const std::uint64_t from = *r.resume_from;
+  const auto point = marks_.rewind_point(from, !lane_.query().clean);
+  const std::string why = "the sink resumes the delivery at item " + std::to_string(from) + " (accepted so far: " +
+                          std::to_string(items_done_) + ")" + (r.message.empty() ? "" : ": " + r.message);
+  if (!sh_.ledger.save_progress(c_.id, w_.owner, {from, point.offset, point.items_before},
+                                r.checkpoint.value_or(std::string()), cfg_.lease.count())) {
+    spdlog::warn("{}: lease lost, another worker owns it now", label_);
+    lost_ = true;
+    return Step::Stop;
+  }
+  items_done_ = from;
+  checkpoint_ = r.checkpoint.value_or(std::string());
+  spdlog::warn("{}: {}", label_, why);
+  if (outcome_of(r.code) != Outcome::Ok) return react(r.code, why, r.retry_after_ms);
+  lane_.answered_ok();
+  retry_or_bury(why, -1, Outcome::Retry, /*at_once=*/true);
+  return Step::Stop;
 }
 
 void Attempt::done() {
@@ -203,14 +234,17 @@ void Attempt::bury(const std::string& why, Outcome outcome) {
   finish({ledger::DeliveryState::Dead, 0, true, why}, outcome, why);
 }
 
-void Attempt::retry_or_bury(const std::string& why, std::int64_t retry_after_ms, Outcome outcome) {
-  const auto next = decide_retry(c_.attempt, util::unix_ms() - c_.created_at, retry_after_ms, cfg_, util::uniform01());
+// at_once: the next attempt starts without backoff (after a rewind), still within the budget.
+void Attempt::retry_or_bury(const std::string& why, std::int64_t retry_after_ms, Outcome outcome, bool at_once) {
+  const auto next = decide_retry(c_.attempt, util::unix_ms() - c_.created_at, retry_after_ms, cfg_,
+                                 at_once ? 0.0 : util::uniform01());
   if (next.give_up) {
     bury("retry budget exhausted after " + std::to_string(c_.attempt) + " attempts: " + why, outcome);
     return;
   }
-  spdlog::warn("{}: will retry in {} ms: {}", label_, next.delay.count(), why);
-  finish({ledger::DeliveryState::Retrying, util::unix_ms() + next.delay.count(), true, why}, outcome, why);
+  const std::int64_t delay = at_once ? 0 : next.delay.count();
+  if (!at_once) spdlog::warn("{}: will retry in {} ms: {}", label_, delay, why);
+  finish({ledger::DeliveryState::Retrying, util::unix_ms() + delay, true, why}, outcome, why);
 }
 
 // The attempt is given back: the delivery is not at fault.

@@ -67,12 +67,14 @@ class Attempt {
   plugin::DeliveryContext context(const plugin::Batch& batch, std::uint32_t flags);
   plugin::CallResult call_sink(const plugin::DeliveryContext& ctx, const plugin::Batch& batch);
   Step settle(const plugin::CallResult& r);
+  Step react(std::int32_t code, const std::string& message, std::int64_t retry_after_ms);
+  Step rewind(const plugin::CallResult& r);
   void progress_log();
 
   // The ends of an attempt; each records one Outcome.
   void done();
   void bury(const std::string& why, Outcome outcome);
-  void retry_or_bury(const std::string& why, std::int64_t retry_after_ms, Outcome outcome);
+  void retry_or_bury(const std::string& why, std::int64_t retry_after_ms, Outcome outcome, bool at_once = false);
   void suspend(const std::string& why);
   void give_back(const std::string& why);
   void finish(const ledger::Finish& how, Outcome outcome, const std::string& message);

@@ -106,6 +106,13 @@ ResumeMarks::Point ResumeMarks::resume_point(std::uint64_t pos) const {
   return p;
 }
 
+ResumeMarks::Point ResumeMarks::rewind_point(std::uint64_t pos, bool offsets_are_positions) const {
+  const std::uint64_t known = pages_.empty() ? source_items_ : pages_.front().items_before;
+  if (pos >= known) return resume_point(pos);
+  if (offsets_are_positions) return {static_cast<std::int64_t>(pos), pos};
+  return {0, 0};
+}
+
 void ResumeMarks::prune(std::uint64_t committed) {
   while (pages_.size() > 1 && pages_.front().items_after <= committed) pages_.pop_front();
 }

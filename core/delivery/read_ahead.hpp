@@ -44,6 +44,10 @@ class ResumeMarks {
     std::uint64_t items_before = 0;
   };
   Point resume_point(std::uint64_t pos) const;
+  // The same for a position that may lie before the pages still held (a sink's rewind, ABI
+  // 1.2): resume_point when it is known, else, where raw offsets count delivered items (no
+  // `clean`), that offset, else the dataset's start (the items before pos are then skipped).
+  Point rewind_point(std::uint64_t pos, bool offsets_are_positions) const;
 
   // Pages wholly before the committed position are no longer needed.
   void prune(std::uint64_t committed);

@@ -126,9 +126,53 @@ void GroupCommit::commit(std::vector<std::unique_ptr<Job>>& batch) {
       static const std::string none;
       return (a->event ? a->event->dedup_key : none) < (b->event ? b->event->dedup_key : none);
     });
+  std::vector<Job*> rest;
+  if (backend_.inserts_groups()) {
+    rest = insert_at_once(batch);
+  } else {
+    for (auto& j : batch) rest.push_back(j.get());
+  }
+  if (!rest.empty()) transact(rest);
+  for (auto& j : batch)
+    if (j->receiver && !j->error.empty()) j->outcome = {RecordOutcome::Kind::Failed, 0, j->error};
+}
+
+// The group's events in as few round trips as the backend can (one, normally); returns what
+// still needs a transaction: the other jobs, and events of a statement refused as a whole.
+std::vector<GroupCommit::Job*> GroupCommit::insert_at_once(std::vector<std::unique_ptr<Job>>& batch) {
+  std::vector<Job*> events, rest;
+  std::vector<const IncomingEvent*> in;
+  for (auto& j : batch) {
+    if (!j->receiver) {
+      rest.push_back(j.get());
+      continue;
+    }
+    events.push_back(j.get());
+    in.push_back(j->event.get());
+  }
+  if (events.empty()) return rest;
+  const auto outcomes = backend_.insert_group(in);
+  bool all_known = true;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (i >= outcomes.size() || !outcomes[i]) {
+      rest.push_back(events[i]);
+      continue;
+    }
+    events[i]->outcome = *outcomes[i];
+    if (outcomes[i]->kind == RecordOutcome::Kind::Failed) {
+      events[i]->error = outcomes[i]->error.empty() ? "ledger commit failed" : outcomes[i]->error;
+      all_known = false;
+    }
+  }
+  last_commit_ok_ = all_known;
+  return rest;
+}
+
+// Jobs in one transaction, each in its own savepoint.
+void GroupCommit::transact(const std::vector<Job*>& jobs) {
   try {
     backend_.begin();
-    for (auto& j : batch) run_job(*j);
+    for (Job* j : jobs) run_job(*j);
     backend_.commit();
     last_commit_ok_ = true;
   } catch (const std::exception& e) {
@@ -137,10 +181,8 @@ void GroupCommit::commit(std::vector<std::unique_ptr<Job>>& batch) {
     backend_.rollback();
     backend_.reset_statements();
     last_commit_ok_ = false;
-    for (auto& j : batch) j->error = *e.what() ? e.what() : "ledger commit failed";
+    for (Job* j : jobs) j->error = *e.what() ? e.what() : "ledger commit failed";
   }
-  for (auto& j : batch)
-    if (j->receiver && !j->error.empty()) j->outcome = {RecordOutcome::Kind::Failed, 0, j->error};
 }
 
 void GroupCommit::run_job(Job& j) {

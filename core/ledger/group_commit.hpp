@@ -6,7 +6,10 @@
 //
 // Backend-neutral: a backend supplies the transaction verbs and the event insert on its one
 // writer connection. SQLite's are in sqlite_ledger.cpp; PostgreSQL's BEGIN / SAVEPOINT /
-// RELEASE / ROLLBACK TO / COMMIT fit the same shape.
+// RELEASE / ROLLBACK TO / COMMIT fit the same shape. A backend where each statement costs a
+// network round trip (PostgreSQL) also records a group's events all at once, in one statement
+// that is its own transaction (insert_group); the savepoints are then only the way to find
+// out which event a statement refused as a whole.
 #pragma once
 
 #include <atomic>
@@ -16,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +53,17 @@ class GroupCommit {
     // group's events are inserted in dedup-key order, so two groups holding the same keys
     // wait for each other in one order and never deadlock.
     virtual bool orders_by_key() const { return false; }
+    // True where insert_group records many events in one round trip (PostgreSQL).
+    virtual bool inserts_groups() const { return false; }
+    // Records the group's events (in key order where orders_by_key) outside any transaction of
+    // GroupCommit's: each statement it sends is its own committed transaction. Never throws;
+    // one entry per event: Accepted / Duplicate / Failed (the outcome is unknown, e.g. the
+    // connection was lost: nothing is acknowledged), or nullopt for an event of a statement
+    // that was refused as a whole and wrote nothing: it then goes through a savepoint of its
+    // own, so only the event at fault fails.
+    virtual std::vector<std::optional<RecordOutcome>> insert_group(const std::vector<const IncomingEvent*>& events) {
+      return std::vector<std::optional<RecordOutcome>>(events.size());
+    }
   };
 
   // Starts the writer thread.
@@ -78,6 +93,8 @@ class GroupCommit {
   bool submit_and_wait(std::function<void()> fn, std::string& error);
   void run();
   void commit(std::vector<std::unique_ptr<Job>>& batch);
+  std::vector<Job*> insert_at_once(std::vector<std::unique_ptr<Job>>& batch);
+  void transact(const std::vector<Job*>& jobs);
   void run_job(Job& job);
   void report(std::vector<std::unique_ptr<Job>>& batch);
   void note_record(const RecordOutcome& outcome);

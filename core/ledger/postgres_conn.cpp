@@ -61,6 +61,29 @@ std::string pg_text(std::string_view in) {
   return out;
 }
 
+Array& Array::text(std::string_view v) {
+  separate();
+  body_ += '"';
+  for (char c : pg_text(v)) {
+    if (c == '"' || c == '\\') body_ += '\\';
+    body_ += c;
+  }
+  body_ += '"';
+  return *this;
+}
+
+Array& Array::number(std::int64_t v) {
+  separate();
+  body_ += std::to_string(v);
+  return *this;
+}
+
+Array& Array::boolean(bool v) {
+  separate();
+  body_ += v ? 't' : 'f';
+  return *this;
+}
+
 std::string Result::text(int row, int col) const {
   return std::string(PQgetvalue(r_.get(), row, col), static_cast<std::size_t>(PQgetlength(r_.get(), row, col)));
 }
@@ -134,6 +157,7 @@ void Conn::connect() {
   const std::string setup = "SET statement_timeout = " + std::to_string(settings_->statement_timeout_ms) +
                             "; SET synchronous_commit = on; SET client_min_messages = warning";
   PGresult* r = PQexec(conn_, setup.c_str());
+  sent();
   const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   PQclear(r);
   if (!ok) fail(trimmed(PQerrorMessage(conn_)));
@@ -164,15 +188,28 @@ Result Conn::checked(PGresult* r) {
   throw StatementError(settings_->url.scrub(msg), sqlstate);
 }
 
+// PQexecParams and PQexec each send their statement(s) and wait for the answer: one round trip.
 Result Conn::exec(const char* sql, const Params& p) {
   ensure();
-  return checked(PQexecParams(conn_, sql, p.size(), nullptr, p.values(), p.lengths(), p.formats(), 0));
+  PGresult* r = PQexecParams(conn_, sql, p.size(), nullptr, p.values(), p.lengths(), p.formats(), 0);
+  sent();
+  return checked(r);
 }
 
 void Conn::exec_script(const std::string& sql) {
   ensure();
-  checked(PQexec(conn_, sql.c_str()));
+  PGresult* r = PQexec(conn_, sql.c_str());
+  sent();
+  checked(r);
 }
+
+void Conn::count_round_trips_as(const std::string& role) {
+  round_trips_metric_ = Metrics::instance().define(Metrics::Kind::Counter, "sinkhub_ledger_round_trips_total",
+                                                   "Round trips to PostgreSQL, by ledger connection",
+                                                   {{"connection", role}});
+}
+
+void Conn::sent() { Metrics::instance().record(round_trips_metric_, 1); }
 
 std::vector<std::string> Conn::notifications() {
   std::vector<std::string> out;
@@ -186,7 +223,10 @@ std::vector<std::string> Conn::notifications() {
 }
 
 Pool::Pool(std::shared_ptr<const Settings> settings, int size) : size_(std::max(1, size)) {
-  for (int i = 0; i < size_; ++i) free_.push_back(std::make_unique<Conn>(settings));
+  for (int i = 0; i < size_; ++i) {
+    free_.push_back(std::make_unique<Conn>(settings));
+    free_.back()->count_round_trips_as("pool");
+  }
   pool_gauge();
   pool_wait_histogram();
 }

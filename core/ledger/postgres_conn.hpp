@@ -65,6 +65,11 @@ class Result {
 // The parameters of one statement ($1, $2, ...), all sent as text except bytes().
 class Params {
  public:
+  // Not copyable: values() points into the strings it owns.
+  Params() = default;
+  Params(const Params&) = delete;
+  Params& operator=(const Params&) = delete;
+
   Params& text(std::string_view v);  // made valid for a TEXT column (UTF-8 without NUL)
   Params& integer(std::int64_t v);
   Params& boolean(bool v) { return raw(v ? "t" : "f", 0); }
@@ -86,6 +91,20 @@ class Params {
 // Text given to a TEXT column: valid UTF-8 without NUL (PostgreSQL refuses both); anything
 // else becomes U+FFFD.
 std::string pg_text(std::string_view in);
+
+// A one-dimensional array literal, element by element: {"a","b"}, {1,2}, {t,f}. Text is made
+// valid (pg_text), quoted and escaped; pass literal() as a text parameter cast to type[].
+class Array {
+ public:
+  Array& text(std::string_view v);
+  Array& number(std::int64_t v);
+  Array& boolean(bool v);
+  std::string literal() const { return body_ + "}"; }
+
+ private:
+  void separate() { body_ += body_.size() > 1 ? "," : ""; }
+  std::string body_ = "{";
+};
 
 class Conn {
  public:
@@ -113,9 +132,13 @@ class Conn {
   std::vector<std::string> notifications();
 
   const Settings& settings() const { return *settings_; }
+  // Counts every round trip of this connection (statements, and the session setup of each
+  // connect) in sinkhub_ledger_round_trips_total{connection=role}.
+  void count_round_trips_as(const std::string& role);
 
  private:
   void connect();
+  void sent();  // one round trip done
   Result checked(PGresult* r);
   [[noreturn]] void fail(const std::string& what);
 
@@ -124,6 +147,7 @@ class Conn {
   std::chrono::steady_clock::time_point retry_at_{};
   int failures_ = 0;
   std::string last_error_;
+  int round_trips_metric_ = -1;
 };
 
 // A fixed number of connections shared by the threads of one ledger. acquire() waits (at most

@@ -50,25 +50,6 @@ void migrate(pg::Conn& db) {
   }
 }
 
-// A PostgreSQL array literal of text values: {"a","b"}, each quoted and escaped.
-std::string text_array(const std::vector<model::PlannedDelivery>& planned, bool sinks) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < planned.size(); ++i) {
-    if (i) out += ',';
-    if (!sinks) {
-      out += planned[i].with_items ? "t" : "f";
-      continue;
-    }
-    out += '"';
-    for (char c : planned[i].sink) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 }  // namespace
 
 PostgresLedger::PostgresLedger(const config::LedgerConfig& cfg)
@@ -76,6 +57,8 @@ PostgresLedger::PostgresLedger(const config::LedgerConfig& cfg)
       pool_(settings_, cfg.pool),
       writer_conn_(settings_),
       listen_conn_(settings_) {
+  writer_conn_.count_round_trips_as("writer");
+  listen_conn_.count_round_trips_as("listener");
   migrate(writer_conn_);
   // Listening before the constructor returns: no NOTIFY after it is missed.
   listen_conn_.exec_script(std::string("LISTEN ") + kWorkChannel);
@@ -150,7 +133,12 @@ RecordOutcome PostgresLedger::insert(const IncomingEvent& in) {
   pg::Params p;
   p.text(in.dedup_key).text(e.event_type).text(e.run_id).text(e.actor_id).text(e.task_id).text(e.dataset_id);
   p.text(e.status).text(e.finished_at).text(in.dispatch_id).text(in.headers_json).bytes(in.body);
-  p.integer(util::unix_ms()).text(text_array(in.deliveries, true)).text(text_array(in.deliveries, false));
+  pg::Array sinks, with_items;
+  for (const auto& d : in.deliveries) {
+    sinks.text(d.sink);
+    with_items.boolean(d.with_items);
+  }
+  p.integer(util::unix_ms()).text(sinks.literal()).text(with_items.literal());
   p.text(in.origin);
   const pg::Result r = writer_conn_.exec(kInsert, p);
   if (r.rows() == 0) return {RecordOutcome::Kind::Duplicate, 0, {}};

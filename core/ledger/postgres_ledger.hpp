@@ -4,7 +4,8 @@
 // the operators' reads run on a pool (ledger.pool connections), each one statement, so claims
 // (FOR UPDATE SKIP LOCKED) and leases decide between daemons; a listener connection turns
 // NOTIFY sinkhub_work (sent by any daemon's commit of new or replayed work) into wake-ups.
-// postgres_ledger.cpp: opening, migrations, group commit, the listener;
+// postgres_ledger.cpp: opening, migrations, group commit, the listener; postgres_group.cpp:
+// a group's webhooks in one statement (one round trip);
 // postgres_deliveries.cpp: the engine's writes; postgres_reads.cpp: the operators' reads;
 // postgres_retention.cpp: pruning.
 #pragma once
@@ -61,6 +62,8 @@ class PostgresLedger final : public Ledger, private GroupCommit::Backend {
   void rollback_to() override;
   RecordOutcome insert(const IncomingEvent& event) override;
   bool orders_by_key() const override { return true; }
+  bool inserts_groups() const override { return true; }
+  std::vector<std::optional<RecordOutcome>> insert_group(const std::vector<const IncomingEvent*>& events) override;
 
   // One statement on a pooled connection.
   pg::Result run(const char* sql, const pg::Params& params);

@@ -13,6 +13,21 @@ namespace sinkhub::net {
 
 namespace {
 
+// Methods a server may see twice without harm (RFC 9110 §9.2.2).
+bool idempotent(const std::string& method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS";
+}
+
+// An idle kept-alive connection that is readable has been closed by the server (or holds
+// bytes nobody asked for): either way it must not carry the next request.
+bool closed_while_idle(Poco::Net::HTTPClientSession& s) {
+  try {
+    return s.socket().poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR);
+  } catch (const std::exception&) {
+    return true;
+  }
+}
+
 constexpr std::size_t kChunk = 65536;
 
 Poco::Timespan span(std::chrono::milliseconds ms) {
@@ -58,8 +73,10 @@ std::istream& Connection::send(const Request& req, const Timeouts& timeouts, Poc
                                const Check& check) {
   for (bool retried_stale = false;;) {
     if (check) check();
+    if (session_ && session_->connected() && closed_while_idle(*session_)) drop();
     Poco::Net::HTTPClientSession& s = session(timeouts);
     const bool reused = s.connected();
+    bool sent = false;
     Poco::Net::HTTPRequest r(req.method, req.target, Poco::Net::HTTPMessage::HTTP_1_1);
     for (const auto& [name, value] : req.headers) r.add(name, value);
     if (!r.has("User-Agent")) r.set("User-Agent", std::string("sinkhub/") + SINKHUB_VERSION);
@@ -73,6 +90,7 @@ std::istream& Connection::send(const Request& req, const Timeouts& timeouts, Poc
         else r.setContentLength64(req.read_body ? req.content_length : static_cast<Poco::Int64>(req.body.size()));
         write_body(s.sendRequest(r), req, req.resend || retried_stale, check);
       }
+      sent = true;
       return s.receiveResponse(head);
     } catch (const Error&) {
       drop();
@@ -82,8 +100,11 @@ std::istream& Connection::send(const Request& req, const Timeouts& timeouts, Poc
       throw classify(e);
     } catch (const std::exception& e) {
       drop();
-      // A kept-alive connection the server closed meanwhile fails before any response byte.
-      if (reused && !retried_stale) {
+      // A kept-alive connection the server closed meanwhile fails before any response byte:
+      // send again, unless the request went out whole and is not idempotent. Then the server
+      // may have acted on it (a write applied, then the connection lost): only the caller can
+      // tell, so it gets the error (a POST is never sent twice behind its back).
+      if (reused && !retried_stale && (!sent || idempotent(req.method))) {
         retried_stale = true;
         continue;
       }

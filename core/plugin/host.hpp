@@ -71,6 +71,10 @@ struct CallResult {
   int32_t dest_status = 0;
   bool overran_deadline = false;
   std::optional<std::string> checkpoint;  // the last blob staged during the call, if any
+  // ABI 1.2 rewind (sink.h, sinkhub_result.resume_from_item): the delivery goes back to this
+  // item with `checkpoint` (nullopt: none). Set only when valid: at most the call's item_offset,
+  // nothing accepted (Instance::deliver turns an invalid one into a RETRY).
+  std::optional<uint64_t> resume_from;
 
   bool ok() const { return code == SINKHUB_OK; }
 };

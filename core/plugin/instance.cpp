@@ -28,6 +28,7 @@ struct ResultBuffer {
     r.struct_size = sizeof r;
     r.retry_after_ms = -1;
     r.items_accepted = SINKHUB_ITEMS_UNSET;
+    r.resume_from_item = SINKHUB_ITEMS_UNSET;
     message[0] = '\0';
     r.message = message;
     r.message_cap = kMessageCap;
@@ -56,6 +57,34 @@ CallResult normalise(const PluginInfo& plugin, const std::string& instance, cons
     spdlog::warn("[{}/{}] {} accepted {} of {} items without declaring SINKHUB_CAP_PARTIAL; the rest is sent again",
                  plugin.id, instance, what, out.items_accepted, item_count);
   return out;
+}
+
+// ABI 1.2: a deliver() that asked to resume the delivery at an earlier item. A rewind past
+// what the host holds as accepted, or one that also accepts items, is a plugin bug: refused,
+// the call becomes a RETRY that changes nothing.
+void take_rewind(const PluginInfo& plugin, const std::string& instance, const DeliveryContext& c,
+                 const sinkhub_result& r, CallResult& out) {
+  const uint64_t n = r.resume_from_item;
+  if (n == SINKHUB_ITEMS_UNSET) return;
+  std::string bug;
+  if (n > c.item_offset)
+    bug = "asked to resume at item " + std::to_string(n) + ", past the " + std::to_string(c.item_offset) +
+          " items accepted so far";
+  else if (r.items_accepted != SINKHUB_ITEMS_UNSET && r.items_accepted != 0)
+    bug = "asked to resume at item " + std::to_string(n) + " while accepting " + std::to_string(r.items_accepted) +
+          " items";
+  if (bug.empty()) {
+    out.resume_from = n;
+    out.items_accepted = 0;
+    return;
+  }
+  spdlog::error("[{}/{}] deliver {} (delivery {}); refused, the call counts as RETRY (plugin bug)", plugin.id,
+                instance, bug, c.delivery_id);
+  out.code = SINKHUB_RETRY;
+  out.items_accepted = 0;
+  out.retry_after_ms = -1;
+  out.checkpoint.reset();
+  out.message = "plugin error: " + bug + (out.message.empty() ? "" : ": " + out.message);
 }
 
 }  // namespace
@@ -248,8 +277,11 @@ CallResult Instance::deliver(const DeliveryContext& c, const Batch& batch) {
   if (out.overran_deadline)
     spdlog::warn("[{}/{}] deliver overran its deadline by {} ms (delivery {})", plugin_.id, name(),
                  util::steady_ms() - call.deadline_monotonic_ms, c.delivery_id);
-  std::lock_guard<std::mutex> lk(call.mu);
-  out.checkpoint = std::move(call.checkpoint);
+  {
+    std::lock_guard<std::mutex> lk(call.mu);
+    out.checkpoint = std::move(call.checkpoint);
+  }
+  take_rewind(plugin_, name(), c, rb.r, out);
   return out;
 }
 

@@ -25,10 +25,12 @@ std::optional<Outcome> resume_mismatch(const sinkhub::Context& ctx, std::optiona
   return std::nullopt;
 }
 
-std::optional<Outcome> Spool::create(mode_t mode) {
+std::optional<Outcome> Spool::create(mode_t mode, std::uint64_t start) {
   fd_.reset(::open(path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   if (!fd_.ok()) return Outcome::retry(errno_text("cannot create " + noun_, path_, errno));
-  length_ = 0;
+  if (start && ::ftruncate(fd_.get(), static_cast<off_t>(start)) != 0)
+    return Outcome::retry(errno_text("cannot size " + noun_, path_, errno));
+  length_ = start;
   return std::nullopt;
 }
 

@@ -32,8 +32,10 @@ class Spool {
   /// `noun` names the file in messages ("temp file", "spool file").
   Spool(std::string path, std::string noun) : path_(std::move(path)), noun_(std::move(noun)) {}
 
-  /// First call: an empty file. RETRY when it cannot be created.
-  std::optional<sinkhub::Outcome> create(mode_t mode);
+  /// First call: an empty file. RETRY when it cannot be created. With `start` > 0 the file
+  /// begins `start` bytes long, all of them a hole (a spool rebuilt from the middle of a
+  /// delivery on a host that never had its beginning): appends go on from there.
+  std::optional<sinkhub::Outcome> create(mode_t mode, std::uint64_t start = 0);
 
   enum class Resume { Ok, Missing, Failed };
   /// Later calls: reopens the file and cuts it to `committed` bytes. Missing: the file is

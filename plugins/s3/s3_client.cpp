@@ -66,13 +66,18 @@ int32_t on_body(void* user, const char* data, size_t len) {
 
 // The payload hash of a body (read once from disk for a file range).
 std::string payload_hash(const Body& b) {
-  if (b.fd < 0) return sigv4::sha256_hex(b.buffer);
+  return b.fd < 0 ? sigv4::sha256_hex(b.buffer) : range_sha256_hex(b.fd, b.offset, b.len);
+}
+
+}  // namespace
+
+std::string range_sha256_hex(int fd, uint64_t offset, uint64_t len) {
   sigv4::Sha256 h;
-  std::vector<char> buf(1 << 20);
+  std::vector<char> buf(static_cast<size_t>(std::min<uint64_t>(len, 1 << 20)));
   uint64_t done = 0;
-  while (done < b.len) {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(b.len - done, buf.size()));
-    const ssize_t n = ::pread(b.fd, buf.data(), want, static_cast<off_t>(b.offset + done));
+  while (done < len) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(len - done, buf.size()));
+    const ssize_t n = ::pread(fd, buf.data(), want, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) throw std::runtime_error(std::string("cannot read the spool file: ") + (n < 0 ? std::strerror(errno) : "short file"));
     h.update(buf.data(), static_cast<size_t>(n));
@@ -80,8 +85,6 @@ std::string payload_hash(const Body& b) {
   }
   return h.final_hex();
 }
-
-}  // namespace
 
 std::string xml_text(const std::string& xml, const std::string& name) {
   if (xml.find('<') == std::string::npos) return {};

@@ -49,6 +49,10 @@ class Client {
   const Config& cfg_;
 };
 
+// Lowercase hex SHA-256 of bytes [offset, offset + len) of a file; throws std::runtime_error
+// when they cannot be read.
+std::string range_sha256_hex(int fd, uint64_t offset, uint64_t len);
+
 // First <Name>text</Name> of an XML document, entities decoded; "" when absent or not XML.
 std::string xml_text(const std::string& xml, const std::string& name);
 

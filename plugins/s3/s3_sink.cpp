@@ -16,9 +16,19 @@
 // from local bytes instead of failing the delivery. Disk use: up to the object's size.
 //
 // Checkpoint (persisted by the host with items_accepted; s3_upload.hpp): key, upload id, spool
-// length, items, and the number, byte range and ETag of every uploaded part. A retry or a
-// restart after kill -9 cuts the spool back to the checkpointed length (dropping bytes of
-// unaccepted items), keeps the parts already uploaded and continues the same upload.
+// length, items, the number, byte range and ETag of every uploaded part, the id of the spool
+// directory (and host) holding the spool, and the rebuild point. A retry or a restart after
+// kill -9 cuts the spool back to the checkpointed length (dropping bytes of unaccepted items),
+// keeps the parts already uploaded and continues the same upload.
+//
+// Takeover by another host (several daemons on one PostgreSQL ledger): the checkpoint names a
+// spool this host does not have (or the local spool is gone). Parts already uploaded stay:
+// the sink asks the host (ABI 1.2, resume_from_item) to resume at the rebuild point, the last
+// batch boundary before the end of the uploaded parts, starts a spool of its own there (sparse
+// below it), and once the spool reaches the uploaded end checks with the recorded SHA-256 that
+// it made the very bytes already uploaded before it uploads more. Without a rebuild point, or
+// when the bytes differ (other gzip batching, changed data), it aborts the upload and starts
+// over from item 0. Either way the object ends byte-exact, with no manual step.
 //
 // Files: s3_options (the option table, addressing), s3_credentials, s3_client (signed requests
 // and the classification of S3's answers), sigv4, s3_upload (the multipart protocol), and
@@ -35,6 +45,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <string>
 
 #include "batch_format.hpp"
@@ -73,6 +84,7 @@ class S3Sink : public sinkhub::Sink {
     // The host created data_dir before open(); the spool directory below it is ours.
     if (const int rc = sinkhub_kit::make_dirs(spool_dir_, 0700, false))
       return Outcome::fatal(sinkhub_kit::errno_text("cannot create", spool_dir_, rc));
+    if (auto failed = load_spool_id()) return *failed;
     remove_stale_spools();
     host().info("s3 sink: bucket " + cfg_.bucket + " at " + cfg_.scheme + "://" + cfg_.host + ", credentials from " +
                 cfg_.creds_source);
@@ -96,10 +108,13 @@ class S3Sink : public sinkhub::Sink {
     st.items += batch.size();
     try {
       Upload up(client_, cfg_, host(), metrics_, ctx, spool.fd(), st);
+      up.check_rebuilt(ctx.last_batch());
       if (ctx.last_batch()) finish(ctx, up, st, spool.path());
-      else up.upload_full_parts();
+      else up.upload_full_parts(&committed);
     } catch (Failure& f) {
       return failed(ctx, committed, st, spool, std::move(f.outcome));
+    } catch (const Lost& l) {
+      return start_over(ctx, st, spool.path(), l.why);
     } catch (const std::runtime_error& e) {  // reading the spool back failed (disk trouble)
       return failed(ctx, committed, st, spool, Outcome::retry(e.what()));
     }
@@ -123,13 +138,16 @@ class S3Sink : public sinkhub::Sink {
   }
 
   // The delivery's state before this call and its spool, opened: a new spool on a fresh
-  // start, else the checkpoint's, cut back to its length. An answer ends the call early.
+  // start, else the checkpoint's, cut back to its length; a spool this host does not have is
+  // rebuilt. An answer ends the call early.
   std::optional<Outcome> begin(const sinkhub::Context& ctx, const sinkhub::Batch& batch, State& st,
                                sinkhub_kit::Spool& spool) const {
     if (sinkhub_kit::starts_fresh(ctx)) {
       st.key = sinkhub_kit::expand(cfg_.key_template, ctx, host().now_unix_ms());
       if (st.key.size() > 1024) return Outcome::reject("object key longer than 1024 bytes: " + st.key.substr(0, 64) + "...");
       ::unlink(done_path(ctx.delivery_id()).c_str());  // of an earlier run of this delivery
+      st.spool = spool_id_;
+      st.host = host_name_;
       return spool.create(0600);
     }
     std::string why = "no valid checkpoint";
@@ -137,14 +155,74 @@ class S3Sink : public sinkhub::Sink {
     if (decoded) st = *decoded;
     if (auto refused = sinkhub_kit::resume_mismatch(ctx, decoded ? std::optional<uint64_t>(st.items) : std::nullopt, why))
       return refused;
-    Outcome failure;
-    switch (spool.resume(st.bytes, failure)) {
-      case sinkhub_kit::Spool::Resume::Ok: return std::nullopt;
-      case sinkhub_kit::Spool::Resume::Failed: return failure;
-      case sinkhub_kit::Spool::Resume::Missing: break;
+    std::string lost = "the spool of this delivery is on " + (st.host.empty() ? std::string("another host") : "host " + st.host) +
+                       " (spool " + st.spool + "), not here";
+    if (st.spool.empty() || st.spool == spool_id_) {  // ours ("" = written before spools had ids)
+      Outcome failure;
+      switch (spool.resume(st.bytes, failure)) {
+        case sinkhub_kit::Spool::Resume::Ok: return std::nullopt;
+        case sinkhub_kit::Spool::Resume::Failed:
+          if (failure.code != SINKHUB_REJECT) return failure;  // shorter than its checkpoint: rebuilt below
+          lost = failure.message;
+          break;
+        case sinkhub_kit::Spool::Resume::Missing: lost = "the spool file " + spool.path() + " is gone"; break;
+      }
     }
     if (already_done(ctx, batch, st)) return Outcome::ok();
-    return spool.missing();
+    return rebuild(ctx, st, spool, lost);
+  }
+
+  // This host cannot go on from the checkpoint: the spool is elsewhere or lost. With a rebuild
+  // point the parts uploaded stay and the host resumes at that item with a spool started here;
+  // without one the upload starts over from item 0 (ABI 1.2 rewind, either way).
+  Outcome rebuild(const sinkhub::Context& ctx, const State& st, sinkhub_kit::Spool& spool, const std::string& lost) const {
+    if (!st.marked || st.parts.empty() || st.upload_id.empty()) return start_over(ctx, st, spool.path(), lost);
+    State from = st;
+    from.spool = spool_id_;
+    from.host = host_name_;
+    from.base = from.bytes = st.mark_bytes;
+    from.items = st.mark_items;
+    from.verify = st.mark_bytes < st.uploaded();
+    if (auto failed = spool.create(0600, from.base)) return *failed;
+    if (const int rc = ctx.save_checkpoint(from.encode()); rc != SINKHUB_E_OK)
+      return Outcome::fatal("checkpoint rejected by the host (" + std::to_string(rc) + ")");
+    host().warn(lost + ": keeping the " + std::to_string(st.parts.size()) + " uploaded part(s) of " + st.key +
+                " and rebuilding the part in progress from item " + std::to_string(from.items));
+    return Outcome::resume_from(from.items, lost + "; rebuilding the part in progress from item " +
+                                                std::to_string(from.items));
+  }
+
+  // The upload cannot be continued from here: it is aborted and the delivery starts again at
+  // item 0 (no checkpoint: the next call is a fresh start, with the same object key).
+  Outcome start_over(const sinkhub::Context& ctx, const State& st, const std::string& spool_path,
+                     const std::string& why) const {
+    State gone = st;
+    Upload(client_, cfg_, host(), metrics_, ctx, -1, gone).abort();
+    ::unlink(spool_path.c_str());
+    host().warn(why + ": uploading " + st.key + " again from item 0");
+    return Outcome::resume_from(0, why + "; uploading the object again from item 0");
+  }
+
+  // The id of this host's spool directory, made once: a checkpoint naming another id was
+  // written where this host cannot read the spool.
+  std::optional<Outcome> load_spool_id() {
+    const std::string path = spool_dir_ + "/spool-id";
+    std::string text;
+    if (sinkhub_kit::read_file(path, 64, text) == 0 && text.size() == 32 &&
+        text.find_first_not_of("0123456789abcdef") == std::string::npos) {
+      spool_id_ = text;
+    } else {
+      std::random_device rd;
+      static const char* hex = "0123456789abcdef";
+      spool_id_.clear();
+      for (int i = 0; i < 32; ++i) spool_id_ += hex[rd() % 16];
+      if (const int rc = sinkhub_kit::replace_file(path, spool_id_, 0600))
+        return Outcome::fatal(sinkhub_kit::errno_text("cannot write", path, rc));
+    }
+    char name[256] = {0};
+    ::gethostname(name, sizeof name - 1);
+    host_name_ = name;
+    return std::nullopt;
   }
 
   // The last batch: the object is completed, its spool replaced by the .done marker.
@@ -206,24 +284,25 @@ class S3Sink : public sinkhub::Sink {
       ::unlink(spool.path().c_str());
       return o;
     }
+    // The parts of the committed state, with their ETags as they are now (restart() may have
+    // uploaded them again); parts uploaded by this call hold uncommitted bytes and are dropped.
     State keep = committed;
     keep.upload_id = st.upload_id;
-    keep.parts.clear();
-    for (const Part& p : st.parts)
-      if (p.offset + p.size <= committed.bytes) keep.parts.push_back(p);
+    keep.parts.assign(st.parts.begin(), st.parts.begin() + static_cast<std::ptrdiff_t>(
+                                                              std::min(st.parts.size(), committed.parts.size())));
     if (ctx.item_offset() > 0 || !keep.upload_id.empty()) ctx.save_checkpoint(keep.encode());
     o.items_accepted = 0;
     return o;
   }
 
   Config cfg_;
-  std::string data_dir_, spool_dir_;
+  std::string data_dir_, spool_dir_, spool_id_, host_name_;
   Client client_;
   Metrics metrics_;
 };
 
 }  // namespace
 
-SINKHUB_PLUGIN(S3Sink, "s3", "S3 sink", "1.0.0",
+SINKHUB_PLUGIN(S3Sink, "s3", "S3 sink", "1.1.0",
                "Uploads each delivery as one object to S3 or an S3-compatible store (multipart, SigV4)",
                sinkhub_s3::options_table().schema(), SINKHUB_CAP_IDEMPOTENT)

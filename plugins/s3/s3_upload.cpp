@@ -9,7 +9,9 @@ using sinkhub::json::Value;
 
 namespace {
 
-constexpr unsigned kVersion = 2;  // 1: {"v":1,...} of s3 sink 1.0, the same fields
+// 3: where the spool is (spool, host, base) and the rebuild point (mark, verify);
+// 2 and 1 ({"v":1,...} of s3 sink 1.0): the same without them.
+constexpr unsigned kVersion = 3;
 
 std::string xml_escape(const std::string& s) {
   std::string o;
@@ -31,13 +33,19 @@ std::string State::encode() const {
   for (const Part& p : parts)
     list.items().push_back(Value::array({Value::number(std::uint64_t{p.number}), Value::number(p.offset),
                                          Value::number(p.size), Value::string(p.etag)}));
-  return sinkhub_kit::Checkpoint("s3", kVersion)
-      .set_text("key", key)
+  sinkhub_kit::Checkpoint cp("s3", kVersion);
+  cp.set_text("key", key)
       .set_text("upload_id", upload_id)
       .set_count("bytes", bytes)
       .set_count("items", items)
       .set_value("parts", std::move(list))
-      .encode();
+      .set_text("spool", spool)
+      .set_text("host", host)
+      .set_count("base", base)
+      .set_flag("verify", verify);
+  if (marked)
+    cp.set_value("mark", Value::array({Value::number(mark_items), Value::number(mark_bytes), Value::string(mark_digest)}));
+  return cp.encode();
 }
 
 std::optional<State> State::decode(std::string_view blob, std::string& why) {
@@ -57,6 +65,19 @@ std::optional<State> State::decode(std::string_view blob, std::string& why) {
                            Checkpoint::count_at(e, 2, "parts.size"), Checkpoint::text_at(e, 3, "parts.etag")});
       }
     if (s.key.empty()) throw sinkhub_kit::CheckpointError("checkpoint has no object key");
+    s.spool = cp.has("spool") ? cp.text("spool") : std::string();
+    s.host = cp.has("host") ? cp.text("host") : std::string();
+    s.base = cp.has("base") ? cp.count("base") : 0;
+    s.verify = cp.flag("verify", false);
+    if (cp.has("mark")) {
+      const Value& m = cp.value("mark");
+      s.marked = true;
+      s.mark_items = Checkpoint::count_at(m, 0, "mark.items");
+      s.mark_bytes = Checkpoint::count_at(m, 1, "mark.bytes");
+      s.mark_digest = Checkpoint::text_at(m, 2, "mark.digest");
+    }
+    if (s.base > s.bytes || (s.marked && (s.mark_items > s.items || s.mark_bytes > s.uploaded())))
+      throw sinkhub_kit::CheckpointError("checkpoint has inconsistent spool positions");
     return s;
   } catch (const sinkhub_kit::CheckpointError& e) {
     why = e.what();
@@ -98,8 +119,12 @@ void Upload::record_part(const Part& p) const {
 }
 
 // S3 forgot the upload (aborted, expired): start a new one and upload again every part the
-// spool still holds, so the delivery continues instead of failing.
+// spool still holds, so the delivery continues instead of failing. A spool rebuilt from the
+// middle does not hold the first parts: the upload starts over from item 0.
 void Upload::restart() {
+  if (st_.base > 0)
+    throw Lost{"S3 no longer knows upload " + st_.upload_id + " and this spool holds only its bytes from " +
+               std::to_string(st_.base)};
   host_.warn("S3 no longer knows upload " + st_.upload_id + " of " + st_.key + ": restarting it with " +
              std::to_string(st_.parts.size()) + " part(s) from the spool");
   create();
@@ -133,8 +158,32 @@ void Upload::upload_part(uint64_t end) {
   record_part(p);
 }
 
-void Upload::upload_full_parts() {
-  while (st_.bytes - st_.uploaded() >= cfg_.part_size) upload_part(st_.uploaded() + cfg_.part_size);
+void Upload::upload_full_parts(const State* before) {
+  const std::size_t had = st_.parts.size();
+  // (A rebuilt spool may still end before uploaded(): nothing to upload then.)
+  while (st_.bytes >= st_.uploaded() + cfg_.part_size) upload_part(st_.uploaded() + cfg_.part_size);
+  if (!before || st_.parts.size() == had) return;
+  // The new end of the uploaded bytes lies past the state before this batch: the rebuild point
+  // is that state, or the end of the batch when the part ends exactly there.
+  const bool at_end = st_.uploaded() == st_.bytes;
+  st_.marked = true;
+  st_.mark_items = at_end ? st_.items : before->items;
+  st_.mark_bytes = at_end ? st_.bytes : before->bytes;
+  st_.mark_digest = range_sha256_hex(fd_, st_.mark_bytes, st_.uploaded() - st_.mark_bytes);
+}
+
+void Upload::check_rebuilt(bool last_batch) {
+  if (!st_.verify) return;
+  const uint64_t end = st_.uploaded();
+  if (st_.bytes < end) {
+    if (last_batch) throw Lost{"the rebuilt items end before the uploaded parts do"};
+    return;
+  }
+  if (range_sha256_hex(fd_, st_.base, end - st_.base) != st_.mark_digest)
+    throw Lost{"the rebuilt bytes differ from the uploaded ones"};
+  st_.verify = false;
+  host_.info("rebuilt the part in progress of " + st_.key + ": the bytes match the " +
+             std::to_string(st_.parts.size()) + " uploaded part(s), going on");
 }
 
 Response Upload::complete() const {

@@ -126,6 +126,7 @@ struct Call {
   long long total = -1;  // dataset_item_count
   int conc = 0;          // deliver() calls on the instance when this one started
   std::string actor;     // ABI 1.1 actor_name, "-" when empty (or a 1.0 build)
+  long long rewind = -1;  // ABI 1.2 resume_from_item the call asked for, -1 for none
 };
 
 inline std::vector<Call> parse_calls(const std::string& text) {
@@ -152,6 +153,7 @@ inline std::vector<Call> parse_calls(const std::string& text) {
       else if (k == "total") c.total = std::stoll(v);
       else if (k == "conc") c.conc = std::stoi(v);
       else if (k == "an") c.actor = v;
+      else if (k == "rw") c.rewind = std::stoll(v);
     }
     out.push_back(c);
   }

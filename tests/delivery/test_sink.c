@@ -27,6 +27,11 @@
  *   fail_status     RETRY / REJECT / FATAL answers report this dest_status (default 0: none)
  * open() and close() append "open t=<unix ms>" and "close t=<unix ms>" to `log`.life (when
  * `log` is set), so tests can see when an instance starts and stops serving (a reload).
+ *   rewind_at       (ABI 1.2) the rewind_at-th call of the instance asks the host to resume the
+ *   rewind_to       delivery at item rewind_to (sinkhub_result.resume_from_item), staging the
+ *   rewind_code     checkpoint "rw-<rewind_to>" (nothing for item 0), answering rewind_code
+ *   rewind_accept   (ok | retry | reject; default ok) with items_accepted = rewind_accept
+ *                   (default: unset)
  * The log line also has "first=<i>": the "i" field of the batch's first item when it starts
  * with {"i":N (the fake's generated items), else -1; "conc=<n>": deliver() calls running on
  * the instance when this one started (1 = alone).
@@ -57,6 +62,9 @@ typedef struct tsink {
   unsigned long long accept;
   long long ok_accept;
   int32_t dest_status, fail_status;
+  long rewind_at;
+  long long rewind_to, rewind_accept;
+  char rewind_code[16];
   pthread_mutex_t mu;
   long calls;
   int in_flight; /* deliver() calls running right now on this instance */
@@ -97,6 +105,10 @@ static int32_t ts_create(const sinkhub_create_args *a, sinkhub_instance **out, s
   t->ok_accept = option_int(j, l, "ok_accept", -1);
   t->dest_status = (int32_t)option_int(j, l, "dest_status", 0);
   t->fail_status = (int32_t)option_int(j, l, "fail_status", 0);
+  t->rewind_at = (long)option_int(j, l, "rewind_at", 0);
+  t->rewind_to = option_int(j, l, "rewind_to", 0);
+  t->rewind_accept = option_int(j, l, "rewind_accept", -1);
+  option(j, l, "rewind_code", t->rewind_code, sizeof t->rewind_code);
   batch_items = option_int(j, l, "batch_items", 0);
   if (batch_items > 0) a->limits->max_batch_items = (uint64_t)batch_items;
   if (option_int(j, l, "max_items", 0) > 0) a->limits->max_items = (uint64_t)option_int(j, l, "max_items", 0);
@@ -117,23 +129,31 @@ static long long first_index(const sinkhub_batch *b) {
   return atoll(b->data + 5);
 }
 
-static void log_call(tsink *t, const sinkhub_run_context *ctx, const sinkhub_batch *b, int32_t rc, int conc) {
+static void log_call(tsink *t, const sinkhub_run_context *ctx, const sinkhub_batch *b, const sinkhub_result *r,
+                     int32_t rc, int conc) {
   char line[1024];
   int n, fd;
   sinkhub_str actor = {"-", 1}; /* ABI 1.1 actor_name; a build against the 1.0 header logs "-" */
+  long long rewind = -1;         /* ABI 1.2 resume_from_item asked for, -1 for none */
   if (!t->log[0]) return;
+#if SINKHUB_ABI_VERSION_MINOR >= 2
+  if (r && SINKHUB_HAS(r, sinkhub_result, resume_from_item) && r->resume_from_item != SINKHUB_ITEMS_UNSET)
+    rewind = (long long)r->resume_from_item;
+#else
+  (void)r;
+#endif
 #ifdef SINKHUB_CTX_COUNT_SETTLING
   if (SINKHUB_HAS(ctx, sinkhub_run_context, actor_name) && ctx->actor_name.len) actor = ctx->actor_name;
 #endif
   n = snprintf(line, sizeof line,
                "t=%lld id=%.*s attempt=%u flags=%u offset=%llu count=%llu batch=%u cp=%.*s rc=%d sink=%s first=%lld "
-               "total=%lld conc=%d an=%.*s\n",
+               "total=%lld conc=%d an=%.*s rw=%lld\n",
                (long long)t->host->now_unix_ms(t->hi), (int)ctx->delivery_id.len, ctx->delivery_id.ptr,
                (unsigned)ctx->attempt, (unsigned)ctx->flags, (unsigned long long)ctx->item_offset,
                (unsigned long long)b->item_count, (unsigned)ctx->batch_index,
                ctx->checkpoint_len ? (int)ctx->checkpoint_len : 1,
                ctx->checkpoint_len ? (const char *)ctx->checkpoint : "-", (int)rc, t->name, first_index(b),
-               (long long)ctx->dataset_item_count, conc, (int)actor.len, actor.ptr);
+               (long long)ctx->dataset_item_count, conc, (int)actor.len, actor.ptr, rewind);
   if (n <= 0) return;
   if ((size_t)n >= sizeof line) n = (int)sizeof line - 1;
   fd = open(t->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -175,6 +195,20 @@ static int32_t decide(tsink *t, const sinkhub_run_context *ctx, const sinkhub_ba
     sinkhub_result_set_message(r, t->message[0] ? t->message : "delivery-test is busy");
     return SINKHUB_RETRY;
   }
+#if SINKHUB_ABI_VERSION_MINOR >= 2
+  if (call == t->rewind_at && SINKHUB_HAS(r, sinkhub_result, resume_from_item)) {
+    if (t->rewind_to > 0) {
+      snprintf(cp, sizeof cp, "rw-%lld", t->rewind_to);
+      t->host->checkpoint_save(ctx->call, cp, strlen(cp));
+    }
+    r->resume_from_item = (uint64_t)t->rewind_to;
+    if (t->rewind_accept >= 0) r->items_accepted = (uint64_t)t->rewind_accept;
+    sinkhub_result_set_message(r, "delivery-test: start again earlier");
+    if (!strcmp(t->rewind_code, "retry")) return SINKHUB_RETRY;
+    if (!strcmp(t->rewind_code, "reject")) return SINKHUB_REJECT;
+    return SINKHUB_OK;
+  }
+#endif
   if (!strcmp(t->mode, "ok") && call == t->retry_at) {
     r->items_accepted = t->accept < b->item_count ? t->accept : b->item_count;
     r->retry_after_ms = t->retry_after_ms;
@@ -207,11 +241,11 @@ static int32_t ts_deliver(sinkhub_instance *inst, const sinkhub_run_context *ctx
   conc = ++t->in_flight;
   pthread_mutex_unlock(&t->mu);
   if (!strcmp(t->mode, "crash")) {
-    log_call(t, ctx, b, -1, conc);
+    log_call(t, ctx, b, NULL, -1, conc);
     crash_now(t); /* a plugin bug: SIGSEGV, the daemon dies */
   }
   if (!strcmp(t->mode, "hang")) {
-    log_call(t, ctx, b, -1, conc);
+    log_call(t, ctx, b, NULL, -1, conc);
     while (!exists(t->marker)) sleep_ms(20); /* deaf to call_cancelled and to its deadline */
   }
   rc = decide(t, ctx, b, r);
@@ -219,7 +253,7 @@ static int32_t ts_deliver(sinkhub_instance *inst, const sinkhub_run_context *ctx
   pthread_mutex_lock(&t->mu);
   --t->in_flight;
   pthread_mutex_unlock(&t->mu);
-  log_call(t, ctx, b, rc, conc);
+  log_call(t, ctx, b, r, rc, conc);
   return rc;
 }
 
@@ -302,7 +336,9 @@ static const sinkhub_plugin_descriptor descriptor = {
     "\"message\":{\"type\":\"string\"},\"batch_items\":{\"type\":\"string\"},"
     "\"max_items\":{\"type\":\"string\"},\"retry_at\":{\"type\":\"string\"},\"accept\":{\"type\":\"string\"},"
     "\"ok_accept\":{\"type\":\"string\"},\"dest_status\":{\"type\":\"string\"},"
-    "\"fail_status\":{\"type\":\"string\"}}}",
+    "\"fail_status\":{\"type\":\"string\"},"
+    "\"ok_accept\":{\"type\":\"string\"},\"rewind_at\":{\"type\":\"string\"},\"rewind_to\":{\"type\":\"string\"},"
+    "\"rewind_code\":{\"type\":\"string\"},\"rewind_accept\":{\"type\":\"string\"}}}",
     TS_CAPS, /* capabilities */
     1, /* max_concurrency */
     0,

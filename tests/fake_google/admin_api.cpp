@@ -126,6 +126,7 @@ Outgoing add_fault(FakeGoogle& g, const json::Obj& b) {
   f.kind = kind->second;
   f.op = op_named(json::str(b, "op"));
   f.path_contains = json::str(b, "path_contains");
+  f.body_contains = json::str(b, "body_contains");
   f.skip = static_cast<int>(json::integer(b, "skip"));
   f.times = static_cast<int>(json::integer(b, "times", 1));
   f.status = static_cast<int>(json::integer(b, "status", 500));

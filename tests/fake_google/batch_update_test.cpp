@@ -228,6 +228,39 @@ TEST_F(Batch, ReplacingATabInOneBatchKeepsItsSheetId) {
   EXPECT_EQ(google.sheets(kSheet).size(), 1u);
 }
 
+TEST_F(Batch, APasteValuesSwapFromAHiddenTabKeepsFormatsAndIsAllOrNothing) {
+  // What the sink's replace mode sends: the target resized to the staged table, the staged
+  // values pasted (formats and notes of the target stay), the staging tab deleted, a marker.
+  Cell bold;
+  bold.value = Value::string("old1");
+  bold.format_json = R"({"textFormat":{"bold":true}})";
+  bold.note = "kept";
+  google.person_set(kSheet, "Sheet1", 0, 0, bold);
+  google.person_type(kSheet, "Sheet1", 5, 3, "old far away");
+  ASSERT_EQ(batch(R"({"addSheet":{"properties":{"sheetId":77,"title":"_staging","hidden":true,"gridProperties":{"rowCount":3,"columnCount":2}}}})").status, 200);
+  ASSERT_EQ(batch(cells(0, 0, strings({"h1", "h2"}) + "," + strings({"a", "b"}), "77")).status, 200);
+  const std::string swap =
+      R"({"updateSheetProperties":{"properties":{"sheetId":0,"gridProperties":{"rowCount":2,"columnCount":2}},"fields":"gridProperties.rowCount,gridProperties.columnCount"}},
+         {"copyPaste":{"source":{"sheetId":77,"startRowIndex":0,"endRowIndex":2,"startColumnIndex":0,"endColumnIndex":2},
+                       "destination":{"sheetId":0,"startRowIndex":0,"endRowIndex":2,"startColumnIndex":0,"endColumnIndex":2},"pasteType":"PASTE_VALUES"}},
+         {"deleteSheet":{"sheetId":77}},
+         {"createDeveloperMetadata":{"developerMetadata":{"metadataKey":"done","metadataValue":"d1","location":{"sheetId":0},"visibility":"DOCUMENT"}}})";
+  // A swap whose last request is refused changes nothing: the staging tab and the old rows stay.
+  Reply r = batch(swap + R"(,{"deleteSheet":{"sheetId":12345}})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(google.sheets(kSheet).size(), 2u);
+  EXPECT_EQ(google.value(kSheet, "Sheet1", 5, 3), Value::string("old far away"));
+  r = batch(swap);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(rows(), (std::vector<std::string>{"h1|h2", "a|b"}));
+  EXPECT_EQ(google.sheet(kSheet, "Sheet1").row_count, 2);
+  EXPECT_EQ(google.sheet(kSheet, "Sheet1").column_count, 2);
+  EXPECT_EQ(google.cell(kSheet, "Sheet1", 0, 0).format_json, bold.format_json) << "PASTE_VALUES keeps formats";
+  EXPECT_EQ(google.cell(kSheet, "Sheet1", 0, 0).note, "kept");
+  EXPECT_EQ(google.sheets(kSheet).size(), 1u);
+  EXPECT_EQ(google.developer_metadata(kSheet).size(), 1u);
+}
+
 TEST_F(Batch, UnknownFieldsAndBadValuesFailAsInGooglesProtoLayer) {
   Reply r = batch(R"({"insertDimension":{"range":{"sheetId":0,"dimension":"ROWS","startIndex":1,"endIndex":2},"inheritFromBefor":true}})");
   EXPECT_EQ(r.status, 400);

@@ -79,6 +79,7 @@ struct Fault {
   Kind kind = Kind::Respond;
   Op op = Op::Any;
   std::string path_contains;  // optional extra filter on the raw path
+  std::string body_contains;  // optional extra filter on the (decoded) body, e.g. "copyPaste"
   int skip = 0;
   int times = 1;
   int status = 500;
@@ -96,6 +97,10 @@ struct Fault {
   static Fault slow(Op op, std::chrono::milliseconds delay, bool after_apply, int times = 1);
   Fault& after(int n) {
     skip = n;
+    return *this;
+  }
+  Fault& carrying(std::string text) {  // only requests whose body contains `text`
+    body_contains = std::move(text);
     return *this;
   }
 };

@@ -138,6 +138,16 @@ TEST_F(Faults, PathFiltersNarrowAFault) {
   EXPECT_EQ(search(R"({"developerMetadataLookup":{"metadataKey":"k"}})").status, 500);
 }
 
+TEST_F(Faults, BodyFiltersPickOneKindOfWrite) {
+  // e.g. "the batchUpdate that swaps a staging tab in", whatever came before it
+  const int id = google.add_fault(Fault::apply_then(Op::BatchUpdate, 500).carrying("deleteDimension"));
+  EXPECT_EQ(batch(kAppend).status, 200);
+  EXPECT_EQ(batch(R"({"deleteDimension":{"range":{"sheetId":0,"dimension":"ROWS","startIndex":0,"endIndex":1}}})").status,
+            500);
+  EXPECT_EQ(google.fault_hits(id), 1);
+  EXPECT_EQ(row_count(), 1000) << "1000 + 1 appended - 1 deleted: applied before the 500";
+}
+
 TEST_F(Faults, TheTokenEndpointFailsWithOAuthBodies) {
   google.add_fault(Fault::respond(Op::Token, 503));
   google.add_fault(Fault::respond(Op::Token, 400));

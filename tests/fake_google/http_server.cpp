@@ -46,12 +46,13 @@ struct Matched {
   std::string name;
 };
 
-Matched take_fault(FakeGoogle::State& st, Op op, const std::string& path) {
+Matched take_fault(FakeGoogle::State& st, Op op, const std::string& path, const std::string& body) {
   std::lock_guard<std::mutex> lock(st.mu);
   for (auto& slot : st.faults) {
     const Fault& f = slot.fault;
     if (f.op != Op::Any && f.op != op) continue;
     if (!f.path_contains.empty() && path.find(f.path_contains) == std::string::npos) continue;
+    if (!f.body_contains.empty() && body.find(f.body_contains) == std::string::npos) continue;
     if (f.times >= 0 && slot.hits >= f.times) continue;
     if (slot.seen++ < f.skip) continue;
     ++slot.hits;
@@ -204,7 +205,7 @@ bool Handler::serve_logged(Poco::Net::HTTPServerRequest& req, const Incoming& in
     hook = st_->hook;
   }
   if (hook) hook(entry);
-  const Matched m = take_fault(*st_, route.op, in.raw_path);
+  const Matched m = take_fault(*st_, route.op, in.raw_path, in.body);
   entry.fault = m.name;
   using K = Fault::Kind;
   const K kind = m.any ? m.fault.kind : K::Respond;

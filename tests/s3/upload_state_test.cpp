@@ -16,7 +16,7 @@ TEST(S3State, RoundTripsThroughTheKitCodec) {
   st.items = 1234;
   st.parts = {{1, 0, 5u << 20, "\"e1\""}, {2, 5u << 20, 5u << 20, "\"e2\""}};
   const std::string blob = st.encode();
-  EXPECT_EQ(blob.rfind("{\"v\":\"s3/2\",", 0), 0u) << blob;
+  EXPECT_EQ(blob.rfind("{\"v\":\"s3/3\",", 0), 0u) << blob;
   std::string why;
   const auto back = State::decode(blob, why);
   ASSERT_TRUE(back) << why;
@@ -29,6 +29,44 @@ TEST(S3State, RoundTripsThroughTheKitCodec) {
   EXPECT_EQ(back->parts[1].offset, 5u << 20);
   EXPECT_EQ(back->parts[1].etag, "\"e2\"");
   EXPECT_EQ(back->uploaded(), 10u << 20);
+}
+
+// Since version 3 the checkpoint says whose spool holds the bytes and where a host without it
+// rebuilds the part in progress; a version-2 checkpoint reads as "the local spool, no point".
+TEST(S3State, CarriesTheSpoolAndTheRebuildPoint) {
+  State st;
+  st.key = "k";
+  st.upload_id = "u";
+  st.bytes = 12u << 20;
+  st.items = 900;
+  st.parts = {{1, 0, 5u << 20, "\"e1\""}, {2, 5u << 20, 5u << 20, "\"e2\""}};
+  st.spool = "0123456789abcdef0123456789abcdef";
+  st.host = "daemon-a";
+  st.base = 1u << 20;
+  st.marked = true;
+  st.verify = true;
+  st.mark_items = 700;
+  st.mark_bytes = 9u << 20;
+  st.mark_digest = std::string(64, 'a');
+  std::string why;
+  const auto back = State::decode(st.encode(), why);
+  ASSERT_TRUE(back) << why;
+  EXPECT_EQ(back->spool, st.spool);
+  EXPECT_EQ(back->host, "daemon-a");
+  EXPECT_EQ(back->base, st.base);
+  EXPECT_TRUE(back->marked);
+  EXPECT_TRUE(back->verify);
+  EXPECT_EQ(back->mark_items, 700u);
+  EXPECT_EQ(back->mark_bytes, 9u << 20);
+  EXPECT_EQ(back->mark_digest, st.mark_digest);
+
+  const auto v2 = State::decode(
+      R"({"v":"s3/2","key":"k","upload_id":"u","bytes":6,"items":1,"parts":[[1,0,5,"\"e\""]]})", why);
+  ASSERT_TRUE(v2) << why;
+  EXPECT_EQ(v2->spool, "");
+  EXPECT_EQ(v2->base, 0u);
+  EXPECT_FALSE(v2->marked);
+  EXPECT_FALSE(v2->verify);
 }
 
 // The exact JSON s3 sink 1.0 staged (Poco's stringify: keys sorted, parts as arrays).
@@ -53,7 +91,13 @@ TEST(S3State, RefusesBrokenCheckpointsWithAReason) {
       {R"({"v":1,"key":"k","upload_id":"","bytes":0,"items":0,"parts":[[0,0,1,"e"]]})", "bad part number"},
       {R"({"v":1,"key":"k","upload_id":"","bytes":0,"items":0,"parts":[[1,0,1]]})", "'parts.etag' is not text"},
       {R"({"v":"file/2","key":"k"})", "not a checkpoint of the s3 sink"},
-      {R"({"v":"s3/3","key":"k"})", "newer version"},
+      {R"({"v":"s3/4","key":"k"})", "newer version"},
+      {R"({"v":"s3/3","key":"k","upload_id":"u","bytes":5,"items":1,"base":6})", "inconsistent spool positions"},
+      {R"({"v":"s3/3","key":"k","upload_id":"u","bytes":9,"items":1,"parts":[[1,0,5,"e"]],"mark":[2,0,"d"]})",
+       "inconsistent spool positions"},
+      {R"({"v":"s3/3","key":"k","upload_id":"u","bytes":9,"items":1,"parts":[[1,0,5,"e"]],"mark":[1,6,"d"]})",
+       "inconsistent spool positions"},
+      {R"({"v":"s3/3","key":"k","upload_id":"u","bytes":9,"items":1,"mark":[1,0]})", "mark.digest"},
   };
   for (const auto& [blob, want] : bad) {
     std::string why;

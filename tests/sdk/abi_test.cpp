@@ -96,6 +96,7 @@ struct Result {
     r.struct_size = sizeof r;
     r.retry_after_ms = -1;
     r.items_accepted = SINKHUB_ITEMS_UNSET;
+    r.resume_from_item = SINKHUB_ITEMS_UNSET;
     r.message = msg;
     r.message_cap = sizeof msg;
     msg[0] = 0;
@@ -267,6 +268,40 @@ TEST(SdkContext, A10HostReadsAsAbsent) {
 }
 
 }  // namespace ctx11
+
+// ---- ABI 1.2: a rewind through the wrapper ----------------------------------
+
+// On a 1.2 host Outcome::resume_from lands in sinkhub_result.resume_from_item with nothing
+// accepted; a host before 1.2 passes a result without the field, where the wrapper writes
+// nothing past struct_size and answers REJECT instead (what a 1.1 sink would have said).
+TEST(SdkWrapper, ARewindIsWrittenOnlyWhereTheHostHasTheField) {
+  const sinkhub::Outcome o = sinkhub::Outcome::resume_from(40, "spool is on host a");
+  EXPECT_EQ(o.code, SINKHUB_OK);
+  Result now;
+  EXPECT_EQ(sinkhub::detail::apply(o, &now.r), SINKHUB_OK);
+  EXPECT_EQ(now.r.resume_from_item, 40u);
+  EXPECT_EQ(now.r.items_accepted, 0u);
+  EXPECT_STREQ(now.msg, "spool is on host a");
+
+  Result old;
+  old.r.struct_size = static_cast<uint32_t>(offsetof(sinkhub_result, resume_from_item));  // a 1.1 host
+  old.r.resume_from_item = 12345;  // not the host's memory: must stay as it is
+  EXPECT_EQ(sinkhub::detail::apply(o, &old.r), SINKHUB_REJECT);
+  EXPECT_EQ(old.r.resume_from_item, 12345u);
+  EXPECT_EQ(std::string(old.msg),
+            "spool is on host a (this sinkhub cannot resume a delivery at an earlier item: replay it from the start)");
+
+  Result tiny;  // the suffix is cut to the buffer, still terminated
+  tiny.r.struct_size = old.r.struct_size;
+  tiny.r.message_cap = 24;
+  sinkhub::detail::apply(o, &tiny.r);
+  EXPECT_EQ(std::string(tiny.msg), "spool is on host a (thi");
+
+  Result plain;  // every other outcome leaves the field at its preset
+  plain.r.resume_from_item = SINKHUB_ITEMS_UNSET;
+  sinkhub::detail::apply(sinkhub::Outcome::retry("later"), &plain.r);
+  EXPECT_EQ(plain.r.resume_from_item, SINKHUB_ITEMS_UNSET);
+}
 
 // ---- HTTP answers as outcomes (sinkhub/http_outcome.hpp) --------------------
 

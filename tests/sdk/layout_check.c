@@ -24,10 +24,13 @@ _Static_assert(SINKHUB_OK == 0 && SINKHUB_RETRY == 1 && SINKHUB_REJECT == 2 && S
 _Static_assert(SINKHUB_PLUGIN_DESCRIPTOR_MIN_SIZE == SINKHUB_END_OF(sinkhub_plugin_descriptor, destroy),
                "1.0 descriptor minimum size is frozen");
 /* 1.1: the context flags of 1.0 keep their values; COUNT_SETTLING is a new bit. */
-_Static_assert(SINKHUB_ABI_VERSION_MINOR >= 1, "this header is at least 1.1");
+_Static_assert(SINKHUB_ABI_VERSION_MINOR >= 2, "this header is at least 1.2");
 _Static_assert(SINKHUB_CTX_FIRST_BATCH == 1u && SINKHUB_CTX_LAST_BATCH == 2u && SINKHUB_CTX_EVENT_ONLY == 4u &&
                    SINKHUB_CTX_REPLAY == 8u && SINKHUB_CTX_COUNT_SETTLING == 16u,
                "context flags are frozen");
+/* 1.2: a rewind (sinkhub_result.resume_from_item) is "unset" with the same sentinel as
+ * items_accepted. */
+_Static_assert(SINKHUB_ITEMS_UNSET == UINT64_MAX, "the unset sentinel is frozen");
 _Static_assert(SINKHUB_CAP_NO_ITEMS == (UINT64_C(1) << 4) && SINKHUB_CAP_ACTOR_NAME == (UINT64_C(1) << 5),
                "capability bits are frozen");
 
@@ -46,7 +49,7 @@ SH_FIELD(sinkhub_http_header, name, 0, 16);
 SH_FIELD(sinkhub_http_header, value, 16, 16);
 
 /* sinkhub_result */
-SH_SIZE(sinkhub_result, 40);
+SH_SIZE(sinkhub_result, 48); /* 40 in 1.0 and 1.1 */
 SH_ALIGN(sinkhub_result, 8);
 SH_FIELD(sinkhub_result, struct_size, 0, 4);
 SH_FIELD(sinkhub_result, dest_status, 4, 4);
@@ -54,6 +57,8 @@ SH_FIELD(sinkhub_result, retry_after_ms, 8, 8);
 SH_FIELD(sinkhub_result, items_accepted, 16, 8);
 SH_FIELD(sinkhub_result, message, 24, 8);
 SH_FIELD(sinkhub_result, message_cap, 32, 8);
+/* since 1.2 */
+SH_FIELD(sinkhub_result, resume_from_item, 40, 8);
 
 /* sinkhub_batch */
 SH_SIZE(sinkhub_batch, 48);
@@ -202,8 +207,8 @@ SH_FIELD(sinkhub_plugin_descriptor, destroy, 160, 8);
 int sinkhub_layout_check_count(void);
 int sinkhub_layout_check_count(void) {
 #if defined(__x86_64__) && defined(__LP64__)
-  return 266;
+  return 269;
 #else
-  return 6;
+  return 7;
 #endif
 }

@@ -138,5 +138,26 @@ TEST(ResumeMarks, BeforeAnyPageResumeWhereTheAttemptStarted) {
   EXPECT_EQ(m.resume_point(40).items_before, 40u);
 }
 
+// A sink's rewind (ABI 1.2) may go back before the pages still held: the resume point is
+// then derived (raw offset = position without `clean`) or the dataset's start, never a page
+// that begins after the item.
+TEST(ResumeMarks, ARewindBeforeThePagesHeldReadsFromWhereThatItemIs) {
+  ResumeMarks m(100, 90);
+  m.add(page(100, 8, 10), 90);   // 90..97
+  m.add(page(110, 10, 10), 98);  // 98..107
+  m.prune(100);                  // the first page is gone
+  EXPECT_EQ(m.rewind_point(99, false).offset, 110) << "a position still held: its page";
+  EXPECT_EQ(m.rewind_point(99, false).items_before, 98u);
+  EXPECT_EQ(m.rewind_point(95, false).offset, 0) << "with clean: from the start, skipping 95 items";
+  EXPECT_EQ(m.rewind_point(95, false).items_before, 0u);
+  EXPECT_EQ(m.rewind_point(95, true).offset, 95) << "without clean a raw offset is a position";
+  EXPECT_EQ(m.rewind_point(95, true).items_before, 95u);
+  EXPECT_EQ(m.rewind_point(0, false).offset, 0);
+  const ResumeMarks fresh(42, 40);  // no page read yet in this attempt
+  EXPECT_EQ(fresh.rewind_point(41, false).offset, 42);
+  EXPECT_EQ(fresh.rewind_point(12, false).offset, 0);
+  EXPECT_EQ(fresh.rewind_point(12, true).offset, 12);
+}
+
 }  // namespace
 }  // namespace sinkhub::delivery

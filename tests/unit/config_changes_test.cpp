@@ -70,6 +70,11 @@ TEST(ConfigChanges, EveryServerAndLedgerKeyIsRestartOnly) {
               std::vector<std::string>{key});
   EXPECT_EQ(restart_only_changes(a, yaml(replaced(base(), "ledger.db}", "ledger.db, synchronous: normal}"))),
             std::vector<std::string>{"ledger.synchronous"});
+  EXPECT_EQ(restart_only_changes(a, yaml(base(std::string("[\"") + kSecretA + "\"]", "plugins: {data_dir: /srv/sinks}\n"))),
+            std::vector<std::string>{"plugins.data_dir"});
+  EXPECT_EQ(restart_only_changes(
+                a, yaml(replaced(base(), "ledger: {path: /var/lib/sinkhub/ledger.db}", "ledger: {url: \"postgresql://h/db\", pool: 2}"))),
+            (std::vector<std::string>{"ledger.path", "ledger.url", "ledger.pool"}));
 }
 
 TEST(ConfigChanges, SinksAreAddedRemovedChangedOrOnlyTheirDatasetChanges) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <future>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -52,6 +53,27 @@ class ScriptedBackend : public GroupCommit::Backend {
   bool statements_fail_alone() const override { return fail_alone; }
   bool orders_by_key() const override { return by_key; }
   bool by_key = false;
+  // A backend that records groups at once: "fail" makes its statement refused as a whole
+  // (every event undecided), "lost" an unknown outcome for the events from it on.
+  bool inserts_groups() const override { return groups; }
+  bool groups = false;
+  std::vector<std::optional<RecordOutcome>> insert_group(const std::vector<const IncomingEvent*>& events) override {
+    std::string line = "insert_group";
+    bool refused = false, lost = false;
+    for (const auto* e : events) {
+      line += " " + e->dedup_key;
+      refused = refused || e->dedup_key == "fail";
+    }
+    add(line);
+    std::vector<std::optional<RecordOutcome>> out(events.size());
+    if (refused) return out;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      lost = lost || events[i]->dedup_key == "lost";
+      out[i] = lost ? RecordOutcome{RecordOutcome::Kind::Failed, 0, "connection lost"}
+                    : RecordOutcome{RecordOutcome::Kind::Accepted, ++next_id_, {}};
+    }
+    return out;
+  }
 
  private:
   void add(std::string s) {
@@ -157,6 +179,61 @@ TEST(GroupCommit, AGroupIsInsertedInKeyOrderWhereTheBackendAsks) {
   EXPECT_EQ(inserts, (std::vector<std::string>{"insert a", "insert b", "insert c"}));
   ASSERT_EQ(c->outcomes.size(), 3u) << "each outcome still reaches its own token";
   EXPECT_EQ(c->outcomes[1].event_id, 3) << "token 1 (key c) was inserted last";
+}
+
+// Where the backend records groups at once (PostgreSQL: one round trip), the group's events
+// go to it together, outside any transaction of GroupCommit's; other jobs still get one.
+TEST(GroupCommit, AGroupsEventsGoToTheBackendAtOnceWhereItCan) {
+  ScriptedBackend b;
+  b.groups = true;
+  b.by_key = true;
+  auto c = std::make_shared<Collector>();
+  {
+    GroupCommit gc(b);
+    gc.record_async(events({"c", "a", "b"}), c);  // queued together: one group
+    gc.write([] {});
+    gc.close();
+  }
+  const std::vector<std::string> want = {"insert_group a b c", "begin", "savepoint", "release", "commit"};
+  EXPECT_EQ(b.log(), want) << "the events in key order in one go, the write in a transaction";
+  ASSERT_EQ(c->outcomes.size(), 3u);
+  for (auto& [token, o] : c->outcomes) EXPECT_EQ(o.kind, RecordOutcome::Kind::Accepted) << token;
+  EXPECT_EQ(c->outcomes[1].event_id, 3) << "token 1 (key c) came last";
+}
+
+// A statement refused as a whole decided nothing: its events go through savepoints, so only
+// the event at fault fails; an unknown outcome fails the events it concerns, never acknowledged.
+TEST(GroupCommit, EventsOfARefusedGroupStatementGoThroughSavepointsAndUnknownOnesFail) {
+  ScriptedBackend b(/*gated=*/true);
+  b.groups = true;
+  auto c = std::make_shared<Collector>();
+  {
+    GroupCommit gc(b);
+    gc.record_async(events({"a", "fail", "b"}), c);
+    b.gate.set_value();
+    gc.close();
+  }
+  const std::vector<std::string> want = {"insert_group a fail b", "begin", "savepoint", "insert a", "release",
+                                         "savepoint", "insert fail", "rollback_to", "release", "savepoint",
+                                         "insert b", "release", "commit"};
+  EXPECT_EQ(b.log(), want);
+  EXPECT_EQ(c->outcomes[1].kind, RecordOutcome::Kind::Accepted);
+  EXPECT_EQ(c->outcomes[2].kind, RecordOutcome::Kind::Failed);
+  EXPECT_EQ(c->outcomes[3].kind, RecordOutcome::Kind::Accepted);
+
+  ScriptedBackend lost;
+  lost.groups = true;
+  auto c2 = std::make_shared<Collector>();
+  {
+    GroupCommit gc(lost);
+    gc.record_async(events({"a", "lost", "z"}), c2);
+    gc.close();
+  }
+  EXPECT_EQ(lost.log(), std::vector<std::string>{"insert_group a lost z"}) << "nothing retried blindly";
+  EXPECT_EQ(c2->outcomes[1].kind, RecordOutcome::Kind::Accepted);
+  EXPECT_EQ(c2->outcomes[2].kind, RecordOutcome::Kind::Failed);
+  EXPECT_EQ(c2->outcomes[2].error, "connection lost");
+  EXPECT_EQ(c2->outcomes[3].kind, RecordOutcome::Kind::Failed);
 }
 
 TEST(GroupCommit, WritesFailOnceClosed) {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <map>
+#include <set>
 #include <mutex>
 #include <filesystem>
 #include <thread>
@@ -251,6 +252,90 @@ TEST_P(LedgerTest, TwoLedgersOnOneStoreRecordEachEventOnce) {
   EXPECT_EQ(duplicate.load(), 3 * kEvents);
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM events"), kEvents);
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM deliveries"), kEvents);
+}
+
+// One group holds new webhooks, webhooks already recorded, the same webhook twice, and one
+// the store refuses (its planned deliveries break a constraint): every webhook gets its own
+// exact outcome, whether the group went in one statement (PostgreSQL) or in savepoints.
+TEST_P(LedgerTest, EveryWebhookOfAGroupGetsItsOwnOutcomeAndARefusedOneFailsAlone) {
+  auto l = open();
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(l->record(event("old-" + std::to_string(i))).kind, RecordOutcome::Kind::Accepted);
+  std::vector<AsyncRecord> group;
+  const auto add = [&](IncomingEvent in) {
+    group.push_back({std::make_unique<IncomingEvent>(std::move(in)), static_cast<std::uint64_t>(group.size())});
+  };
+  const auto fresh = [](int i) { return event("new-" + std::to_string(i), "t", {{"files", true}, {"slack", false}}); };
+  for (int i = 0; i < 30; ++i) add(fresh(i));
+  for (int i = 0; i < 5; ++i) add(event("old-" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i) add(fresh(i));  // twice in the same group
+  add(event("refused", "t", {{"files", true}, {"files", false}}));             // deliveries (event, sink) unique
+  add(event("bare", "t", {}));                                                   // no deliveries
+  auto c = std::make_shared<Collector>();
+  l->record_async(std::move(group), c);
+  ASSERT_TRUE(c->wait_for(42));
+  std::set<std::int64_t> ids;
+  for (std::uint64_t t = 0; t < 30; ++t) {
+    EXPECT_EQ(c->outcomes[t].kind, RecordOutcome::Kind::Accepted) << t << " " << c->outcomes[t].error;
+    ids.insert(c->outcomes[t].event_id);
+  }
+  EXPECT_EQ(ids.size(), 30u) << "each new webhook its own event";
+  for (std::uint64_t t = 30; t < 40; ++t) EXPECT_EQ(c->outcomes[t].kind, RecordOutcome::Kind::Duplicate) << t;
+  EXPECT_EQ(c->outcomes[40].kind, RecordOutcome::Kind::Failed);
+  EXPECT_NE(c->outcomes[40].error.find("deliveries"), std::string::npos) << c->outcomes[40].error;
+  EXPECT_EQ(c->outcomes[41].kind, RecordOutcome::Kind::Accepted) << c->outcomes[41].error;
+  l->close();
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM events WHERE run_id LIKE 'new-%'"), 30);
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM deliveries d JOIN events e ON e.id = d.event_id WHERE e.run_id LIKE 'new-%'"), 60);
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM events WHERE run_id = 'refused'"), 0) << "nothing of it stays";
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM events"), 5 + 30 + 1);
+}
+
+// Two daemons get the same big group at the same instant (each record_async call is one
+// group): the unique key decides, each webhook is recorded once, nobody fails or deadlocks.
+TEST_P(LedgerTest, TwoLedgersRecordingTheSameGroupAtOnceRecordEachWebhookOnce) {
+  constexpr int kEvents = 400;
+  auto a = open();
+  auto b = open();
+  const auto group = [&](bool reverse) {
+    std::vector<AsyncRecord> g;
+    for (int i = 0; i < kEvents; ++i)
+      g.push_back({std::make_unique<IncomingEvent>(event("both-" + std::to_string(reverse ? kEvents - 1 - i : i))),
+                   static_cast<std::uint64_t>(i)});
+    return g;
+  };
+  auto ca = std::make_shared<Collector>(), cb = std::make_shared<Collector>();
+  std::thread ta([&] { a->record_async(group(false), ca); });
+  std::thread tb([&] { b->record_async(group(true), cb); });
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(ca->wait_for(kEvents));
+  ASSERT_TRUE(cb->wait_for(kEvents));
+  int accepted = 0, duplicate = 0;
+  for (auto* c : {ca.get(), cb.get()})
+    for (const auto& [token, o] : c->outcomes) {
+      accepted += o.kind == RecordOutcome::Kind::Accepted;
+      duplicate += o.kind == RecordOutcome::Kind::Duplicate;
+      EXPECT_NE(o.kind, RecordOutcome::Kind::Failed) << o.error;
+    }
+  EXPECT_EQ(accepted, kEvents);
+  EXPECT_EQ(duplicate, kEvents);
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM events"), kEvents);
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM deliveries"), kEvents);
+}
+
+// How an event came is kept: a webhook, or reconciliation (which found a run whose webhook
+// never came); the dedup key decides whatever the origin.
+TEST_P(LedgerTest, TheOriginOfAnEventIsKeptAndDoesNotChangeDedup) {
+  auto l = open();
+  IncomingEvent found = event("found");
+  found.origin = kOriginReconciled;
+  ASSERT_EQ(l->record(found).kind, RecordOutcome::Kind::Accepted);
+  ASSERT_EQ(l->record(event("posted")).kind, RecordOutcome::Kind::Accepted);
+  EXPECT_EQ(l->record(event("found")).kind, RecordOutcome::Kind::Duplicate);
+  ASSERT_EQ(l->events_for_run("found").size(), 1u);
+  EXPECT_EQ(l->events_for_run("found").front().origin, kOriginReconciled);
+  ASSERT_EQ(l->events_for_run("posted").size(), 1u);
+  EXPECT_EQ(l->events_for_run("posted").front().origin, kOriginWebhook);
 }
 
 // SQLite's own history and its file: PostgreSQL ledgers start at their own schema 1.

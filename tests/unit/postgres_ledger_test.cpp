@@ -4,11 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <future>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "ledger/ledger.hpp"
 #include "ledger/postgres_schema.hpp"
+#include "observe/metrics.hpp"
 #include "files.hpp"
 #include "postgres.hpp"
 
@@ -73,6 +77,74 @@ TEST(PostgresLedger, AnEventRecordedByOneDaemonWakesTheOthers) {
   for (int i = 0; i < 500 && wakes == after_record; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_GT(wakes.load(), after_record) << "a replay wakes the daemons too";
   idle->on_new_work(nullptr);
+}
+
+// What the writer's connection has sent so far (sinkhub_ledger_round_trips_total).
+double writer_round_trips() {
+  const std::string text = observe::Metrics::instance().prometheus_text();
+  const std::string name = "sinkhub_ledger_round_trips_total{connection=\"writer\"} ";
+  const auto at = text.find(name);
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size()));
+}
+
+struct Outcomes final : RecordReceiver {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<std::uint64_t, RecordOutcome> got;
+  void complete(std::uint64_t token, RecordOutcome o, std::unique_ptr<IncomingEvent>) override {
+    std::lock_guard<std::mutex> lk(mu);
+    got[token] = std::move(o);
+    cv.notify_all();
+  }
+  bool wait_for(std::size_t n) {
+    std::unique_lock<std::mutex> lk(mu);
+    return cv.wait_for(lk, std::chrono::seconds(30), [&] { return got.size() >= n; });
+  }
+};
+
+// Group commit on PostgreSQL: a group of webhooks (new ones, ones recorded before, one twice)
+// is one statement: one round trip from the writer (counted by its connection), one
+// transaction on the server (every row it inserted has the same xmin), and the NOTIFY for the
+// other daemons goes with that commit.
+TEST(PostgresLedger, AGroupOfWebhooksIsOneRoundTripAndOneTransaction) {
+  const auto cfg = on(Postgres::shared().create_database());
+  auto l = open(cfg);
+  auto other = open(cfg);
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(l->record(event("before-" + std::to_string(i))).kind, RecordOutcome::Kind::Accepted);
+  std::atomic<int> wakes{0};
+  other->on_new_work([&] { ++wakes; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the NOTIFYs of the records above
+  wakes = 0;
+
+  constexpr int kNew = 60;
+  std::vector<AsyncRecord> group;
+  for (int i = 0; i < kNew; ++i) group.push_back({std::make_unique<IncomingEvent>(event("g-" + std::to_string(i))), group.size()});
+  for (int i = 0; i < 5; ++i) group.push_back({std::make_unique<IncomingEvent>(event("before-" + std::to_string(i))), group.size()});
+  group.push_back({std::make_unique<IncomingEvent>(event("g-7")), group.size()});
+  const std::size_t n = group.size();
+  auto c = std::make_shared<Outcomes>();
+  const double trips = writer_round_trips();
+  ASSERT_GE(trips, 1) << "the writer's round trips are counted";
+  l->record_async(std::move(group), c);  // queued together: one group
+  ASSERT_TRUE(c->wait_for(n));
+
+  EXPECT_EQ(writer_round_trips() - trips, 1) << "the whole group in one round trip";
+  for (std::uint64_t t = 0; t < kNew; ++t) EXPECT_EQ(c->got[t].kind, RecordOutcome::Kind::Accepted) << t << c->got[t].error;
+  for (std::uint64_t t = kNew; t < n; ++t) EXPECT_EQ(c->got[t].kind, RecordOutcome::Kind::Duplicate) << t;
+  EXPECT_EQ(Postgres::scalar(cfg.url, "SELECT COUNT(DISTINCT xmin::text) FROM events WHERE run_id LIKE 'g-%'"), 1)
+      << "one transaction";
+  EXPECT_EQ(Postgres::scalar(cfg.url, "SELECT COUNT(DISTINCT d.xmin::text) FROM deliveries d JOIN events e ON "
+                                      "e.id = d.event_id WHERE e.run_id LIKE 'g-%'"),
+            1);
+  EXPECT_EQ(Postgres::scalar(cfg.url, "SELECT COUNT(*) FROM deliveries d JOIN events e ON e.id = d.event_id "
+                                      "WHERE e.run_id LIKE 'g-%'"),
+            kNew);
+  for (const int i : {0, 3, kNew - 1})
+    EXPECT_EQ(l->events_for_run("g-" + std::to_string(i)).at(0).body, event("g-" + std::to_string(i)).body)
+        << "each body byte for byte, cut from the one binary parameter";
+  for (int i = 0; i < 500 && wakes == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GT(wakes.load(), 0) << "NOTIFY went with the group's commit";
+  other->on_new_work(nullptr);
 }
 
 // The server goes away under a daemon: nothing is acknowledged that was not recorded, the

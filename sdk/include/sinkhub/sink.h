@@ -56,7 +56,7 @@ extern "C" {
 #define SINKHUB_ABI_VERSION_MAJOR 1
 /* Bumped by every additive change (a field appended to a struct, a new
  * constant, a new host service). Additions are marked "since 1.N". */
-#define SINKHUB_ABI_VERSION_MINOR 1
+#define SINKHUB_ABI_VERSION_MINOR 2
 
 /* The one exported symbol, as a string, for dlsym(). */
 #define SINKHUB_PLUGIN_ENTRY_SYMBOL "sinkhub_plugin_entry_v1"
@@ -281,6 +281,29 @@ typedef struct sinkhub_result {
   char *message;
   /* Capacity of message in bytes, NUL included; >= SINKHUB_MIN_MESSAGE_CAP. */
   size_t message_cap;
+  /* Since 1.2 (write it only if SINKHUB_HAS(result, sinkhub_result,
+   * resume_from_item); an older host passes a smaller struct and cannot
+   * rewind: answer as a 1.1 plugin would, e.g. REJECT). deliver only.
+   * Host preset: SINKHUB_ITEMS_UNSET (no rewind).
+   * Plugin: N means "the destination-side state this delivery needs only
+   * covers items [0, N)": the sink lost what it needed to go on from
+   * ctx->item_offset (e.g. a spool file on another host's disk) and can
+   * rebuild it from item N. N <= ctx->item_offset. The host then moves the
+   * delivery's progress back to N, stores the checkpoint staged during this
+   * call together with it (none staged: the delivery has no checkpoint), and
+   * sends items from N on (with SINKHUB_CTX_FIRST_BATCH when N is 0 and no
+   * checkpoint was staged). None of this batch's items are accepted:
+   * items_accepted must be UNSET or 0. The code still says what follows:
+   *   OK:            resume at item N at once, in a new attempt (it counts
+   *                  against the retry budget like a retry, without backoff);
+   *   RETRY:         resume at item N after the usual backoff;
+   *   REJECT/FATAL:  as usual (dead letter, suspension), progress already at N.
+   * Only this delivery moves back: other sinks' deliveries of the same event
+   * keep their own progress. N > item_offset, or items_accepted > 0 with a
+   * rewind, is a plugin bug: the host refuses the rewind (progress and
+   * checkpoint stay as they were) and treats the call as RETRY with a
+   * message saying why. Threads: written by the thread running deliver. */
+  uint64_t resume_from_item;
 } sinkhub_result;
 
 /* Writes msg (NUL-terminated) into result->message, truncated, always
@@ -564,7 +587,9 @@ typedef struct sinkhub_host {
    * clears it. On the next call of the delivery (next batch, retry, or after
    * a host restart) it comes back in sinkhub_run_context.checkpoint. It is
    * dropped when the delivery finishes (OK on the last batch) or is restarted
-   * from item 0. Returns SINKHUB_E_OK, SINKHUB_E_TOO_LARGE (len above
+   * from item 0. With a rewind (sinkhub_result.resume_from_item, since 1.2)
+   * the blob staged in that call, or none, becomes the checkpoint of item N.
+   * Returns SINKHUB_E_OK, SINKHUB_E_TOO_LARGE (len above
    * checkpoint_max_bytes; nothing staged) or SINKHUB_E_STATE (call no longer
    * running). Callable from any thread while that deliver() runs. */
   int32_t (*checkpoint_save)(sinkhub_call *call, const void *data, size_t len);

@@ -71,8 +71,22 @@ struct Outcome {
   int64_t retry_after_ms = -1;
   uint64_t items_accepted = SINKHUB_ITEMS_UNSET;
   int32_t dest_status = 0;
+  /// ABI 1.2 rewind (sinkhub_result.resume_from_item): SINKHUB_ITEMS_UNSET = none.
+  uint64_t resume_from_item = SINKHUB_ITEMS_UNSET;
 
   static Outcome ok() { return Outcome{}; }
+  /// "Go on from item n (<= ctx.item_offset()) instead": the state this delivery needs is
+  /// only good up to item n (stage the checkpoint of item n, or none, before returning).
+  /// The host moves the delivery back to n and sends items from there at once (code OK;
+  /// set `code` to SINKHUB_RETRY to wait for the backoff first). On a host older than 1.2,
+  /// which cannot rewind, the wrapper answers REJECT with `msg` instead.
+  static Outcome resume_from(uint64_t n, std::string msg) {
+    Outcome o;
+    o.message = std::move(msg);
+    o.items_accepted = 0;
+    o.resume_from_item = n;
+    return o;
+  }
   /// OK for the first n items only (needs SINKHUB_CAP_PARTIAL).
   static Outcome ok_partial(uint64_t n) {
     Outcome o;
@@ -321,13 +335,31 @@ inline void write_message(sinkhub_result* r, std::string_view msg) noexcept {
   r->message[n] = '\0';
 }
 
+inline void append_message(sinkhub_result* r, std::string_view more) noexcept {
+  if (!r || !r->message || r->message_cap == 0) return;
+  size_t used = 0;
+  while (used + 1 < r->message_cap && r->message[used] != '\0') ++used;
+  const size_t room = r->message_cap - 1 - used;
+  const size_t n = more.size() < room ? more.size() : room;
+  if (n) std::memcpy(r->message + used, more.data(), n);
+  r->message[used + n] = '\0';
+}
+
 inline int32_t apply(const Outcome& o, sinkhub_result* r) noexcept {
-  if (r) {
-    write_message(r, o.message);
-    r->retry_after_ms = o.retry_after_ms;
-    r->items_accepted = o.items_accepted;
-    r->dest_status = o.dest_status;
+  if (!r) return o.code;
+  r->retry_after_ms = o.retry_after_ms;
+  r->items_accepted = o.items_accepted;
+  r->dest_status = o.dest_status;
+  if (o.resume_from_item != SINKHUB_ITEMS_UNSET) {
+    if (!SINKHUB_HAS(r, sinkhub_result, resume_from_item)) {  // a host before 1.2 cannot rewind
+      write_message(r, o.message);
+      append_message(r, " (this sinkhub cannot resume a delivery at an earlier item: replay it from the start)");
+      r->items_accepted = 0;
+      return SINKHUB_REJECT;
+    }
+    r->resume_from_item = o.resume_from_item;
   }
+  write_message(r, o.message);
   return o.code;
 }
 

@@ -126,6 +126,7 @@ struct Outcome {
   int32_t code = -1;
   std::string message;
   uint64_t items_accepted = SINKHUB_ITEMS_UNSET;
+  uint64_t resume_from_item = SINKHUB_ITEMS_UNSET;  // ABI 1.2 rewind asked for
   int64_t retry_after_ms = -1;
   bool staged = false;
   std::string checkpoint;  // staged blob, if staged
@@ -238,6 +239,7 @@ class Instance {
     call.live = false;
     o.message = r.msg;
     o.items_accepted = r.res.items_accepted;
+    o.resume_from_item = r.res.resume_from_item;
     o.retry_after_ms = r.res.retry_after_ms;
     o.staged = call.staged;
     o.checkpoint = call.blob;
@@ -282,6 +284,7 @@ class Instance {
       res.struct_size = sizeof res;
       res.retry_after_ms = -1;
       res.items_accepted = SINKHUB_ITEMS_UNSET;
+      res.resume_from_item = SINKHUB_ITEMS_UNSET;
       res.message = msg;
       res.message_cap = sizeof msg;
     }
