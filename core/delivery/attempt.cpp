@@ -117,7 +117,7 @@ void Attempt::resolve_actor_name() {
 // the reported total, never below what was read, flagged while it may still grow).
 plugin::DeliveryContext Attempt::context(const plugin::Batch& batch, std::uint32_t flags) {
   plugin::DeliveryContext ctx;
-  ctx.delivery_id = "d" + std::to_string(c_.id);
+  ctx.delivery_id = ledger::delivery_name(sh_.ledger.identity(), c_.id);
   ctx.event_type = c_.event.event_type;
   ctx.run_id = c_.event.run_id;
   ctx.actor_id = c_.event.actor_id;

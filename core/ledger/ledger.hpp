@@ -302,7 +302,20 @@ class Ledger {
 
   // Finishes queued work and closes. Further record() calls fail.
   virtual void close() = 0;
+
+  // The ledger's own name, drawn at random when its schema reached the version that has one
+  // (empty for a ledger that had unfinished deliveries then: they keep the names plugins
+  // already know). Part of every delivery's name (delivery_name), so a new ledger, or another
+  // daemon's, never reuses a name an earlier one gave a destination or a plugin's data_dir.
+  const std::string& identity() const { return identity_; }
+
+ protected:
+  std::string identity_;  // set by the backend once it has migrated; never changes afterwards
 };
+
+// What plugins know a delivery by (sink.h delivery_id, [A-Za-z0-9_-]+): "d<id>-<identity>",
+// or "d<id>" in a ledger without an identity.
+std::string delivery_name(const std::string& identity, std::int64_t id);
 
 // Opens (creating and migrating as needed) the SQLite ledger at cfg.path. Throws
 // std::runtime_error with a clear message on failure.

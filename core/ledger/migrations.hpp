@@ -121,6 +121,15 @@ ALTER TABLE attempts ADD COLUMN dest_status INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE events ADD COLUMN pruned_at INTEGER;  -- unix ms: body emptied, deliveries gone, dedup key kept
 CREATE INDEX events_pruned ON events(received_at) WHERE pruned_at IS NOT NULL;
 )SQL"},
+      // Delivery names were "d<id>": a new ledger (a reinstall, a second daemon's) reused the
+      // names an earlier one had given a destination (a gsheets done marker, an s3 spool), and
+      // a plugin took a new delivery for one it had finished. A ledger with unfinished
+      // deliveries keeps no identity, so the names its plugins hold stay valid.
+      {9, "the ledger's identity (delivery names unique across ledgers)", R"SQL(
+CREATE TABLE ledger_identity (id TEXT NOT NULL);
+INSERT INTO ledger_identity (id) SELECT CASE WHEN EXISTS (SELECT 1 FROM deliveries WHERE state <> 'done')
+  THEN '' ELSE lower(hex(randomblob(6))) END;
+)SQL"},
   };
   return all;
 }

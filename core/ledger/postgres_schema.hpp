@@ -80,6 +80,12 @@ CREATE TABLE configured_sinks (
   sink         TEXT    PRIMARY KEY
 );
 )SQL"},
+      // SQLite's migration 9 (why: see there). sqlite_to_postgres copies a ledger's identity.
+      {2, "the ledger's identity (delivery names unique across ledgers)", R"SQL(
+CREATE TABLE ledger_identity (id TEXT NOT NULL);
+INSERT INTO ledger_identity (id) SELECT CASE WHEN EXISTS (SELECT 1 FROM deliveries WHERE state <> 'done')
+  THEN '' ELSE substr(md5(random()::text || clock_timestamp()::text), 1, 12) END;
+)SQL"},
   };
   return all;
 }

@@ -80,6 +80,10 @@ SqliteLedger::SqliteLedger(const config::LedgerConfig& cfg)
   incremental_vacuum_ = prepare_vacuum(db_);
   configure(db_, cfg);
   migrate(db_);
+  {
+    Stmt q(db_, "SELECT id FROM ledger_identity");
+    if (q.step()) identity_ = q.column_text(0);
+  }
   configure(reader_, cfg);
   insert_event_ = std::make_unique<Stmt>(
       db_,

@@ -120,6 +120,13 @@ MigrationReport copy_sqlite_to_postgres(const std::string& sqlite_path, const st
       report.rows.emplace_back(t.name, n);
       if (progress) progress(std::string(t.name) + ": " + std::to_string(n) + " rows");
     }
+    // Deliveries keep their names (delivery_name), which plugins' markers and spools hold.
+    std::string identity;
+    {
+      Stmt q(from, "SELECT id FROM ledger_identity");
+      if (q.step()) identity = q.column_text(0);
+    }
+    to.exec("UPDATE ledger_identity SET id = $1", pg::Params().text(identity));
     // New rows continue after the copied ids.
     to.exec_script(
         "SELECT setval(pg_get_serial_sequence('events','id'), COALESCE(MAX(id), 0) + 1, false) FROM events; "

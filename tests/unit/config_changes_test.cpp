@@ -46,10 +46,8 @@ TEST(ConfigChanges, RestartOnlyKeysAreNamedInTableOrder) {
   std::string text = replaced(base(), "127.0.0.1:8787", "127.0.0.1:9999");
   text = replaced(text, "/var/lib/sinkhub/ledger.db", "/srv/ledger.db");
   text += "delivery: {workers: 9, lease: 1m, max_attempts: 3}\n";
-  // plugins.data_dir defaults to "sinks" beside the ledger: it moves with ledger.path.
   EXPECT_EQ(restart_only_changes(a, yaml(text)),
-            (std::vector<std::string>{"server.listen", "ledger.path", "plugins.data_dir", "delivery.workers",
-                                      "delivery.lease"}));
+            (std::vector<std::string>{"server.listen", "ledger.path", "delivery.workers", "delivery.lease"}));
   // delivery.max_attempts is not restart-only: it is a setting change.
   EXPECT_TRUE(restart_only_changes(a, yaml(base(std::string("[\"") + kSecretA + "\"]",
                                                  "delivery: {max_attempts: 3}\n")))
