@@ -16,7 +16,8 @@ int deliveries(const Args& args);
 int replay(const Args& args);
 int events(const Args& args);
 int apify(const Args& args);  // sync | test | reconcile
-int ledger_command(const Args& args);  // `ledger migrate`
+int ledger_command(const Args& args);  // `ledger migrate`, `ledger vacuum`
+int ledger_vacuum(const Args& args);   // `ledger vacuum` (arguments after "vacuum")
 
 // Dispatches argv to a subcommand; prints usage on --help or an unknown command.
 int run(int argc, char** argv);

@@ -1,5 +1,5 @@
 // `sinkhub ledger migrate --from sqlite:PATH --to postgresql://...`: moving an SQLite ledger
-// into PostgreSQL before running several daemons on it.
+// into PostgreSQL before running several daemons on it. (`sinkhub ledger vacuum`: ledger_vacuum.cpp.)
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -13,7 +13,9 @@ namespace sinkhub::cli {
 
 namespace {
 
-constexpr const char* kUsage = "usage: sinkhub ledger migrate --from sqlite:PATH --to postgresql://...\n";
+constexpr const char* kUsage =
+    "usage: sinkhub ledger migrate --from sqlite:PATH --to postgresql://...\n"
+    "       sinkhub ledger vacuum --config FILE\n";
 
 // --to may name its password as ${env:NAME} or ${file:PATH}, so that it is not in argv (ps).
 bool substituted(std::string& value) {
@@ -30,6 +32,7 @@ bool substituted(std::string& value) {
 }  // namespace
 
 int ledger_command(const Args& args) {
+  if (!args.empty() && args[0] == "vacuum") return ledger_vacuum(Args(args.begin() + 1, args.end()));
   if (args.empty() || args[0] != "migrate") {
     const bool help = !args.empty() && (args[0] == "--help" || args[0] == "-h");
     (help ? std::cout : std::cerr) << kUsage;

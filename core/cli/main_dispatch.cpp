@@ -15,12 +15,13 @@ Commands:
   serve          run the daemon in the foreground (logs to stderr)
   check-config   validate a config file; prints file:line: message for each problem
   plugins        list the sink plugins in plugins.dirs or in one --dir (--json for machines)
-  status         deliveries by state, oldest waiting delivery, suspended sinks
+  status         deliveries by state, oldest waiting delivery, suspended sinks, ledger size
   deliveries     list deliveries (--state, --run)
   replay         queue dead or finished deliveries again (--delivery ID | --run ID)
   events show    the events of a run with their deliveries and attempts
   apify          sync (wire Apify webhooks from the routes), test, reconcile (recover lost runs)
   ledger migrate copy an SQLite ledger into PostgreSQL (--from sqlite:PATH --to URL)
+  ledger vacuum  give the space pruning freed back to the filesystem (SQLite: once, daemon stopped)
   version        print the version
 
 Run 'sinkhub COMMAND --help' for the options of a command.

@@ -1,23 +1,17 @@
-// Operator commands on the ledger: status, deliveries, replay, events show. Safe while the
-// daemon runs (WAL readers; replay is one short write transaction), and with a PostgreSQL
-// ledger from any host, whichever daemons share it.
-#include <Poco/DateTime.h>
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeFormatter.h>
+// Operator commands on the ledger: deliveries, replay, events show (status: status.cpp). Safe
+// while the daemon runs (WAL readers; replay is one short write transaction), and with a
+// PostgreSQL ledger from any host, whichever daemons share it.
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/NumberParser.h>
-#include <Poco/Timestamp.h>
 
-#include <filesystem>
 #include <iomanip>
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/ledger_access.hpp"
 #include "cli/options.hpp"
-#include "config/config.hpp"
-#include "ledger/ledger.hpp"
 #include "observe/log.hpp"
 
 namespace sinkhub::cli {
@@ -26,43 +20,6 @@ namespace {
 
 using Poco::JSON::Array;
 using Poco::JSON::Object;
-
-std::string iso(std::int64_t unix_ms) {
-  if (unix_ms <= 0) return "-";
-  return Poco::DateTimeFormatter::format(Poco::Timestamp(unix_ms * 1000), "%Y-%m-%dT%H:%M:%SZ");
-}
-
-void add_config_option(Poco::Util::OptionSet& opts) {
-  opts.addOption(Poco::Util::Option("config", "c", "config file (only ledger.path or ledger.url is read)").required(true).argument("FILE"));
-  opts.addOption(Poco::Util::Option("json", "", "print JSON instead of text"));
-}
-
-// One scalar of the ledger section, with ${env:}/${file:} substituted; "" when absent.
-std::string ledger_key(const config::Node& root, const char* key, const std::string& file) {
-  const config::Node* l = root.find("ledger");
-  const config::Node* k = l ? l->find(key) : nullptr;
-  if (!k || !k->is_scalar()) return {};
-  config::Node only = *k;
-  std::vector<config::Diagnostic> d;
-  config::substitute(only, d);
-  if (!d.empty()) throw config::ConfigError(file, std::move(d));
-  return only.scalar;
-}
-
-// Opens the ledger of a config file. Only ledger.path or ledger.url is read, so secrets of
-// other sections need not be in this shell's environment.
-std::unique_ptr<ledger::Ledger> open_ledger(const std::string& file) {
-  const config::Node root = config::load_tree(file);
-  config::LedgerConfig lc;
-  lc.url = ledger_key(root, "url", file);
-  if (lc.postgres()) {
-    lc.pool = 2;  // a command runs one statement at a time
-    return ledger::open_postgres(lc);
-  }
-  if (std::string path = ledger_key(root, "path", file); !path.empty()) lc.path = std::move(path);
-  if (!std::filesystem::exists(lc.path)) throw std::runtime_error("no ledger at " + lc.path + " (has sinkhub run yet?)");
-  return ledger::open_sqlite(lc);
-}
 
 // A queued delivery whose sink the running config lacks: why it does not move, and what moves it.
 std::string waiting_note(const ledger::DeliveryRow& d) {
@@ -108,6 +65,7 @@ Object::Ptr to_json(ledger::Ledger& l, const ledger::EventRow& e, const std::vec
   o->set("dispatch_id", e.dispatch_id);
   o->set("received_at", iso(e.received_at));
   if (!e.status_note.empty()) o->set("rejected", e.status_note);
+  if (e.pruned_at) o->set("pruned_at", iso(e.pruned_at));  // ledger.retention: body and deliveries gone
   try {
     o->set("headers", Poco::JSON::Parser().parse(e.headers_json));
     o->set("body", Poco::JSON::Parser().parse(e.body));
@@ -125,6 +83,7 @@ Object::Ptr to_json(ledger::Ledger& l, const ledger::EventRow& e, const std::vec
       aj->set("finished_at", iso(a.finished_at));
       aj->set("outcome", std::string(ledger::to_string(a.outcome)));
       aj->set("items", a.items);
+      aj->set("dest_status", a.dest_status);  // 0: the destination's answer is unknown
       aj->set("message", a.message);
       at->add(aj);
     }
@@ -138,8 +97,11 @@ Object::Ptr to_json(ledger::Ledger& l, const ledger::EventRow& e, const std::vec
 void print_event(ledger::Ledger& l, const ledger::EventRow& e, const std::vector<ledger::DeliveryRow>& dels) {
   std::cout << "event " << e.id << "  " << e.event.event_type << "  run " << e.event.run_id << "  actor "
             << e.event.actor_id << "  dataset " << e.event.dataset_id << "  received " << iso(e.received_at)
-            << "  origin " << e.origin
-            << (e.status_note.empty() ? "" : "  REJECTED: " + e.status_note) << "\n";
+            << "  origin " << e.origin << (e.status_note.empty() ? "" : "  REJECTED: " + e.status_note)
+            << (e.pruned_at ? "  PRUNED " + iso(e.pruned_at) + " (ledger.retention: body and deliveries gone, "
+                                                                "dedup key kept)"
+                            : std::string())
+            << "\n";
   for (const auto& d : dels) {
     if (d.event_id != e.id) continue;
     std::cout << "  delivery " << d.id << " -> " << d.sink << ": " << ledger::to_string(d.state)
@@ -147,74 +109,13 @@ void print_event(ledger::Ledger& l, const ledger::EventRow& e, const std::vector
               << d.items_done << " items, " << d.attempts << " attempts"
               << (d.last_error.empty() ? "" : ", last error: " + d.last_error) << "\n";
     for (const auto& a : l.attempts(d.id))
-      std::cout << "    " << iso(a.started_at) << "  " << ledger::to_string(a.outcome) << "  " << a.items
-                << " items  " << a.message << "\n";
+      std::cout << "    " << iso(a.started_at) << "  " << ledger::to_string(a.outcome) << "  " << a.items << " items  "
+                << (a.dest_status ? "dest " + std::to_string(a.dest_status) + "  " : std::string()) << a.message
+                << "\n";
   }
-}
-
-// Wraps a command body: config and ledger errors become one clear line and exit 1.
-template <class F>
-int guarded(const char* cmd, F&& body) {
-  try {
-    return body();
-  } catch (const config::ConfigError& e) {
-    for (const auto& line : e.lines()) std::cerr << line << "\n";
-  } catch (const std::exception& e) {
-    std::cerr << "sinkhub " << cmd << ": " << e.what() << "\n";
-  }
-  return 1;
 }
 
 }  // namespace
-
-int status(const Args& args) {
-  Poco::Util::OptionSet opts;
-  add_config_option(opts);
-  Parsed p;
-  if (!parse_options("status", "Counts of deliveries by state, the oldest due delivery, suspended sinks.", opts, args, p))
-    return 2;
-  if (p.help) return 0;
-  observe::init_logging(observe::LogFormat::Text, "warn");
-  return guarded("status", [&] {
-    auto l = open_ledger(p.get("config"));
-    const auto st = l->status();
-    if (p.has("json")) {
-      Object o(Poco::JSON_PRESERVE_KEY_ORDER);
-      Object::Ptr by = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-      for (const auto& [state, n] : st.deliveries_by_state) by->set(ledger::to_string(state), n);
-      o.set("events", st.events);
-      o.set("deliveries", by);
-      o.set("oldest_due_seconds", st.oldest_due_age_ms / 1000.0);
-      Array::Ptr sus = new Array;
-      for (const auto& [sink, until] : st.suspended_sinks) {
-        Object::Ptr s = new Object;
-        s->set("sink", sink);
-        s->set("until", iso(until));
-        sus->add(s);
-      }
-      o.set("suspended_sinks", sus);
-      Array::Ptr gone = new Array;
-      for (const auto& [sink, queued] : st.unconfigured_sinks) {
-        Object::Ptr s = new Object;
-        s->set("sink", sink);
-        s->set("queued", queued);
-        gone->add(s);
-      }
-      o.set("unconfigured_sinks", gone);
-      o.stringify(std::cout, 2);
-      std::cout << "\n";
-      return 0;
-    }
-    std::cout << "events: " << st.events << "\ndeliveries:";
-    for (const auto& [state, n] : st.deliveries_by_state) std::cout << "  " << ledger::to_string(state) << " " << n;
-    std::cout << "\noldest due delivery waits: " << st.oldest_due_age_ms / 1000 << " s\n";
-    for (const auto& [sink, until] : st.suspended_sinks) std::cout << "sink " << sink << " suspended until " << iso(until) << "\n";
-    for (const auto& [sink, queued] : st.unconfigured_sinks)
-      std::cout << "sink " << sink << " is not in the running config: " << queued
-                << (queued == 1 ? " delivery waits" : " deliveries wait") << " for it (queued, not lost)\n";
-    return 0;
-  });
-}
 
 int deliveries(const Args& args) {
   using Poco::Util::Option;

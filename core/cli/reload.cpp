@@ -87,6 +87,7 @@ bool reload(const std::string& path, Running& running) {
       running.engine.reconfigure(next, std::move(fresh));
       running.server.apply(next);
       running.reconciler.reconfigure(next);
+      running.pruner.reconfigure(next.ledger.retention);
       if (next.auth.secrets.empty() && !running.config.auth.secrets.empty())
         spdlog::warn("auth.allow_unauthenticated is set: anyone who can reach the listener can post webhooks");
       spdlog::info("reload applied: {}", summary(sinks, settings, newly_loaded(registry)));

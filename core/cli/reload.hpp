@@ -1,8 +1,8 @@
 // `systemctl reload sinkhub` (SIGHUP): the config file read and validated again, then swapped
 // in whole, or refused whole. What a reload applies live: auth.* (secrets, header, allowlists,
 // trusted proxies, verify_with_api), apify.* (reconciliation included), routes, the sinks (added, removed, changed) and
-// their dataset queries, delivery.* retry settings, and plugins newly dropped into
-// plugins.dirs. What only a restart applies is the table in config/changes.cpp; a reload that
+// their dataset queries, delivery.* retry settings, ledger.retention, and plugins newly dropped
+// into plugins.dirs. What only a restart applies is the table in config/changes.cpp; a reload that
 // changes one of those is refused, naming each.
 #pragma once
 
@@ -13,6 +13,7 @@
 #include "delivery/engine.hpp"
 #include "http/server.hpp"
 #include "ledger/ledger.hpp"
+#include "ledger/pruner.hpp"
 
 namespace sinkhub::cli {
 
@@ -23,6 +24,7 @@ struct Running {
   http::Server& server;
   ledger::Ledger& ledger;
   control::Reconciler& reconciler;
+  ledger::Pruner& pruner;
 };
 
 // Reads `path` and applies it, or refuses it and keeps everything as it runs. Never throws;

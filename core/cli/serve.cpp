@@ -14,6 +14,7 @@
 #include "delivery/engine.hpp"
 #include "http/server.hpp"
 #include "ledger/ledger.hpp"
+#include "ledger/pruner.hpp"
 #include "observe/crash_report.hpp"
 #include "observe/log.hpp"
 #include "plugin/sinks.hpp"
@@ -62,6 +63,31 @@ void log_ledger(const config::LedgerConfig& l) {
     spdlog::info("ledger {} open (synchronous={})", l.path, l.synchronous);
 }
 
+bool valid_log_options(const std::string& format, const std::string& level) {
+  if (format != "text" && format != "json") {
+    std::cerr << "sinkhub serve: --log-format must be text or json\n";
+    return false;
+  }
+  if (level != "trace" && level != "debug" && level != "info" && level != "warn" && level != "error") {
+    std::cerr << "sinkhub serve: --log-level must be trace, debug, info, warn or error\n";
+    return false;
+  }
+  return true;
+}
+
+// Signals are taken synchronously by the main thread (sigwait), so they are blocked before any
+// other thread exists (the async logger's included) and every thread inherits the mask.
+sigset_t block_stop_signals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);  // `systemctl reload`: must not kill the daemon (see serve)
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  return stop_signals;
+}
+
 }  // namespace
 
 int serve(const Args& args) {
@@ -78,23 +104,8 @@ int serve(const Args& args) {
   if (p.help) return 0;
 
   const std::string format = p.get("log-format", "text"), level = p.get("log-level", "info");
-  if (format != "text" && format != "json") {
-    std::cerr << "sinkhub serve: --log-format must be text or json\n";
-    return 2;
-  }
-  if (level != "trace" && level != "debug" && level != "info" && level != "warn" && level != "error") {
-    std::cerr << "sinkhub serve: --log-level must be trace, debug, info, warn or error\n";
-    return 2;
-  }
-  // Signals are taken synchronously by this thread (sigwait), so they are blocked before any
-  // other thread exists (the async logger's included) and every thread inherits the mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGHUP);  // `systemctl reload`: must not kill the daemon (see below)
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  if (!valid_log_options(format, level)) return 2;
+  const sigset_t stop_signals = block_stop_signals();
   observe::init_logging(format == "json" ? observe::LogFormat::Json : observe::LogFormat::Text, level);
   observe::install_crash_report();
 
@@ -130,19 +141,23 @@ int serve(const Args& args) {
     control::ReconcileOptions reconcile;
     reconcile.on_accepted = [&engine] { engine.wake(); };
     control::Reconciler reconciler(cfg, *ledger, reconcile);
+    // ledger.retention: small transactions on a thread of its own, yielding to webhooks.
+    ledger::Pruner pruner(*ledger, cfg.ledger.retention);
     // Listening first: webhooks are acknowledged again as soon as the daemon is back, whatever
     // the first claimed delivery does (a plugin that crashes the process must not keep the
     // listener down through a restart loop).
     server.start();
     engine.start();
     reconciler.start();
+    pruner.start();
     tell_service_manager("READY=1\nSTATUS=listening on " + cfg.server.host + ":" + std::to_string(cfg.server.port));
-    Running running{cfg, engine, server, *ledger, reconciler};
+    Running running{cfg, engine, server, *ledger, reconciler, pruner};
     int sig = 0;
     while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) reload(p.get("config"), running);
     tell_service_manager("STOPPING=1\nSTATUS=stopping");
     spdlog::info("received {}: no new connections, finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     reconciler.stop();
+    pruner.stop();
     server.stop();
     shut_down(engine, *ledger, cfg.delivery.shutdown_grace);
     return 0;

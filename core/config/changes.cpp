@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "config/section.hpp"
+
 namespace sinkhub::config {
 
 namespace {
@@ -93,6 +95,13 @@ void delivery_changes(const DeliveryConfig& a, const DeliveryConfig& b, std::vec
   if (a.shutdown_grace != b.shutdown_grace) out.push_back("delivery.shutdown_grace: " + ms(b.shutdown_grace));
 }
 
+void retention_changes(const RetentionConfig& a, const RetentionConfig& b, std::vector<std::string>& out) {
+  const auto kept = [](std::chrono::milliseconds d) { return d.count() ? readable(d) : std::string("kept"); };
+  if (a.done != b.done || a.dead != b.dead || a.dedup_keys != b.dedup_keys || a.interval != b.interval)
+    out.push_back("ledger.retention: done " + kept(b.done) + ", dead " + kept(b.dead) + ", dedup_keys " +
+                  readable(b.dedup_keys) + ", interval " + readable(b.interval));
+}
+
 }  // namespace
 
 std::vector<std::string> restart_only_changes(const Config& running, const Config& next) {
@@ -124,6 +133,7 @@ std::vector<std::string> setting_changes(const Config& running, const Config& ne
   if (running.apify.page_size != next.apify.page_size)
     out.push_back("apify.page_size: " + std::to_string(next.apify.page_size));
   delivery_changes(running.delivery, next.delivery, out);
+  retention_changes(running.ledger.retention, next.ledger.retention, out);
   if (running.plugin_dirs != next.plugin_dirs)
     out.push_back("plugins.dirs: " + count_change(next.plugin_dirs.size(), running.plugin_dirs.size()));
   if (!same_routes(running.routes, next.routes))

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "config/apify_section.hpp"
+#include "config/ledger_retention.hpp"
 #include "config/postgres_url.hpp"
 #include "config/section.hpp"
 #include "model/event.hpp"
@@ -98,6 +99,7 @@ void read_auth(const Node& root, AuthConfig& a, std::vector<Diagnostic>& d) {
 // errors rather than silently ignored. The URL is never echoed: it may hold a password.
 void read_ledger(const Node& root, LedgerConfig& l, std::vector<Diagnostic>& d) {
   Section sec(top(root, "ledger"), "ledger", d);
+  read_retention(sec.get("retention"), l.retention, d);
   const Node* path = sec.get("path");
   l.url = sec.str("url", "");
   if (sec.get("url") && l.url.empty()) sec.error(sec.line_of("url"), "ledger.url must not be empty");
@@ -322,6 +324,7 @@ Config from_tree(Node root, const std::string& file) {
   read_plugins(root, c, d);
   read_sinks(root, c, d);
   read_routes(root, c, d);
+  check_retention_covers_reconcile(root, c, d);
   if (!d.empty()) {
     std::stable_sort(d.begin(), d.end(), [](const Diagnostic& a, const Diagnostic& b) { return a.line < b.line; });
     throw ConfigError(file, std::move(d));

@@ -53,13 +53,29 @@ struct ApifyConfig {
   ReconcileConfig reconcile;
 };
 
+// ledger.retention: how long finished work stays in the ledger (ledger/pruner.hpp prunes it).
+struct RetentionConfig {
+  // A done delivery's row and attempt history, after it finished (also the body of an event that
+  // planned no delivery, after it arrived); 0: kept forever.
+  std::chrono::milliseconds done{std::chrono::hours(30 * 24)};
+  std::chrono::milliseconds dead{std::chrono::hours(90 * 24)};  // the same for a dead-lettered delivery
+  // An event's row (its dedup key) stays at least this long after it arrived, and as long as it
+  // has deliveries; never below kMinDedupKeys.
+  std::chrono::milliseconds dedup_keys{std::chrono::hours(14 * 24)};
+  std::chrono::milliseconds interval{std::chrono::minutes(10)};  // between prune passes
+};
+// Apify retries a webhook for about 32 hours: a retry after its dedup key went would be new work.
+inline constexpr std::chrono::hours kMinDedupKeys{7 * 24};
+
 // One of two ledgers: SQLite at `path` (the default), or PostgreSQL at `url`, shared by every
-// daemon pointed at it. The two are mutually exclusive; all of ledger.* is restart-only.
+// daemon pointed at it. The two are mutually exclusive; ledger.* is restart-only, but for
+// ledger.retention, which a reload applies.
 struct LedgerConfig {
   std::string path = "./var/sinkhub.db";
   std::string synchronous = "full";  // full | normal (SQLite only)
   std::string url;                   // postgresql://...; empty: SQLite at path
   int pool = 4;                      // PostgreSQL: connections for workers, the CLI, /readyz
+  RetentionConfig retention;
   bool postgres() const { return !url.empty(); }
 };
 

@@ -8,9 +8,6 @@
 
 namespace sinkhub::config {
 
-namespace {
-
-// "90000ms" -> "90s", "3600000ms" -> "1h": a bound as a person would write it (days from a week).
 std::string readable(std::chrono::milliseconds ms) {
   const long long v = ms.count();
   if (v == 0) return "0s";
@@ -20,8 +17,6 @@ std::string readable(std::chrono::milliseconds ms) {
   if (v % 1000 == 0) return std::to_string(v / 1000) + "s";
   return std::to_string(v) + "ms";
 }
-
-}  // namespace
 
 Section::Section(const Node* node, std::string name, std::vector<Diagnostic>& diags)
     : node_(node), name_(std::move(name)), diags_(diags) {

@@ -46,6 +46,9 @@ class Section {
   std::set<std::string> used_;
 };
 
+// "90000ms" -> "90s", "3600000ms" -> "1h": a duration as a person would write it (days from a week).
+std::string readable(std::chrono::milliseconds ms);
+
 // A top-level section of the tree, nullptr when absent or null.
 const Node* top(const Node& root, const std::string& key);
 

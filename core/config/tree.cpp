@@ -84,16 +84,18 @@ class IniReader {
   }
 
  private:
-  // [name], [apify.reconcile], [sink.NAME] or [route.NAME]: the map its keys go to.
+  // [name], [apify.reconcile], [ledger.retention], [sink.NAME] or [route.NAME]: the map its keys go to.
   Node* open(const std::string& name, int lineno) {
     const bool route = name.rfind("route.", 0) == 0;  // [route.NAME] may repeat: one route each
     if (!route && !opened_.insert(name).second) return fail(lineno, "duplicate section [" + name + "]");
     const auto dot = name.find('.');
     if (dot == std::string::npos) return &top_level(name, Node::Kind::Map, lineno);
     if (name == "apify.reconcile") return open_nested("apify", "reconcile", lineno);
+    if (name == "ledger.retention") return open_nested("ledger", "retention", lineno);
     const std::string kind = name.substr(0, dot), inst = name.substr(dot + 1);
     if (inst.empty() || (kind != "sink" && kind != "route"))
-      return fail(lineno, "unknown section [" + name + "] (expected [apify.reconcile], [sink.NAME] or [route.NAME])");
+      return fail(lineno, "unknown section [" + name +
+                              "] (expected [apify.reconcile], [ledger.retention], [sink.NAME] or [route.NAME])");
     if (kind == "route") return add_route(inst, lineno);
     Node& sinks = top_level("sinks", Node::Kind::Map, lineno);
     Node body;

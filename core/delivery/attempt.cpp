@@ -117,7 +117,7 @@ void Attempt::resolve_actor_name() {
 // the reported total, never below what was read, flagged while it may still grow).
 plugin::DeliveryContext Attempt::context(const plugin::Batch& batch, std::uint32_t flags) {
   plugin::DeliveryContext ctx;
-  ctx.delivery_id = "d" + std::to_string(c_.id);
+  ctx.delivery_id = ledger::delivery_name(sh_.ledger.identity(), c_.id);
   ctx.event_type = c_.event.event_type;
   ctx.run_id = c_.event.run_id;
   ctx.actor_id = c_.event.actor_id;
@@ -176,6 +176,7 @@ Attempt::Step Attempt::settle(const plugin::CallResult& r) {
     marks_.prune(items_done_);
   }
   last_message_ = r.message;
+  dest_status_ = r.dest_status;
   return react(r.code, r.message, r.retry_after_ms);
 }
 
@@ -262,7 +263,7 @@ void Attempt::finish(const ledger::Finish& how, Outcome outcome, const std::stri
   auto& m = observe::Metrics::instance();
   m.record(lane_.metrics().attempt_seconds, std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
   if (const int counter = lane_.attempts_metric(outcome); counter >= 0) m.record(counter, 1);
-  if (!sh_.ledger.finish(c_.id, w_.owner, how, {started_unix_, util::unix_ms(), outcome, attempt_items_, message}))
+  if (!sh_.ledger.finish(c_.id, w_.owner, how, {started_unix_, util::unix_ms(), outcome, attempt_items_, message, dest_status_}))
     spdlog::warn("{}: lease lost before the outcome could be recorded", label_);
 }
 

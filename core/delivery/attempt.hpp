@@ -100,6 +100,7 @@ class Attempt {
   std::int64_t last_total_ = -1;    // X-Apify-Pagination-Total of the last page read
   std::string actor_name_;
   std::string last_message_;  // of the last OK: the done attempt's message
+  std::int32_t dest_status_ = 0;  // sink.h dest_status of the last plugin call, recorded with the attempt
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now(), last_log_;
   std::int64_t started_unix_;
   std::uint64_t log_items_ = 0;

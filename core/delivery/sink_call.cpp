@@ -46,9 +46,11 @@ plugin::CallResult sink_call(SinkLane& lane, const plugin::DeliveryContext& ctx,
       r.items_accepted = 0;
       r.checkpoint.reset();
       r.retry_after_ms = f.retry_after_ms;
+      r.dest_status = f.dest_status;
       r.message = "flush failed: " + (f.message.empty() ? std::string("no message") : f.message);
     }
   }
+  lane.count_dest_status(r.dest_status);
   m.record(lane.metrics().bytes, static_cast<double>(accepted_bytes(batch, r.items_accepted)));
   m.record(lane.metrics().items, static_cast<double>(r.items_accepted));
   return r;

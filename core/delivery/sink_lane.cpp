@@ -14,12 +14,15 @@ namespace sinkhub::delivery {
 namespace {
 
 constexpr const char* kCountedOutcomes[] = {"ok", "retry", "reject", "fatal"};
+constexpr int kUndefinedSeries = -2;  // Metrics::define returns -1 for "no series"
 
 }  // namespace
 
 SinkLane::SinkLane(std::unique_ptr<plugin::Instance> instance, apify::ItemsQuery query, std::shared_ptr<Lineage> lineage)
     : inst_(std::move(instance)), name_(inst_->name()), capabilities_(inst_->plugin().desc.capabilities),
-      query_(std::move(query)), lineage_(std::move(lineage)) {
+      query_(std::move(query)), lineage_(std::move(lineage)),
+      dest_status_ids_(new std::atomic<int>[kDestStatusSlots]) {
+  for (int i = 0; i < kDestStatusSlots; ++i) dest_status_ids_[i].store(kUndefinedSeries);
   max_concurrency_ = std::max<int>(1, static_cast<int>(inst_->limits().max_concurrency));
   if (has(SINKHUB_CAP_BUFFERED)) max_concurrency_ = 1;  // flush must not overlap deliver
   auto& m = observe::Metrics::instance();
@@ -140,6 +143,27 @@ int SinkLane::attempts_metric(ledger::AttemptOutcome outcome) const {
     case ledger::AttemptOutcome::Stuck: break;  // sinkhub_plugin_stuck_calls_total (delivery/watchdog)
   }
   return -1;
+}
+
+std::string dest_status_label(std::int32_t status) {
+  if (status == 0) return {};
+  return status >= 100 && status <= 599 ? std::to_string(status) : "other";
+}
+
+void SinkLane::count_dest_status(std::int32_t status) {
+  const std::string label = dest_status_label(status);
+  if (label.empty()) return;
+  std::atomic<int>& slot = dest_status_ids_[label == "other" ? kDestStatusSlots - 1 : status - 100];
+  int id = slot.load();
+  if (id == kUndefinedSeries) {
+    // Two workers may define it at once: define() hands both the same series.
+    id = observe::Metrics::instance().define(
+        observe::Metrics::Kind::Counter, "sinkhub_delivery_dest_status_total",
+        "Answers of the sink's destination by status (sink.h dest_status: HTTP-like codes, others as \"other\")",
+        {{"sink", name_}, {"status", label}});
+    slot.store(id);
+  }
+  observe::Metrics::instance().record(id, 1);
 }
 
 }  // namespace sinkhub::delivery

@@ -75,7 +75,8 @@ class SinkLane {
   void cancel_calls();
 
   // Per-sink series: sinkhub_delivered_items_total, ..._bytes_total, sinkhub_sink_call_seconds,
-  // sinkhub_delivery_attempt_seconds, sinkhub_delivery_attempts_total{outcome}.
+  // sinkhub_delivery_attempt_seconds, sinkhub_delivery_attempts_total{outcome},
+  // sinkhub_delivery_dest_status_total{status} (count_dest_status).
   struct Metrics {
     int items = -1, bytes = -1, call_seconds = -1, attempt_seconds = -1;
     int attempts[4] = {-1, -1, -1, -1};  // by counted outcome: ok, retry, reject, fatal
@@ -83,6 +84,8 @@ class SinkLane {
   const Metrics& metrics() const { return metrics_; }
   // The attempts counter an outcome counts in; -1 for none (interrupted attempts).
   int attempts_metric(ledger::AttemptOutcome outcome) const;
+  // Counts one answer of the destination (sink.h dest_status) under dest_status_label(status).
+  void count_dest_status(std::int32_t status);
 
  private:
   void close_if_drained();
@@ -102,6 +105,14 @@ class SinkLane {
   std::mutex retire_mu_;  // retire() against suspend()'s ledger write and close against cancel_calls()
   std::atomic<bool> retired_{false}, closed_{false};
   Metrics metrics_;
+  // Series of sinkhub_delivery_dest_status_total, defined on first use: codes 100-599, then "other".
+  static constexpr int kDestStatusSlots = 501;
+  std::unique_ptr<std::atomic<int>[]> dest_status_ids_;
 };
+
+// The label a destination's status is counted under: an HTTP-like code (100-599) as itself,
+// anything else "other", so that a plugin cannot grow the series without bound; "" for 0 (none:
+// not counted).
+std::string dest_status_label(std::int32_t status);
 
 }  // namespace sinkhub::delivery

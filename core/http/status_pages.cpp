@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "observe/metrics.hpp"
+#include "util/clock.hpp"
 
 namespace sinkhub::http {
 
@@ -34,6 +35,11 @@ Reply metrics_page(ledger::Ledger& ledger) {
         << "# HELP sinkhub_oldest_due_seconds Age of the oldest delivery that is due and not running\n"
         << "# TYPE sinkhub_oldest_due_seconds gauge\nsinkhub_oldest_due_seconds " << st.oldest_due_age_ms / 1000.0
         << "\n# HELP sinkhub_events Events in the ledger\n# TYPE sinkhub_events gauge\nsinkhub_events " << st.events
+        << "\n# HELP sinkhub_ledger_bytes Bytes the ledger takes (SQLite: file and WAL; PostgreSQL: its tables)\n"
+        << "# TYPE sinkhub_ledger_bytes gauge\nsinkhub_ledger_bytes " << st.store_bytes
+        << "\n# HELP sinkhub_ledger_oldest_event_seconds Age of the oldest event the ledger keeps (ledger.retention)\n"
+        << "# TYPE sinkhub_ledger_oldest_event_seconds gauge\nsinkhub_ledger_oldest_event_seconds "
+        << (st.oldest_event_at ? (util::unix_ms() - st.oldest_event_at) / 1000.0 : 0.0)
         << "\n# HELP sinkhub_sink_suspended 1 while a sink is suspended after FATAL\n"
         << "# TYPE sinkhub_sink_suspended gauge\n";
     for (const auto& [sink, until] : st.suspended_sinks) out << "sinkhub_sink_suspended{sink=\"" << sink << "\"} 1\n";

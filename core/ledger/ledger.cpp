@@ -11,6 +11,12 @@ void Ledger::record_async(std::unique_ptr<IncomingEvent> ev, std::shared_ptr<Rec
   record_async(std::move(one), std::move(to));
 }
 
+std::string delivery_name(const std::string& identity, std::int64_t id) {
+  std::string name = "d" + std::to_string(id);
+  if (!identity.empty()) name += "-" + identity;
+  return name;
+}
+
 Readiness Ledger::readiness(std::uint64_t) {
   if (writable()) return {};
   return {false, "ledger not writable: a write transaction does not commit"};

@@ -32,6 +32,10 @@
 //     running
 //   pending, retrying, an operator replays it (not if verify_with_api  pending   replay (budget and crashes reset; a done one,
 //     done, dead         rejected the event)                                      or --from-start: from item 0)
+//   done, dead         finished longer ago than ledger.retention says    (gone)    prune (with its attempts)
+//
+// Every transition into done or dead sets next_attempt_at to that moment: retention measures a
+// finished delivery's age from it.
 //
 // finish() is only told where to go (the engine decides: delivery/retry_policy.hpp); it
 // refuses any target but done, retrying and dead, and any delivery the caller no longer leases.
@@ -103,6 +107,9 @@ struct AttemptRecord {
   AttemptOutcome outcome = AttemptOutcome::Ok;
   std::uint64_t items = 0;                         // items accepted during the attempt
   std::string message;
+  // What the destination answered to the attempt's last plugin call (sink.h dest_status, e.g.
+  // an HTTP status), as the plugin reported it; 0: none (no call, or the plugin said nothing).
+  std::int32_t dest_status = 0;
 };
 
 // Progress of a delivery after an accepted batch.
@@ -139,12 +146,19 @@ struct EventRow {
   std::string origin = kOriginWebhook;
   std::string dispatch_id, headers_json, body, status_note;
   std::int64_t received_at = 0;
+  std::int64_t pruned_at = 0;  // ledger.retention emptied its body and its deliveries went (unix ms); 0: not
 };
 
 struct Status {
   std::vector<std::pair<DeliveryState, std::int64_t>> deliveries_by_state;  // every state, in kDeliveryStates order
   std::int64_t events = 0;
   std::int64_t oldest_due_age_ms = 0;  // age of the oldest pending/retrying delivery that is due
+  // The store: the bytes it takes (SQLite: the database file and its WAL; PostgreSQL: the
+  // ledger's tables with their indexes and TOAST), of which free for reuse (SQLite's free pages;
+  // -1 where unknown), and how freed space is reused (for the operator).
+  std::int64_t store_bytes = 0, free_bytes = -1;
+  std::string space_reuse;
+  std::int64_t oldest_event_at = 0;  // when the oldest event still kept arrived (unix ms); 0: none
   std::vector<std::pair<std::string, std::int64_t>> suspended_sinks;       // sink -> until (unix ms)
   // Sinks the running config lacks -> their pending and retrying deliveries, which wait for them.
   std::vector<std::pair<std::string, std::int64_t>> unconfigured_sinks;
@@ -176,6 +190,29 @@ class RecordReceiver {
 struct AsyncRecord {
   std::unique_ptr<IncomingEvent> event;
   std::uint64_t token = 0;
+};
+
+// One step of ledger.retention (ledger/pruner.hpp): what may go, as cutoffs in unix ms (0:
+// nothing of that kind is old enough). A done or dead delivery "finished" at its
+// next_attempt_at (every transition into done and dead sets it to that moment).
+struct PrunePlan {
+  std::int64_t done_before = 0;  // done deliveries that finished before this go, with their attempts
+  std::int64_t dead_before = 0;  // the same for dead ones
+  // An event none of whose deliveries is left goes if it arrived before this; otherwise only its
+  // body goes and its row stays (its dedup key) until then.
+  std::int64_t keys_before = 0;
+  std::int64_t idle_before = 0;  // events that planned no delivery and arrived before this count as finished
+  // The walk over events in id order that finds those that planned no delivery resumes after this
+  // id (PruneResult::walked_to of the previous call; 0 at first).
+  std::int64_t walked_to = 0;
+  int limit = 64;  // at most this many rows of each table per call
+};
+
+struct PruneResult {
+  std::int64_t attempts = 0, deliveries = 0, events = 0;  // rows deleted
+  std::int64_t bodies = 0;                                // event bodies emptied (their rows stay)
+  std::int64_t walked_to = 0;
+  bool more = false;  // this call found work: call again (false: nothing is due now)
 };
 
 // Whether a webhook would be recorded now (/readyz), and if not, why (for the operator).
@@ -247,9 +284,38 @@ class Ledger {
   // Makes matching deliveries due now (attempt budget and crash count reset). Returns how many.
   virtual int replay(const ReplayRequest& r) = 0;
 
+  // --- retention (ledger/pruner.hpp) -------------------------------------------------
+  // One small transaction of pruning, whichever comes first: the attempts, then the rows of
+  // finished deliveries past their age (and then their events: deleted past keys_before, else
+  // their body emptied); events emptied earlier that are now past keys_before; the next `limit`
+  // events of the walk. Never touches a delivery that is not done or dead, nor an event that
+  // still has one. Safe beside every other call, and from several daemons at once.
+  virtual PruneResult prune(const PrunePlan& plan) = 0;
+  // Returns up to `pages` free pages of the store to the filesystem in one short transaction
+  // (SQLite with auto_vacuum=incremental); how many. 0 where the store reuses freed space itself
+  // (PostgreSQL's autovacuum) or cannot give it back (an SQLite ledger made before sinkhub set
+  // auto_vacuum: `sinkhub ledger vacuum`).
+  virtual std::int64_t release_space(int pages) {
+    (void)pages;
+    return 0;
+  }
+
   // Finishes queued work and closes. Further record() calls fail.
   virtual void close() = 0;
+
+  // The ledger's own name, drawn at random when its schema reached the version that has one
+  // (empty for a ledger that had unfinished deliveries then: they keep the names plugins
+  // already know). Part of every delivery's name (delivery_name), so a new ledger, or another
+  // daemon's, never reuses a name an earlier one gave a destination or a plugin's data_dir.
+  const std::string& identity() const { return identity_; }
+
+ protected:
+  std::string identity_;  // set by the backend once it has migrated; never changes afterwards
 };
+
+// What plugins know a delivery by (sink.h delivery_id, [A-Za-z0-9_-]+): "d<id>-<identity>",
+// or "d<id>" in a ledger without an identity.
+std::string delivery_name(const std::string& identity, std::int64_t id);
 
 // Opens (creating and migrating as needed) the SQLite ledger at cfg.path. Throws
 // std::runtime_error with a clear message on failure.
@@ -260,5 +326,11 @@ std::unique_ptr<Ledger> open_sqlite(const config::LedgerConfig& cfg);
 std::unique_ptr<Ledger> open_postgres(const config::LedgerConfig& cfg);
 // The ledger the config names: PostgreSQL with ledger.url, else SQLite at ledger.path.
 std::unique_ptr<Ledger> open(const config::LedgerConfig& cfg);
+
+// `sinkhub ledger vacuum`: rewrites the store to give freed space back to the filesystem. SQLite:
+// sets auto_vacuum=incremental (from then on the daemon gives pages back after every prune) and
+// runs VACUUM, which needs the file's size again in free space and blocks writers while it runs;
+// PostgreSQL: a plain VACUUM (ANALYZE) of the ledger's tables. `say` gets progress lines.
+void vacuum(const config::LedgerConfig& cfg, const std::function<void(const std::string&)>& say);
 
 }  // namespace sinkhub::ledger

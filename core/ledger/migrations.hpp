@@ -22,9 +22,8 @@ inline void refuse_newer_schema(int current, const std::vector<Migration>& known
                              "); refusing to touch it");
 }
 
-inline const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> all = {
-      {1, "events and planned deliveries", R"SQL(
+// The first two versions' SQL, by name (the list below stays short).
+inline constexpr const char* kMigration1Sql = R"SQL(
 CREATE TABLE events (
   id           INTEGER PRIMARY KEY,
   dedup_key    TEXT    NOT NULL UNIQUE,   -- event type | run id | finishedAt
@@ -58,8 +57,9 @@ CREATE TABLE deliveries (
   UNIQUE (event_id, sink)
 );
 CREATE INDEX deliveries_due ON deliveries(state, next_attempt_at);
-)SQL"},
-      {2, "delivery engine: leases, attempt history, sink suspension, run verification", R"SQL(
+)SQL";
+
+inline constexpr const char* kMigration2Sql = R"SQL(
 ALTER TABLE deliveries ADD COLUMN lease_owner TEXT;
 ALTER TABLE deliveries ADD COLUMN replayed INTEGER NOT NULL DEFAULT 0;  -- an operator replayed it from dead
 -- Where to resume reading the dataset: a raw Apify offset and how many delivered items lie
@@ -85,7 +85,12 @@ CREATE TABLE sink_suspensions (
   reason       TEXT    NOT NULL
 );
 CREATE INDEX deliveries_by_event ON deliveries(event_id);
-)SQL"},
+)SQL";
+
+inline const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> all = {
+      {1, "events and planned deliveries", kMigration1Sql},
+      {2, "delivery engine: leases, attempt history, sink suspension, run verification", kMigration2Sql},
       // Every webhook insert updated two random B-tree leaves (dedup key, run id); with the
       // run id leading the dedup key, its unique index serves both (~12% more durable
       // webhooks per second). Keys become "run|type|finishedAt", or "|type|fallback|finishedAt".
@@ -103,6 +108,27 @@ ALTER TABLE deliveries ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;  -- since 
       // version) or 'reconciled' (the reconciler found a finished run whose webhook never came).
       {6, "events: origin (webhook | reconciled)", R"SQL(
 ALTER TABLE events ADD COLUMN origin TEXT NOT NULL DEFAULT 'webhook';
+)SQL"},
+      // What the destination answered (sink.h dest_status, e.g. an HTTP status) to an attempt's
+      // last plugin call; 0: none, and for every attempt recorded before this version.
+      {7, "attempts: the destination's status (dest_status)", R"SQL(
+ALTER TABLE attempts ADD COLUMN dest_status INTEGER NOT NULL DEFAULT 0;
+)SQL"},
+      // ledger.retention: an event whose deliveries were pruned keeps its row (its dedup key) for
+      // dedup_keys with its body emptied; the partial index finds those rows by age without
+      // costing the insert of a webhook anything (a new event is never in it).
+      {8, "events: pruned_at (ledger.retention)", R"SQL(
+ALTER TABLE events ADD COLUMN pruned_at INTEGER;  -- unix ms: body emptied, deliveries gone, dedup key kept
+CREATE INDEX events_pruned ON events(received_at) WHERE pruned_at IS NOT NULL;
+)SQL"},
+      // Delivery names were "d<id>": a new ledger (a reinstall, a second daemon's) reused the
+      // names an earlier one had given a destination (a gsheets done marker, an s3 spool), and
+      // a plugin took a new delivery for one it had finished. A ledger with unfinished
+      // deliveries keeps no identity, so the names its plugins hold stay valid.
+      {9, "the ledger's identity (delivery names unique across ledgers)", R"SQL(
+CREATE TABLE ledger_identity (id TEXT NOT NULL);
+INSERT INTO ledger_identity (id) SELECT CASE WHEN EXISTS (SELECT 1 FROM deliveries WHERE state <> 'done')
+  THEN '' ELSE lower(hex(randomblob(6))) END;
 )SQL"},
   };
   return all;

@@ -134,15 +134,15 @@ bool PostgresLedger::finish(std::int64_t id, const std::string& owner, const Fin
   p.text(to_string(how.state)).integer(how.state == DeliveryState::Retrying ? how.next_attempt_at : now);
   p.integer(given_back).boolean(done).text(how.error).integer(now).integer(id).text(owner);
   p.integer(a.started_at).integer(a.finished_at).text(to_string(a.outcome));
-  p.integer(static_cast<std::int64_t>(a.items)).text(a.message).boolean(how.record_attempt);
+  p.integer(static_cast<std::int64_t>(a.items)).text(a.message).boolean(how.record_attempt).integer(a.dest_status);
   // The delivery and its history in one statement: both or neither.
   const pg::Result r = run(
       "WITH u AS (UPDATE deliveries SET state=$1, next_attempt_at=$2, lease_owner=NULL, lease_until=NULL, "
       "attempts=attempts-$3, last_error=CASE WHEN $4 THEN NULL WHEN $5='' THEN last_error ELSE $5 END, "
       "checkpoint=CASE WHEN $4 THEN NULL ELSE checkpoint END, updated_at=$6 "
       "WHERE id=$7 AND lease_owner=$8 AND state='running' RETURNING id, attempts), "
-      "h AS (INSERT INTO attempts (delivery_id, attempt, started_at, finished_at, outcome, items, message) "
-      "SELECT id, attempts + $3, $9, $10, $11, $12, $13 FROM u WHERE $14) "
+      "h AS (INSERT INTO attempts (delivery_id, attempt, started_at, finished_at, outcome, items, message, "
+      "dest_status) SELECT id, attempts + $3, $9, $10, $11, $12, $13, $15 FROM u WHERE $14) "
       "SELECT id FROM u",
       p);
   return r.rows() == 1;
@@ -150,7 +150,8 @@ bool PostgresLedger::finish(std::int64_t id, const std::string& owner, const Fin
 
 void PostgresLedger::set_verified(std::int64_t event_id, bool ok, const std::string& reason) {
   run("WITH e AS (UPDATE events SET verified=$1, status_note=$2 WHERE id=$3 RETURNING id) "
-      "UPDATE deliveries SET state='dead', last_error=$4, lease_owner=NULL, lease_until=NULL, updated_at=$5 "
+      "UPDATE deliveries SET state='dead', last_error=$4, lease_owner=NULL, lease_until=NULL, updated_at=$5, "
+      "next_attempt_at=$5 "
       "WHERE NOT $6 AND event_id IN (SELECT id FROM e) AND state IN ('pending','retrying','running')",
       pg::Params().integer(ok ? 1 : 0).text(ok ? std::string() : reason).integer(event_id).text("rejected: " + reason)
           .integer(util::unix_ms()).boolean(ok));

@@ -60,6 +60,8 @@ PostgresLedger::PostgresLedger(const config::LedgerConfig& cfg)
   writer_conn_.count_round_trips_as("writer");
   listen_conn_.count_round_trips_as("listener");
   migrate(writer_conn_);
+  const pg::Result id = writer_conn_.exec("SELECT id FROM ledger_identity");
+  if (id.rows() > 0) identity_ = id.text(0, 0);
   // Listening before the constructor returns: no NOTIFY after it is missed.
   listen_conn_.exec_script(std::string("LISTEN ") + kWorkChannel);
   writer_ = std::make_unique<GroupCommit>(static_cast<GroupCommit::Backend&>(*this));

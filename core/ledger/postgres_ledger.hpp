@@ -6,7 +6,8 @@
 // NOTIFY sinkhub_work (sent by any daemon's commit of new or replayed work) into wake-ups.
 // postgres_ledger.cpp: opening, migrations, group commit, the listener; postgres_group.cpp:
 // a group's webhooks in one statement (one round trip);
-// postgres_deliveries.cpp: the engine's writes; postgres_reads.cpp: the operators' reads.
+// postgres_deliveries.cpp: the engine's writes; postgres_reads.cpp: the operators' reads;
+// postgres_retention.cpp: pruning.
 #pragma once
 
 #include <atomic>
@@ -47,6 +48,8 @@ class PostgresLedger final : public Ledger, private GroupCommit::Backend {
   std::vector<AttemptRecord> attempts(std::int64_t delivery_id) override;
   int replay(const ReplayRequest& r) override;
 
+  PruneResult prune(const PrunePlan& plan) override;  // postgres_retention.cpp
+
   void close() override;
 
  private:
@@ -64,6 +67,7 @@ class PostgresLedger final : public Ledger, private GroupCommit::Backend {
 
   // One statement on a pooled connection.
   pg::Result run(const char* sql, const pg::Params& params);
+  void store_status(Status& s);  // the tables' size and the oldest event
   void listen_loop();
   void wake();  // calls wake_, if set
 

@@ -40,6 +40,7 @@ EventRow event_row(const pg::Result& q, int i) {
   r.received_at = q.integer(i, 11);
   r.status_note = q.text(i, 12);
   r.origin = q.text(i, 13);
+  r.pruned_at = q.integer(i, 14);
   return r;
 }
 
@@ -85,6 +86,7 @@ Status PostgresLedger::status() {
                                   "AND NOT " + std::string(kSinkConfigured) + " GROUP BY d.sink ORDER BY d.sink";
   const pg::Result waiting = run(waiting_sql.c_str(), {});
   for (int i = 0; i < waiting.rows(); ++i) s.unconfigured_sinks.emplace_back(waiting.text(i, 0), waiting.integer(i, 1));
+  store_status(s);
   return s;
 }
 
@@ -107,7 +109,7 @@ std::vector<DeliveryRow> PostgresLedger::deliveries(std::optional<DeliveryState>
 std::vector<EventRow> PostgresLedger::events_for_run(const std::string& run_id) {
   const pg::Result q = run(
       "SELECT id, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, dispatch_id, headers, "
-      "body, received_at, COALESCE(status_note,''), origin FROM events "
+      "body, received_at, COALESCE(status_note,''), origin, COALESCE(pruned_at, 0) FROM events "
       "WHERE dedup_key >= $1 || '|' AND dedup_key < $1 || '}' AND run_id = $1 ORDER BY id",
       pg::Params().text(run_id));
   std::vector<EventRow> out;
@@ -117,13 +119,15 @@ std::vector<EventRow> PostgresLedger::events_for_run(const std::string& run_id) 
 
 std::vector<AttemptRecord> PostgresLedger::attempts(std::int64_t delivery_id) {
   const pg::Result q = run(
-      "SELECT started_at, finished_at, outcome, items, message FROM attempts WHERE delivery_id=$1 ORDER BY id",
+      "SELECT started_at, finished_at, outcome, items, message, dest_status FROM attempts WHERE delivery_id=$1 "
+      "ORDER BY id",
       pg::Params().integer(delivery_id));
   std::vector<AttemptRecord> out;
   for (int i = 0; i < q.rows(); ++i) {
     const std::string outcome = q.text(i, 2);
     out.push_back({q.integer(i, 0), q.integer(i, 1), stored_attempt_outcome(outcome),
-                   static_cast<std::uint64_t>(q.integer(i, 3)), q.text(i, 4)});
+                   static_cast<std::uint64_t>(q.integer(i, 3)), q.text(i, 4),
+                   static_cast<std::int32_t>(q.integer(i, 5))});
   }
   return out;
 }

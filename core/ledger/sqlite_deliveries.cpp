@@ -179,10 +179,10 @@ bool SqliteLedger::finish(std::int64_t id, const std::string& owner, const Finis
     owned = db_.changes() == 1;
     if (!owned || !how.record_attempt) return;
     Stmt h(db_,
-           "INSERT INTO attempts (delivery_id, attempt, started_at, finished_at, outcome, items, message) "
-           "SELECT id, attempts + ?, ?, ?, ?, ?, ? FROM deliveries WHERE id=?");
+           "INSERT INTO attempts (delivery_id, attempt, started_at, finished_at, outcome, items, message, dest_status) "
+           "SELECT id, attempts + ?, ?, ?, ?, ?, ?, ? FROM deliveries WHERE id=?");
     h.bind(1, given_back).bind(2, a.started_at).bind(3, a.finished_at).bind(4, std::string(to_string(a.outcome)));
-    h.bind(5, static_cast<std::int64_t>(a.items)).bind(6, a.message).bind(7, id);
+    h.bind(5, static_cast<std::int64_t>(a.items)).bind(6, a.message).bind(7, std::int64_t{a.dest_status}).bind(8, id);
     h.step();
   });
   return owned;
@@ -195,8 +195,8 @@ void SqliteLedger::set_verified(std::int64_t event_id, bool ok, const std::strin
     u.step();
     if (ok) return;
     Stmt d(db_,
-           "UPDATE deliveries SET state='dead', last_error=?, lease_owner=NULL, lease_until=NULL, updated_at=? "
-           "WHERE event_id=? AND state IN ('pending','retrying','running')");
+           "UPDATE deliveries SET state='dead', last_error=?1, lease_owner=NULL, lease_until=NULL, updated_at=?2, "
+           "next_attempt_at=?2 WHERE event_id=?3 AND state IN ('pending','retrying','running')");
     d.bind(1, "rejected: " + reason).bind(2, util::unix_ms()).bind(3, event_id);
     d.step();
   });

@@ -38,6 +38,19 @@ void migrate(Db& db) {
   }
 }
 
+// A new file gets auto_vacuum=incremental, so that the space pruning frees can go back to the
+// filesystem (release_space). SQLite takes it only before the first table and before WAL; an
+// older ledger keeps auto_vacuum=none (freed pages are reused in place) until `sinkhub ledger
+// vacuum` rewrites it.
+bool prepare_vacuum(Db& db) {
+  {
+    Stmt pages(db, "PRAGMA page_count");
+    if (pages.step() && pages.column_int(0) == 0) db.exec("PRAGMA auto_vacuum=INCREMENTAL");
+  }
+  Stmt mode(db, "PRAGMA auto_vacuum");
+  return mode.step() && mode.column_int(0) == 2;
+}
+
 void configure(Db& db, const config::LedgerConfig& cfg) {
   db.exec("PRAGMA busy_timeout=5000");
   db.exec("PRAGMA journal_mode=WAL");
@@ -63,8 +76,14 @@ void exec(Stmt& s) {
 
 SqliteLedger::SqliteLedger(const config::LedgerConfig& cfg)
     : path_(cfg.path), db_(open_db(cfg)), reader_(cfg.path, SQLITE_OPEN_READWRITE) {
+  db_.exec("PRAGMA busy_timeout=5000");
+  incremental_vacuum_ = prepare_vacuum(db_);
   configure(db_, cfg);
   migrate(db_);
+  {
+    Stmt q(db_, "SELECT id FROM ledger_identity");
+    if (q.step()) identity_ = q.column_text(0);
+  }
   configure(reader_, cfg);
   insert_event_ = std::make_unique<Stmt>(
       db_,

@@ -1,7 +1,8 @@
 // The SQLite ledger (private to core/ledger): WAL, group commit through GroupCommit on the
 // writer connection, reads for the CLI and metrics on a second connection beside it.
 // sqlite_ledger.cpp: opening, migrations, the group-commit backend; sqlite_deliveries.cpp:
-// the delivery engine's writes; sqlite_reads.cpp: the operators' reads.
+// the delivery engine's writes; sqlite_reads.cpp: the operators' reads; sqlite_retention.cpp:
+// pruning and giving space back.
 #pragma once
 
 #include <memory>
@@ -39,6 +40,9 @@ class SqliteLedger final : public Ledger, private GroupCommit::Backend {
   std::vector<AttemptRecord> attempts(std::int64_t delivery_id) override;
   int replay(const ReplayRequest& r) override;
 
+  PruneResult prune(const PrunePlan& plan) override;  // sqlite_retention.cpp
+  std::int64_t release_space(int pages) override;
+
   void close() override;
 
  private:
@@ -55,12 +59,14 @@ class SqliteLedger final : public Ledger, private GroupCommit::Backend {
 
   std::vector<std::string> unsuspended(const std::vector<std::string>& sinks, std::int64_t now);
   Claim load_claim(Stmt& load);
+  void store_status(Status& s);  // on reader_, read_mu_ held
   // The event columns event_type, run_id, actor_id, task_id, dataset_id, status, finished_at,
   // in this order from column `first`.
   static model::Event event_at(const Stmt& q, int first);
   static EventRow event_row(const Stmt& q);
 
   std::string path_;  // of the database file
+  bool incremental_vacuum_ = false;  // auto_vacuum=incremental: free pages can go back to the filesystem
   Db db_;      // the writer's connection (writer thread only, after construction)
   Db reader_;  // reads for the CLI and metrics
   std::mutex read_mu_;

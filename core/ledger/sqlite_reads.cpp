@@ -1,5 +1,6 @@
 // The operators' reads on the SQLite ledger (CLI, /metrics): on the reader connection, beside
 // the writer (WAL), one at a time.
+#include <filesystem>
 #include <stdexcept>
 
 #include "ledger/sqlite_ledger.hpp"
@@ -47,6 +48,7 @@ EventRow SqliteLedger::event_row(const Stmt& q) {
   r.received_at = q.column_int(11);
   r.status_note = q.column_text(12);
   r.origin = q.column_text(13);
+  r.pruned_at = q.column_int(14);
   return r;
 }
 
@@ -80,7 +82,26 @@ Status SqliteLedger::status() {
     Stmt q(reader_, sql.c_str());
     while (q.step()) s.unconfigured_sinks.emplace_back(q.column_text(0), q.column_int(1));
   }
+  store_status(s);
   return s;
+}
+
+// The file, its free pages and the oldest event (ids grow with arrival: the first row is the oldest).
+void SqliteLedger::store_status(Status& s) {
+  std::error_code ec;
+  for (const std::string& file : {path_, path_ + "-wal"}) {
+    const auto bytes = std::filesystem::file_size(file, ec);
+    if (!ec) s.store_bytes += static_cast<std::int64_t>(bytes);
+  }
+  Stmt free_pages(reader_, "SELECT (SELECT freelist_count FROM pragma_freelist_count) * "
+                           "(SELECT page_size FROM pragma_page_size)");
+  if (free_pages.step()) s.free_bytes = free_pages.column_int(0);
+  s.space_reuse = incremental_vacuum_
+                      ? "pruned space goes back to the filesystem after each prune (auto_vacuum=incremental)"
+                      : "pruned space is reused for new rows, the file does not shrink (auto_vacuum=none: "
+                        "`sinkhub ledger vacuum`, with the daemon stopped, changes that)";
+  Stmt oldest(reader_, "SELECT received_at FROM events ORDER BY id LIMIT 1");
+  if (oldest.step()) s.oldest_event_at = oldest.column_int(0);
 }
 
 std::vector<DeliveryRow> SqliteLedger::deliveries(std::optional<DeliveryState> state, const std::string& run_id,
@@ -105,7 +126,7 @@ std::vector<EventRow> SqliteLedger::events_for_run(const std::string& run_id) {
   std::lock_guard<std::mutex> lk(read_mu_);
   Stmt q(reader_,
          "SELECT id, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, dispatch_id, headers, "
-         "body, received_at, COALESCE(status_note,''), origin FROM events "
+         "body, received_at, COALESCE(status_note,''), origin, COALESCE(pruned_at, 0) FROM events "
          "WHERE dedup_key >= ?1 || '|' AND dedup_key < ?1 || '}' AND run_id = ?1 ORDER BY id");
   q.bind(1, run_id);
   std::vector<EventRow> out;
@@ -116,13 +137,15 @@ std::vector<EventRow> SqliteLedger::events_for_run(const std::string& run_id) {
 std::vector<AttemptRecord> SqliteLedger::attempts(std::int64_t delivery_id) {
   std::lock_guard<std::mutex> lk(read_mu_);
   Stmt q(reader_,
-         "SELECT started_at, finished_at, outcome, items, message FROM attempts WHERE delivery_id=? ORDER BY id");
+         "SELECT started_at, finished_at, outcome, items, message, dest_status FROM attempts WHERE delivery_id=? "
+         "ORDER BY id");
   q.bind(1, delivery_id);
   std::vector<AttemptRecord> out;
   while (q.step()) {
     const std::string outcome = q.column_text(2);
     out.push_back({q.column_int(0), q.column_int(1), stored_attempt_outcome(outcome),
-                   static_cast<std::uint64_t>(q.column_int(3)), q.column_text(4)});
+                   static_cast<std::uint64_t>(q.column_int(3)), q.column_text(4),
+                   static_cast<std::int32_t>(q.column_int(5))});
   }
   return out;
 }

@@ -83,7 +83,7 @@ MigrationReport copy_sqlite_to_postgres(const std::string& sqlite_path, const st
   const std::string events_select =
       "SELECT id, dedup_key, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, dispatch_id, "
       "headers, body, received_at, verified, status_note, " + column_or(from, "events", "origin", "'webhook'") +
-      " FROM events ORDER BY id";
+      ", pruned_at FROM events ORDER BY id";
   const std::string deliveries_select =
       "SELECT id, event_id, sink, with_items, state, attempts, next_attempt_at, lease_owner, lease_until, items_done, "
       "source_offset, source_items, checkpoint, last_error, replayed, created_at, updated_at, " +
@@ -94,19 +94,20 @@ MigrationReport copy_sqlite_to_postgres(const std::string& sqlite_path, const st
   const TableCopy tables[] = {
       {"events", events_select.c_str(),
        "INSERT INTO events (id, dedup_key, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, "
-       "dispatch_id, headers, body, received_at, verified, status_note, origin) "
-       "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)",
-       "ittttttttttbiitt"},
+       "dispatch_id, headers, body, received_at, verified, status_note, origin, pruned_at) "
+       "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)",
+       "ittttttttttbiitti"},
       {"deliveries", deliveries_select.c_str(),
        "INSERT INTO deliveries (id, event_id, sink, with_items, state, attempts, next_attempt_at, lease_owner, "
        "lease_until, items_done, source_offset, source_items, checkpoint, last_error, replayed, created_at, updated_at, "
        "crashes) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)",
        "iitBtiitiiiibtBiii"},
       {"attempts",
-       "SELECT id, delivery_id, attempt, started_at, finished_at, outcome, items, message FROM attempts ORDER BY id",
-       "INSERT INTO attempts (id, delivery_id, attempt, started_at, finished_at, outcome, items, message) "
-       "VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
-       "iiiiitit"},
+       "SELECT id, delivery_id, attempt, started_at, finished_at, outcome, items, message, dest_status FROM attempts "
+       "ORDER BY id",
+       "INSERT INTO attempts (id, delivery_id, attempt, started_at, finished_at, outcome, items, message, dest_status) "
+       "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+       "iiiiititi"},
       {"sink_suspensions", "SELECT sink, until_ms, reason FROM sink_suspensions",
        "INSERT INTO sink_suspensions (sink, until_ms, reason) VALUES ($1,$2,$3)", "tit"},
       {"configured_sinks", configured_select, "INSERT INTO configured_sinks (sink) VALUES ($1)", "t"},
@@ -119,6 +120,13 @@ MigrationReport copy_sqlite_to_postgres(const std::string& sqlite_path, const st
       report.rows.emplace_back(t.name, n);
       if (progress) progress(std::string(t.name) + ": " + std::to_string(n) + " rows");
     }
+    // Deliveries keep their names (delivery_name), which plugins' markers and spools hold.
+    std::string identity;
+    {
+      Stmt q(from, "SELECT id FROM ledger_identity");
+      if (q.step()) identity = q.column_text(0);
+    }
+    to.exec("UPDATE ledger_identity SET id = $1", pg::Params().text(identity));
     // New rows continue after the copied ids.
     to.exec_script(
         "SELECT setval(pg_get_serial_sequence('events','id'), COALESCE(MAX(id), 0) + 1, false) FROM events; "

@@ -114,6 +114,14 @@ inline std::string render(const Conf& s, const std::string& apify_url) {
 }
 
 // One sink call as delivery-test logged it.
+// Whether `name` is what plugins get for the ledger's delivery `id` (sink.h delivery_id):
+// "d<id>-" and the ledger's identity (12 hex digits), see ledger::delivery_name.
+inline bool names_delivery(const std::string& name, const std::string& id) {
+  const std::string prefix = "d" + id + "-";
+  return name.size() == prefix.size() + 12 && name.compare(0, prefix.size(), prefix) == 0 &&
+         name.find_first_not_of("0123456789abcdef", prefix.size()) == std::string::npos;
+}
+
 struct Call {
   long long t = 0;
   std::string id;

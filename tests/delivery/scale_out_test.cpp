@@ -328,6 +328,10 @@ TEST_F(ScaleOut, ASqliteLedgerMovedToPostgresKeepsDedupAndFinishesInFlightWork) 
   const auto resumed = parse_calls(read_file(daemons_[0]->dir() + "/rec.log")).at(0);
   EXPECT_EQ(static_cast<long long>(resumed.offset), committed) << "resumed at the first unaccepted item";
   EXPECT_EQ(resumed.cp, "cp-" + std::to_string(committed)) << "with the checkpoint of the SQLite ledger";
+  const auto before = parse_calls(read_file(old.dir() + "/rec.log"));
+  ASSERT_FALSE(before.empty());
+  EXPECT_EQ(resumed.id, before.back().id) << "the delivery keeps its name: the ledger's identity moved too";
+  EXPECT_NE(resumed.id.find('-'), std::string::npos) << resumed.id;
   EXPECT_TRUE(SameBytes(read_file(shared.path() + "/out/" + moving.actor_id + "/" + moving.run_id + ".jsonl"),
                         jsonl(fake_.items(moving.dataset_id))));
   EXPECT_GE(scalar("SELECT COUNT(*) FROM attempts"), 2) << "the attempt history moved";

@@ -23,6 +23,8 @@
  *   retry_at        (mode ok) the retry_at-th call of the instance answers RETRY instead,
  *   accept          accepting this many items of its batch first
  *   ok_accept       OK answers accept only this many items of the batch (partial acceptance)
+ *   dest_status     OK answers report this dest_status (the destination's status; default 0: none)
+ *   fail_status     RETRY / REJECT / FATAL answers report this dest_status (default 0: none)
  * open() and close() append "open t=<unix ms>" and "close t=<unix ms>" to `log`.life (when
  * `log` is set), so tests can see when an instance starts and stops serving (a reload).
  *   rewind_at       (ABI 1.2) the rewind_at-th call of the instance asks the host to resume the
@@ -59,6 +61,7 @@ typedef struct tsink {
   long retry_at;
   unsigned long long accept;
   long long ok_accept;
+  int32_t dest_status, fail_status;
   long rewind_at;
   long long rewind_to, rewind_accept;
   char rewind_code[16];
@@ -100,6 +103,8 @@ static int32_t ts_create(const sinkhub_create_args *a, sinkhub_instance **out, s
   t->retry_at = (long)option_int(j, l, "retry_at", 0);
   t->accept = (unsigned long long)option_int(j, l, "accept", 0);
   t->ok_accept = option_int(j, l, "ok_accept", -1);
+  t->dest_status = (int32_t)option_int(j, l, "dest_status", 0);
+  t->fail_status = (int32_t)option_int(j, l, "fail_status", 0);
   t->rewind_at = (long)option_int(j, l, "rewind_at", 0);
   t->rewind_to = option_int(j, l, "rewind_to", 0);
   t->rewind_accept = option_int(j, l, "rewind_accept", -1);
@@ -244,6 +249,7 @@ static int32_t ts_deliver(sinkhub_instance *inst, const sinkhub_run_context *ctx
     while (!exists(t->marker)) sleep_ms(20); /* deaf to call_cancelled and to its deadline */
   }
   rc = decide(t, ctx, b, r);
+  r->dest_status = rc == SINKHUB_OK ? t->dest_status : t->fail_status;
   pthread_mutex_lock(&t->mu);
   --t->in_flight;
   pthread_mutex_unlock(&t->mu);
@@ -329,6 +335,8 @@ static const sinkhub_plugin_descriptor descriptor = {
     "\"n\":{\"type\":\"string\"},\"retry_after_ms\":{\"type\":\"string\"},\"delay_ms\":{\"type\":\"string\"},"
     "\"message\":{\"type\":\"string\"},\"batch_items\":{\"type\":\"string\"},"
     "\"max_items\":{\"type\":\"string\"},\"retry_at\":{\"type\":\"string\"},\"accept\":{\"type\":\"string\"},"
+    "\"ok_accept\":{\"type\":\"string\"},\"dest_status\":{\"type\":\"string\"},"
+    "\"fail_status\":{\"type\":\"string\"},"
     "\"ok_accept\":{\"type\":\"string\"},\"rewind_at\":{\"type\":\"string\"},\"rewind_to\":{\"type\":\"string\"},"
     "\"rewind_code\":{\"type\":\"string\"},\"rewind_accept\":{\"type\":\"string\"}}}",
     TS_CAPS, /* capabilities */

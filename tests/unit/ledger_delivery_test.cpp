@@ -145,6 +145,33 @@ TEST_P(DeliveryLedger, ProgressAndCheckpointSurviveARetry) {
   EXPECT_EQ(history[1].outcome, AttemptOutcome::Ok);
 }
 
+// sink.h dest_status travels with each attempt into its history, whatever the plugin said
+// (the metrics bound it, the history keeps the plugin's word); a takeover's lost attempt has none.
+TEST_P(DeliveryLedger, EachAttemptKeepsTheDestinationsStatus) {
+  record("r1", {{"files", true}});
+  auto c = l_->claim("w", 1, {"files"}, 1).at(0);
+  AttemptRecord busy = attempt(AttemptOutcome::Retry);
+  busy.dest_status = 503;
+  ASSERT_TRUE(l_->finish(c.id, "w", {DeliveryState::Retrying, 0, true, "busy"}, busy));
+  c = l_->claim("w", 1, {"files"}, 1).at(0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // its lease expires: a takeover
+  c = l_->claim("w2", 60000, {"files"}, 1).at(0);
+  AttemptRecord odd = attempt(AttemptOutcome::Retry);
+  odd.dest_status = -70000;
+  ASSERT_TRUE(l_->finish(c.id, "w2", {DeliveryState::Retrying, 0, true, "odd"}, odd));
+  c = l_->claim("w", 60000, {"files"}, 1).at(0);
+  AttemptRecord ok = attempt(AttemptOutcome::Ok, 3);
+  ok.dest_status = 200;
+  ASSERT_TRUE(l_->finish(c.id, "w", {DeliveryState::Done, 0, true, ""}, ok));
+  const auto history = l_->attempts(c.id);
+  ASSERT_EQ(history.size(), 4u);
+  EXPECT_EQ(history[0].dest_status, 503);
+  EXPECT_EQ(history[1].outcome, AttemptOutcome::Crashed);
+  EXPECT_EQ(history[1].dest_status, 0) << "nobody answered the lost attempt";
+  EXPECT_EQ(history[2].dest_status, -70000);
+  EXPECT_EQ(history[3].dest_status, 200);
+}
+
 TEST_P(DeliveryLedger, ARetryIsNotDueBeforeItsTime) {
   record("r1", {{"files", true}});
   auto c = l_->claim("w", 60000, {"files"}, 1).at(0);

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <condition_variable>
 #include <map>
 #include <set>
@@ -107,6 +109,26 @@ TEST_P(LedgerTest, ConcurrentCallersShareCommitsAndDedupExactlyOnce) {
   EXPECT_EQ(duplicate.load(), kThreads * kPerThread - 1);
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM events"), kThreads * kPerThread + 1);
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM deliveries"), kThreads * kPerThread + 1);
+}
+
+// Plugins know a delivery by its name (sink.h delivery_id). A ledger's ids start at 1 again
+// after a reinstall, so the name carries the ledger's identity: another ledger never gives a
+// plugin (its markers, its spools) a name it already saw.
+TEST_P(LedgerTest, EachLedgerNamesItsDeliveriesApartAndKeepsItsNameAcrossReopen) {
+  auto first = open();
+  const std::string identity = first->identity();
+  first->close();
+  EXPECT_TRUE(std::all_of(identity.begin(), identity.end(), [](char c) { return std::isxdigit(c); })) << identity;
+  EXPECT_EQ(identity.size(), 12u);
+  EXPECT_EQ(open()->identity(), identity) << "a reopened ledger is the same ledger";
+  EXPECT_EQ(delivery_name(identity, 17), "d17-" + identity);
+
+  LedgerStore other;
+  other.create(GetParam(), current_test_name() + "_other");
+  const std::string other_identity = other.open()->identity();
+  other.remove();
+  EXPECT_NE(other_identity, identity);
+  EXPECT_NE(delivery_name(other_identity, 1), delivery_name(identity, 1));
 }
 
 TEST_P(LedgerTest, ClosedLedgerRefusesWork) {
@@ -412,6 +434,28 @@ TEST_F(SqliteLedgerTest, OlderEventsBecomeWebhookOriginAndReconciledOnesKeepThei
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM events WHERE origin='webhook'"), 1);
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM events WHERE origin='reconciled'"), 1);
   EXPECT_EQ(scalar("SELECT MAX(version) FROM schema_migrations"), migrations().back().version);
+}
+
+// A ledger upgraded with deliveries in flight keeps their names ("d<id>"): the plugins' spools
+// and markers of those deliveries are found again. One whose work is all done gets an identity.
+TEST_F(SqliteLedgerTest, AnUpgradedLedgerWithUnfinishedDeliveriesKeepsTheOldNames) {
+  const std::string event_row =
+      "INSERT INTO events (id, dedup_key, event_type, run_id, actor_id, task_id, dataset_id, status, finished_at, "
+      "dispatch_id, headers, body, received_at) VALUES (1, 'r|ACTOR.RUN.SUCCEEDED|t', 'ACTOR.RUN.SUCCEEDED', 'r', "
+      "'actor', '', 'ds', 'SUCCEEDED', 't', '', '{}', '{}', 0);";
+  const auto delivery_row = [](const std::string& sink, const std::string& state) {
+    return "INSERT INTO deliveries (event_id, sink, with_items, state, next_attempt_at, created_at, updated_at) "
+           "VALUES (1, '" + sink + "', 1, '" + state + "', 0, 0, 0);";
+  };
+  write_old_ledger(8, event_row + delivery_row("files", "done") + delivery_row("chat", "retrying"));
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(open()->identity(), "");
+  EXPECT_EQ(delivery_name("", 2), "d2");
+
+  store_.remove();
+  write_old_ledger(8, event_row + delivery_row("files", "done") + delivery_row("chat", "done"));
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(open()->identity().size(), 12u);
 }
 
 TEST_F(SqliteLedgerTest, UnusablePathIsAClearError) {

@@ -32,6 +32,8 @@ TEST_F(ShippedConfig, TheDefaultYamlIsValid) {
   ASSERT_EQ(c.sinks.size(), 1u);
   EXPECT_EQ(c.sinks[0].plugin, "file");
   EXPECT_EQ(c.apify.reconcile.interval, std::chrono::minutes(10)) << "the shipped config reconciles";
+  EXPECT_EQ(c.ledger.retention.done, std::chrono::hours(30 * 24)) << "the shipped config prunes";
+  EXPECT_EQ(c.ledger.retention.dedup_keys, std::chrono::hours(14 * 24));
 }
 
 TEST_F(ShippedConfig, TheIniExampleMeansTheSameAsTheDefault) {
@@ -49,6 +51,9 @@ TEST_F(ShippedConfig, TheIniExampleMeansTheSameAsTheDefault) {
   EXPECT_EQ(ini.routes[0].sinks, yaml.routes[0].sinks);
   EXPECT_EQ(ini.apify.reconcile.interval, yaml.apify.reconcile.interval);
   EXPECT_EQ(ini.apify.reconcile.lookback, yaml.apify.reconcile.lookback);
+  EXPECT_EQ(ini.ledger.retention.done, yaml.ledger.retention.done);
+  EXPECT_EQ(ini.ledger.retention.dead, yaml.ledger.retention.dead);
+  EXPECT_EQ(ini.ledger.retention.dedup_keys, yaml.ledger.retention.dedup_keys);
 }
 
 TEST_F(ShippedConfig, TheFullExampleIsValid) {
@@ -66,6 +71,8 @@ TEST_F(ShippedConfig, TheFullExampleIsValid) {
   EXPECT_EQ(c.apify.public_url, "https://sinkhub.example.com/apify-webhook");
   EXPECT_EQ(c.apify.webhook_description, "sinkhub production");
   EXPECT_EQ(c.apify.reconcile.statuses, (std::vector<std::string>{"SUCCEEDED", "FAILED", "ABORTED", "TIMED-OUT"}));
+  EXPECT_EQ(c.ledger.retention.dead, std::chrono::hours(90 * 24));
+  EXPECT_EQ(c.ledger.retention.interval, std::chrono::minutes(10));
 }
 
 }  // namespace
@@ -79,6 +86,8 @@ TEST_F(ShippedConfig, TheInstalledConfigIsValidAndUsesTheStandardPlaces) {
   EXPECT_NE(c.ledger.path.find("/lib/sinkhub/sinkhub.db"), std::string::npos) << c.ledger.path;
   ASSERT_EQ(c.plugin_dirs.size(), 1u);
   EXPECT_NE(c.plugin_dirs[0].find("/lib/sinkhub/plugins"), std::string::npos) << c.plugin_dirs[0];
+  EXPECT_EQ(c.ledger.retention.done, std::chrono::hours(30 * 24)) << "installed ledgers stay bounded";
+  EXPECT_EQ(c.ledger.retention.dedup_keys, std::chrono::hours(14 * 24));
 }
 
 }  // namespace

@@ -368,7 +368,8 @@ typedef struct sinkhub_run_context {
   /* Handle of this call for checkpoint_save / call_cancelled / http_request. */
   sinkhub_call *call;
   /* Stable identifier of this delivery, identical across batches, retries,
-   * host restarts and replays: an idempotency key. [A-Za-z0-9_-]+. A batch is
+   * host restarts and replays, and unique across ledgers (a reinstalled host
+   * never reuses one): an idempotency key. Opaque, [A-Za-z0-9_-]+. A batch is
    * identified by (delivery_id, item_offset): an HTTP sink should send both
    * as the destination's idempotency key (e.g. "Idempotency-Key: <delivery_id>
    * -<item_offset>") where the destination has one, because a host killed
