@@ -102,6 +102,10 @@ class GsheetsSink : public sinkhub::Sink {
       o.items_accepted = 0;
       return o;
     }
+    struct CallEnd {  // whatever this call returns, contenders stop waiting for it
+      const std::string &key, &owner;
+      ~CallEnd() { TabLock::shared().pause(key, owner); }
+    } call_end{lock_key, owner};
     Writer writer(host(), cfg_, client, ctx, st, intent_path(ctx.delivery_id()), metrics_);
     std::uint64_t accepted = 0;
     try {

@@ -18,9 +18,10 @@ bool TabLock::acquire(const std::string& tab_key, const std::string& owner, std:
     if (l.owner.empty() || l.owner == owner || l.until_ms <= now) {
       l.owner = owner;
       l.until_ms = now + lease_ms;
+      l.in_call = true;
       return true;
     }
-    if (now >= latest_ms) return false;
+    if (now >= latest_ms || !l.in_call) return false;
     const std::int64_t wait = std::min(latest_ms, l.until_ms) - now;
     cv_.wait_for(lock, std::chrono::milliseconds(wait < 1 ? 1 : wait));
   }
@@ -32,6 +33,16 @@ void TabLock::release(const std::string& tab_key, const std::string& owner) {
     auto it = leases_.find(tab_key);
     if (it == leases_.end() || it->second.owner != owner) return;
     leases_.erase(it);
+  }
+  cv_.notify_all();
+}
+
+void TabLock::pause(const std::string& tab_key, const std::string& owner) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = leases_.find(tab_key);
+    if (it == leases_.end() || it->second.owner != owner) return;
+    it->second.in_call = false;
   }
   cv_.notify_all();
 }

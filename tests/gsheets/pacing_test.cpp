@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "quota_pacer.hpp"
 #include "tab_lock.hpp"
@@ -72,6 +74,36 @@ TEST(GsheetsTabLock, OneWriterPerTabUntilReleasedOrLapsed) {
   EXPECT_TRUE(lock.acquire("s/t", "run-b", 500, 1000, &fake_clock));
   fake_now = 1600;  // run-b's lease lapsed (it was dead-lettered, say)
   EXPECT_TRUE(lock.acquire("s/t", "run-c", 500, 1600, &fake_clock));
+}
+
+// A holder between calls needs a call slot to go on: a contender sitting in one waiting for it
+// starved it until its lease lapsed. Contenders wait only for a holder that is in a call.
+TEST(GsheetsTabLock, AContenderWaitsForAHolderInACallButNotForOneBetweenCalls) {
+  sinkhub_gsheets::TabLock lock;
+  std::int64_t (*const clock)() = [] {
+    return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now().time_since_epoch()).count());
+  };
+  const auto now = clock;
+  ASSERT_TRUE(lock.acquire("s/t", "run-a", 600000, now(), clock));
+  std::thread holder([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    lock.pause("s/t", "run-a");  // run-a's call ends; its delivery goes on later
+  });
+  const std::int64_t t0 = now();
+  EXPECT_FALSE(lock.acquire("s/t", "run-b", 600000, t0 + 30000, clock));
+  const std::int64_t waited = now() - t0;
+  holder.join();
+  EXPECT_GE(waited, 150) << "waited while run-a was in its call";
+  EXPECT_LT(waited, 20000) << "gave up as soon as run-a's call ended, not after the 30 s it was given";
+  const std::int64_t t1 = now();
+  EXPECT_FALSE(lock.acquire("s/t", "run-b", 600000, t1 + 30000, clock));
+  EXPECT_LT(now() - t1, 20000) << "no wait at all for a holder between calls";
+  EXPECT_EQ(lock.holder("s/t", now()), "run-a");
+  EXPECT_TRUE(lock.acquire("s/t", "run-a", 600000, now(), clock)) << "the holder's next call takes it again";
+  lock.pause("s/other", "run-a");  // not held: no effect
+  lock.release("s/t", "run-a");
+  EXPECT_TRUE(lock.acquire("s/t", "run-b", 600000, now(), clock));
 }
 
 }  // namespace
