@@ -60,7 +60,6 @@ void Server::start() {
   }
   impl_->socket = std::move(socket);
   const unsigned n = loop_count();
-  util::return_large_buffers_to_the_os();
   impl_->helper = std::make_unique<TaskThread>();
   impl_->parser = std::make_unique<TaskThread>(n);
   impl_->ctx.reset(new ListenerContext{impl_->server, impl_->ledger, impl_->endpoint, *impl_->helper,

@@ -16,12 +16,6 @@ std::atomic<std::int64_t> last_trim_ms{0};
 
 }  // namespace
 
-void return_large_buffers_to_the_os() {
-  // A fixed threshold also turns off glibc's dynamic one, which rises to the largest buffer
-  // freed so far (up to 32 MiB) and would put every later body on the heap.
-  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-}
-
 void note_released(std::size_t bytes) { released.fetch_add(bytes, std::memory_order_relaxed); }
 
 bool trim_due(std::int64_t now_ms) {

@@ -1,17 +1,14 @@
 // Giving memory back after a burst of large webhook bodies. glibc keeps freed heap memory for
-// reuse and, after the first large free, serves even megabyte buffers from the heap: 4,096
-// connections × 1 MiB bodies left the daemon holding 1.6 GB for good. Large buffers come
-// straight from mmap instead (returned when freed), and what piles up in the heap is trimmed
-// once enough of it was freed.
+// reuse: 4,096 connections x 1 MiB bodies left the daemon holding 1.6 GB for good. What piles
+// up in the heap is trimmed once enough of it was freed. (A fixed M_MMAP_THRESHOLD of 128 KiB
+// did the same job, but made every dataset page and batch of the delivery path an mmap, page
+// faults and munmap: twice the CPU per delivered item, bench/RESULTS.md "e2e after the merges".)
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
 namespace sinkhub::util {
-
-// Call once at startup: allocations of 128 KiB and more are mmapped and unmapped on free.
-void return_large_buffers_to_the_os();
 
 // Counts bytes of large buffers just freed (bodies, connection buffers).
 void note_released(std::size_t bytes);
