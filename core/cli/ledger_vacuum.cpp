@@ -2,7 +2,6 @@
 // auto_vacuum=incremental reuses the space pruning frees but never shrinks; this rewrites it
 // once (VACUUM), after which the daemon gives freed pages back by itself. PostgreSQL: a plain
 // VACUUM (ANALYZE), which its autovacuum does anyway.
-#include <Poco/Util/Option.h>
 
 #include <iostream>
 #include <stdexcept>
@@ -17,9 +16,7 @@ namespace sinkhub::cli {
 
 int ledger_vacuum(const Args& args) {
   Poco::Util::OptionSet opts;
-  opts.addOption(Poco::Util::Option("config", "c", "config file (only ledger.path or ledger.url is read)")
-                     .required(true)
-                     .argument("FILE"));
+  add_config_option(opts);
   Parsed p;
   if (!parse_options("ledger vacuum",
                      "Gives the space ledger.retention freed back to the filesystem. SQLite: rewrites the file once "

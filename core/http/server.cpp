@@ -13,7 +13,6 @@
 
 #include "http/event_loop.hpp"
 #include "http/task_thread.hpp"
-#include "util/memory.hpp"
 
 namespace sinkhub::http {
 
