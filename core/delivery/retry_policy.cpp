@@ -44,7 +44,9 @@ RetryDecision decide_wait(std::int64_t age_ms, std::int64_t retry_after_ms, cons
     d.give_up = true;
     return d;
   }
-  const milliseconds base = std::max(cfg.backoff_initial, milliseconds(std::max<std::int64_t>(retry_after_ms, 0)));
+  // A hint past max_age would only postpone the dead letter (and could overflow a timestamp).
+  const std::int64_t hint = std::clamp<std::int64_t>(retry_after_ms, 0, milliseconds(cfg.max_age).count());
+  const milliseconds base = std::max(cfg.backoff_initial, milliseconds(hint));
   d.delay = base + util::scaled(base / 4, std::clamp(u, 0.0, 1.0), base / 4);
   return d;
 }

@@ -75,7 +75,9 @@ TEST(DecideWait, TheSinksRetryAfterWithABackoffInitialFloorAndAQuarterOfJitter) 
   EXPECT_EQ(decide_wait(0, 5000, cfg, 1.0).delay, milliseconds(6250));
   EXPECT_EQ(decide_wait(0, 5000, cfg, 0.5).delay, milliseconds(5625));
   EXPECT_EQ(decide_wait(0, -1, cfg, 9.0).delay, milliseconds(1250)) << "out-of-range draws are clamped";
-  EXPECT_EQ(decide_wait(0, 7200000, cfg, 0.0).delay, milliseconds(7200000)) << "not capped by backoff_max";
+  EXPECT_EQ(decide_wait(0, 1800000, cfg, 0.0).delay, milliseconds(1800000)) << "not capped by backoff_max";
+  EXPECT_EQ(decide_wait(0, 7200000, cfg, 0.0).delay, milliseconds(3600000)) << "but by max_age: it ends the wait";
+  EXPECT_EQ(decide_wait(0, INT64_MAX, cfg, 1.0).delay, milliseconds(4500000)) << "a bogus hint overflows nothing";
 }
 
 // The Apify client's delays use the same helper: the ceiling times a factor, capped.
