@@ -3,6 +3,8 @@
 // the wait of a delivery whose sink is busy with another one (ABI 1.3 BUSY).
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include "delivery/retry_policy.hpp"
 #include "util/backoff.hpp"
 
