@@ -19,9 +19,7 @@ TEST_F(DeliveryTest, ThirtyBusyAnswersSpendNoneOfThreeAttempts) {
   s.delivery["max_attempts"] = "3";
   s.test_sink("sheet", {{"busy", "30"}, {"message", kWaiting}}).route("ACTOR.RUN.SUCCEEDED", "sheet");
   start(s);
-  const RunInfo run = add_run();
-  fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{10, 100, 0, 0});
-  post(run);
+  const RunInfo run = post_generated(10);
 
   // While it waits: nothing spent (at most the claim in flight), no history, the reason shown.
   ASSERT_TRUE(wait_until([&] { return calls("sheet").size() >= 3; }, seconds(30)));
@@ -68,9 +66,7 @@ TEST_F(DeliveryTest, ARealRetryAmongBusyAnswersStillCounts) {
   // Calls 1-3 busy, call 4 a plain RETRY (retry_n counts every call of the instance), call 5 OK.
   s.test_sink("sheet", {{"busy", "3"}, {"mode", "retry_n"}, {"n", "4"}}).route("ACTOR.RUN.SUCCEEDED", "sheet");
   start(s);
-  const RunInfo run = add_run();
-  fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{10, 100, 0, 0});
-  post(run);
+  const RunInfo run = post_generated(10);
   ASSERT_TRUE(reaches(run.run_id, "sheet", "done", seconds(30)));
   const auto c = calls("sheet");
   ASSERT_EQ(c.size(), 5u);
@@ -97,9 +93,7 @@ TEST_F(DeliveryTest, AnAlwaysBusySinkIsDeadLetteredByMaxAge) {
   s.delivery["max_age"] = "3s";
   s.test_sink("sheet", {{"busy", "1000000"}, {"message", kWaiting}}).route("ACTOR.RUN.SUCCEEDED", "sheet");
   start(s);
-  const RunInfo run = add_run();
-  fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{10, 100, 0, 0});
-  post(run);
+  const RunInfo run = post_generated(10);
   ASSERT_TRUE(reaches(run.run_id, "sheet", "dead", seconds(30)));
   const auto row = deliveries(run.run_id)["sheet"];
   EXPECT_EQ(row.at("attempts"), "0");

@@ -244,6 +244,14 @@ class DeliveryTest : public ::testing::Test {
     ASSERT_EQ(resp.json_string("status"), "accepted") << resp.body;
   }
 
+  // A run with a generated dataset of `items` items, posted as its webhook.
+  RunInfo post_generated(std::int64_t items) {
+    const RunInfo run = add_run();
+    fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{items, 100, 0, 0});
+    post(run);
+    return run;
+  }
+
   // The deliveries of a run, as rows of the ledger (sink -> row).
   std::map<std::string, Row> deliveries(const std::string& run_id) {
     LedgerView v(daemon_->ledger_path());
