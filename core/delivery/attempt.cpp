@@ -177,6 +177,8 @@ Attempt::Step Attempt::settle(const plugin::CallResult& r) {
   }
   last_message_ = r.message;
   dest_status_ = r.dest_status;
+  if (r.busy && !sh_.hard_stop)  // at a hard stop the attempt is given back as for any RETRY
+    return wait_turn(or_default(r.message, "sink busy with another delivery"), r.retry_after_ms);
   return react(r.code, r.message, r.retry_after_ms);
 }
 
@@ -224,6 +226,28 @@ Attempt::Step Attempt::rewind(const plugin::CallResult& r) {
   return Step::Stop;
 }
 
+// ABI 1.3 BUSY: the sink is busy with another of our deliveries (e.g. one writer per
+// destination). Waiting for its turn is no failure of the destination, so the attempt is given
+// back: not counted, no history row (unless it accepted items earlier: that row stays), and
+// last_error says what it waits for. Only delivery.max_age ends the wait, in a dead letter.
+Attempt::Step Attempt::wait_turn(const std::string& why, std::int64_t retry_after_ms) {
+  busy_ = true;
+  observe::Metrics::instance().record(lane_.metrics().busy, 1);
+  const auto next = decide_wait(util::unix_ms() - c_.created_at, retry_after_ms, cfg_, util::uniform01());
+  ledger::Finish how{ledger::DeliveryState::Retrying, util::unix_ms() + next.delay.count(), false, why};
+  how.record_attempt = attempt_items_ > 0;
+  if (next.give_up) {
+    how.state = ledger::DeliveryState::Dead;
+    how.error = "waited for the sink's turn until delivery.max_age (" + std::to_string(cfg_.max_age.count()) +
+                " s) passed: " + why;
+    spdlog::error("{}: dead letter: {}", label_, how.error);
+  } else {
+    spdlog::debug("{}: waiting {} ms for the sink's turn, no attempt spent: {}", label_, next.delay.count(), why);
+  }
+  finish(how, Outcome::Retry, how.error);
+  return Step::Stop;
+}
+
 void Attempt::done() {
   finish({ledger::DeliveryState::Done, 0, true, ""}, Outcome::Ok, last_message_);
   spdlog::info("{}: done, {} items", label_, items_done_);
@@ -261,8 +285,11 @@ void Attempt::give_back(const std::string& why) {
 void Attempt::finish(const ledger::Finish& how, Outcome outcome, const std::string& message) {
   if (lost_) return;
   auto& m = observe::Metrics::instance();
-  m.record(lane_.metrics().attempt_seconds, std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
-  if (const int counter = lane_.attempts_metric(outcome); counter >= 0) m.record(counter, 1);
+  if (!busy_) {  // waiting for the sink's turn is not an attempt (sinkhub_delivery_busy_total counts it)
+    m.record(lane_.metrics().attempt_seconds,
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+    if (const int counter = lane_.attempts_metric(outcome); counter >= 0) m.record(counter, 1);
+  }
   if (!sh_.ledger.finish(c_.id, w_.owner, how, {started_unix_, util::unix_ms(), outcome, attempt_items_, message, dest_status_}))
     spdlog::warn("{}: lease lost before the outcome could be recorded", label_);
 }

@@ -69,6 +69,7 @@ class Attempt {
   Step settle(const plugin::CallResult& r);
   Step react(std::int32_t code, const std::string& message, std::int64_t retry_after_ms);
   Step rewind(const plugin::CallResult& r);
+  Step wait_turn(const std::string& why, std::int64_t retry_after_ms);
   void progress_log();
 
   // The ends of an attempt; each records one Outcome.
@@ -96,6 +97,7 @@ class Attempt {
   std::uint64_t attempt_items_ = 0;  // accepted during this attempt
   std::uint32_t batch_index_ = 0;
   bool lost_ = false;               // the lease went to another worker: record nothing
+  bool busy_ = false;               // ended waiting for the sink's turn (ABI 1.3 BUSY): not an attempt
   bool dataset_exhausted_ = false;  // the read ended at the dataset's end (not at max_items)
   std::int64_t last_total_ = -1;    // X-Apify-Pagination-Total of the last page read
   std::string actor_name_;

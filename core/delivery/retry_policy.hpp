@@ -30,4 +30,13 @@ struct RetryDecision {
 RetryDecision decide_retry(int attempt, std::int64_t age_ms, std::int64_t retry_after_ms,
                            const config::DeliveryConfig& cfg, double uniform01);
 
+// A sink busy with another of our deliveries (ABI 1.3 SINKHUB_RESULT_BUSY): waiting for its
+// turn spends no attempt, so only delivery.max_age ends the wait. Otherwise the delivery is
+// due again after the sink's retry_after_ms (at most max_age), never sooner than
+// delivery.backoff_initial, plus up to a quarter of that as jitter (uniform01), so that many
+// waiters spread out instead of asking again in one herd. It does not grow with each wait:
+// the sink is waiting for a turn, not recovering.
+RetryDecision decide_wait(std::int64_t age_ms, std::int64_t retry_after_ms, const config::DeliveryConfig& cfg,
+                          double uniform01);
+
 }  // namespace sinkhub::delivery

@@ -34,6 +34,10 @@ SinkLane::SinkLane(std::unique_ptr<plugin::Instance> instance, apify::ItemsQuery
       m.define(K::Histogram, "sinkhub_sink_call_seconds", "Duration of one deliver() call of the sink", labels);
   metrics_.attempt_seconds =
       m.define(K::Histogram, "sinkhub_delivery_attempt_seconds", "Duration of one delivery attempt", labels);
+  metrics_.busy = m.define(K::Counter, "sinkhub_delivery_busy_total",
+                           "Answers of the sink that it is busy with another delivery (a wait for its turn, not an "
+                           "attempt)",
+                           labels);
   for (int i = 0; i < 4; ++i)
     metrics_.attempts[i] = m.define(K::Counter, "sinkhub_delivery_attempts_total", "Delivery attempts by outcome",
                                     {{"sink", name_}, {"outcome", kCountedOutcomes[i]}});

@@ -76,9 +76,10 @@ class SinkLane {
 
   // Per-sink series: sinkhub_delivered_items_total, ..._bytes_total, sinkhub_sink_call_seconds,
   // sinkhub_delivery_attempt_seconds, sinkhub_delivery_attempts_total{outcome},
-  // sinkhub_delivery_dest_status_total{status} (count_dest_status).
+  // sinkhub_delivery_dest_status_total{status} (count_dest_status), sinkhub_delivery_busy_total.
   struct Metrics {
     int items = -1, bytes = -1, call_seconds = -1, attempt_seconds = -1;
+    int busy = -1;  // RETRY answers flagged BUSY (ABI 1.3): waits for the sink's turn, not attempts
     int attempts[4] = {-1, -1, -1, -1};  // by counted outcome: ok, retry, reject, fatal
   };
   const Metrics& metrics() const { return metrics_; }

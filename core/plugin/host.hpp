@@ -75,6 +75,11 @@ struct CallResult {
   // item with `checkpoint` (nullopt: none). Set only when valid: at most the call's item_offset,
   // nothing accepted (Instance::deliver turns an invalid one into a RETRY).
   std::optional<uint64_t> resume_from;
+  // ABI 1.3 (sink.h, SINKHUB_RESULT_BUSY): a RETRY because the sink is busy with another of our
+  // deliveries, not failing; the delivery waits without spending an attempt. Set only when
+  // valid: code RETRY, nothing accepted, no rewind (Instance::deliver makes any other BUSY a
+  // plain RETRY).
+  bool busy = false;
 
   bool ok() const { return code == SINKHUB_OK; }
 };

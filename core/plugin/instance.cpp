@@ -29,6 +29,7 @@ struct ResultBuffer {
     r.retry_after_ms = -1;
     r.items_accepted = SINKHUB_ITEMS_UNSET;
     r.resume_from_item = SINKHUB_ITEMS_UNSET;
+    r.flags = 0;
     message[0] = '\0';
     r.message = message;
     r.message_cap = kMessageCap;
@@ -85,6 +86,22 @@ void take_rewind(const PluginInfo& plugin, const std::string& instance, const De
   out.retry_after_ms = -1;
   out.checkpoint.reset();
   out.message = "plugin error: " + bug + (out.message.empty() ? "" : ": " + out.message);
+}
+
+// ABI 1.3: a RETRY flagged BUSY waits for the sink's turn without spending an attempt, so only
+// a call that changed nothing may say so. One that accepted items or asked for a rewind did
+// work a plain RETRY accounts for: it stays one (a plugin bug, logged). Ignored with other codes.
+void take_busy(const PluginInfo& plugin, const std::string& instance, const DeliveryContext& c, int32_t code,
+               const sinkhub_result& r, CallResult& out) {
+  if (!(r.flags & SINKHUB_RESULT_BUSY) || code != SINKHUB_RETRY) return;
+  const bool accepted = r.items_accepted != SINKHUB_ITEMS_UNSET && r.items_accepted != 0;
+  if (accepted || r.resume_from_item != SINKHUB_ITEMS_UNSET) {
+    spdlog::warn("[{}/{}] deliver answered RETRY flagged BUSY while {} (delivery {}); treated as a plain RETRY, "
+                 "which counts as an attempt (plugin bug)",
+                 plugin.id, instance, accepted ? "accepting items" : "asking for a rewind", c.delivery_id);
+    return;
+  }
+  out.busy = true;
 }
 
 }  // namespace
@@ -282,6 +299,7 @@ CallResult Instance::deliver(const DeliveryContext& c, const Batch& batch) {
     out.checkpoint = std::move(call.checkpoint);
   }
   take_rewind(plugin_, name(), c, rb.r, out);
+  take_busy(plugin_, name(), c, code, rb.r, out);
   return out;
 }
 

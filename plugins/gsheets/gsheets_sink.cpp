@@ -97,11 +97,8 @@ class GsheetsSink : public sinkhub::Sink {
     const std::string lock_key = cfg_.spreadsheet_id + "\x1f" + lower(tab);
     const std::string owner = instance_name() + "\x1f" + std::string(ctx.delivery_id());
     Client client(host(), cfg_, *creds_, ctx.call(), ctx.deadline_monotonic_ms(), ctx.attempt());
-    if (!hold_tab(lock_key, owner, ctx)) {
-      Outcome o = Outcome::retry("tab '" + tab + "' is being written by another delivery; waiting for it", scaled_ms(5000));
-      o.items_accepted = 0;
-      return o;
-    }
+    if (!hold_tab(lock_key, owner, ctx))  // our own other delivery, not a failure: no attempt spent (ABI 1.3)
+      return Outcome::busy("tab '" + tab + "' is being written by another delivery; waiting for it", scaled_ms(5000));
     struct CallEnd {  // whatever this call returns, contenders stop waiting for it
       const std::string &key, &owner;
       ~CallEnd() { TabLock::shared().pause(key, owner); }
@@ -129,6 +126,8 @@ class GsheetsSink : public sinkhub::Sink {
   }
 
   static void describe(sinkhub_plugin_descriptor& d) noexcept {
+    // Needs nothing newer than 1.2: on a 1.2 host a busy tab is a plain RETRY, which counts.
+    d.min_host_abi_minor = 2;
     d.max_concurrency = 2;  // deliveries to different tabs go on; one writer per tab (tab_lock)
     d.preferred_batch_bytes = 384 * 1024;
     d.max_batch_bytes = 768 * 1024;

@@ -3,7 +3,9 @@
 // holds the tab from its first written batch to its last one: the lease is renewed by every
 // call and lapses after `lease_ms` without one (a delivery that was dead-lettered or moved
 // away never blocks the tab for good). A contender waits in its call while the holder is in
-// one (up to the time it is given), and then answers RETRY. It never waits for a holder that
+// one (up to the time it is given), and then answers BUSY (ABI 1.3: a RETRY that spends none
+// of the delivery's attempts, so a queue of runs into one tab never dead-letters the ones that
+// only wait their turn). It never waits for a holder that
 // is between calls: that holder needs a call slot to go on, and a waiter sitting in one (the
 // instance has two) starved it until its lease lapsed (bench/soak, 20 runs on one tab).
 #pragma once

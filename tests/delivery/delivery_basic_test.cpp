@@ -5,14 +5,6 @@
 namespace sinkhub::dt {
 namespace {
 
-// The value of one series in Prometheus text ("name{labels}"), or -1 if absent.
-double metric(const std::string& text, const std::string& series) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (line.compare(0, series.size() + 1, series + " ") == 0) return std::stod(line.substr(series.size() + 1));
-  return -1;
-}
-
 TEST_F(DeliveryTest, HundredThousandItemsReachTheFileSinkByteExact) {
   Conf s;
   s.file_sink("files").route("ACTOR.RUN.SUCCEEDED", "files");

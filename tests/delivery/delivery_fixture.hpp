@@ -135,6 +135,7 @@ struct Call {
   int conc = 0;          // deliver() calls on the instance when this one started
   std::string actor;     // ABI 1.1 actor_name, "-" when empty (or a 1.0 build)
   long long rewind = -1;  // ABI 1.2 resume_from_item the call asked for, -1 for none
+  bool busy = false;      // ABI 1.3: the answer was flagged SINKHUB_RESULT_BUSY
 };
 
 inline std::vector<Call> parse_calls(const std::string& text) {
@@ -162,6 +163,7 @@ inline std::vector<Call> parse_calls(const std::string& text) {
       else if (k == "conc") c.conc = std::stoi(v);
       else if (k == "an") c.actor = v;
       else if (k == "rw") c.rewind = std::stoll(v);
+      else if (k == "bz") c.busy = v == "1";
     }
     out.push_back(c);
   }
@@ -194,6 +196,14 @@ inline std::string jsonl(const std::vector<std::string>& items) {
     out += '\n';
   }
   return out;
+}
+
+// The value of one series in Prometheus text ("name{labels}"), or -1 if absent.
+inline double metric(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.compare(0, series.size() + 1, series + " ") == 0) return std::stod(line.substr(series.size() + 1));
+  return -1;
 }
 
 // Poco's parser for the CLI's JSON output.
@@ -232,6 +242,14 @@ class DeliveryTest : public ::testing::Test {
     const auto resp = daemon_->post_webhook(default_payload(r));
     ASSERT_EQ(resp.status, 200) << resp.body;
     ASSERT_EQ(resp.json_string("status"), "accepted") << resp.body;
+  }
+
+  // A run with a generated dataset of `items` items, posted as its webhook.
+  RunInfo post_generated(std::int64_t items) {
+    const RunInfo run = add_run();
+    fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{items, 100, 0, 0});
+    post(run);
+    return run;
   }
 
   // The deliveries of a run, as rows of the ledger (sink -> row).

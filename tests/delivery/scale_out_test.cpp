@@ -232,6 +232,30 @@ TEST_F(ScaleOut, AnS3UploadTakenOverByADaemonWithoutItsSpoolEndsByteExactWithout
 }
 #endif
 
+// A sink busy with another delivery (ABI 1.3 BUSY) on the PostgreSQL ledger: each wait for its
+// turn ends the claim without counting or recording an attempt (the one statement of finish),
+// so 8 waits leave the delivery's 2 attempts untouched and the one real attempt is attempt 1.
+TEST_F(ScaleOut, WaitingForABusySinkSpendsNoAttemptOnPostgres) {
+  Conf conf;
+  conf.delivery["max_attempts"] = "2";
+  conf.test_sink("sheet", {{"busy", "8"}, {"message", "tab 'Leads' is being written by another delivery"}})
+      .route("ACTOR.RUN.SUCCEEDED", "sheet");
+  start(1, conf, Postgres::shared().create_database());
+  const RunInfo run = add_run();
+  fake_.add_generated_dataset(run.dataset_id, GeneratedSpec{10, 100, 0, 0});
+  ASSERT_EQ(daemons_[0]->post_webhook(default_payload(run)).status, 200);
+  ASSERT_TRUE(wait_until([&] { return all_done(1); }, seconds(60)))
+      << sql("SELECT state || ' ' || attempts || ' ' || COALESCE(last_error,'') FROM deliveries").at(0);
+  EXPECT_EQ(scalar("SELECT attempts FROM deliveries"), 1);
+  EXPECT_EQ(sql("SELECT attempt || ' ' || outcome FROM attempts"), std::vector<std::string>{"1 ok"});
+  const auto calls = parse_calls(read_file(daemons_[0]->dir() + "/sheet.log"));
+  ASSERT_EQ(calls.size(), 9u);
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    EXPECT_EQ(calls[i].busy, i < 8) << "call " << i;
+    EXPECT_EQ(calls[i].attempt, 1u) << "call " << i;
+  }
+}
+
 // PostgreSQL stops while webhooks arrive: every 200 is for an event in the ledger, the others
 // are 503 with Retry-After, /readyz says so; once it is back the daemon serves by itself.
 TEST_F(ScaleOut, PostgresRestartedUnderLoadNeverAcknowledgesAnUnrecordedEvent) {

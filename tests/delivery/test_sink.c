@@ -32,9 +32,14 @@
  *   rewind_code     checkpoint "rw-<rewind_to>" (nothing for item 0), answering rewind_code
  *   rewind_accept   (ok | retry | reject; default ok) with items_accepted = rewind_accept
  *                   (default: unset)
+ *   busy            (ABI 1.3) the first `busy` calls of the instance, whatever the mode, answer
+ *                   RETRY flagged SINKHUB_RESULT_BUSY ("busy with another delivery"), nothing
+ *                   accepted, with `message` (default "delivery-test waits for another delivery")
+ *                   and `retry_after_ms`
  * The log line also has "first=<i>": the "i" field of the batch's first item when it starts
  * with {"i":N (the fake's generated items), else -1; "conc=<n>": deliver() calls running on
- * the instance when this one started (1 = alone).
+ * the instance when this one started (1 = alone); "bz=<0|1>": whether the answer was flagged
+ * SINKHUB_RESULT_BUSY.
  * On OK the sink stages a checkpoint "cp-<item_offset + item_count>" so tests can see the
  * checkpoint travel with the progress (across retries and restarts). */
 #include <sinkhub/sink.h>
@@ -64,6 +69,7 @@ typedef struct tsink {
   int32_t dest_status, fail_status;
   long rewind_at;
   long long rewind_to, rewind_accept;
+  long busy;
   char rewind_code[16];
   pthread_mutex_t mu;
   long calls;
@@ -109,6 +115,7 @@ static int32_t ts_create(const sinkhub_create_args *a, sinkhub_instance **out, s
   t->rewind_to = option_int(j, l, "rewind_to", 0);
   t->rewind_accept = option_int(j, l, "rewind_accept", -1);
   option(j, l, "rewind_code", t->rewind_code, sizeof t->rewind_code);
+  t->busy = (long)option_int(j, l, "busy", 0);
   batch_items = option_int(j, l, "batch_items", 0);
   if (batch_items > 0) a->limits->max_batch_items = (uint64_t)batch_items;
   if (option_int(j, l, "max_items", 0) > 0) a->limits->max_items = (uint64_t)option_int(j, l, "max_items", 0);
@@ -135,7 +142,11 @@ static void log_call(tsink *t, const sinkhub_run_context *ctx, const sinkhub_bat
   int n, fd;
   sinkhub_str actor = {"-", 1}; /* ABI 1.1 actor_name; a build against the 1.0 header logs "-" */
   long long rewind = -1;         /* ABI 1.2 resume_from_item asked for, -1 for none */
+  int busy = 0;                  /* ABI 1.3 SINKHUB_RESULT_BUSY set */
   if (!t->log[0]) return;
+#ifdef SINKHUB_RESULT_BUSY
+  busy = r && SINKHUB_HAS(r, sinkhub_result, flags) && (r->flags & SINKHUB_RESULT_BUSY) ? 1 : 0;
+#endif
 #if SINKHUB_ABI_VERSION_MINOR >= 2
   if (r && SINKHUB_HAS(r, sinkhub_result, resume_from_item) && r->resume_from_item != SINKHUB_ITEMS_UNSET)
     rewind = (long long)r->resume_from_item;
@@ -147,13 +158,13 @@ static void log_call(tsink *t, const sinkhub_run_context *ctx, const sinkhub_bat
 #endif
   n = snprintf(line, sizeof line,
                "t=%lld id=%.*s attempt=%u flags=%u offset=%llu count=%llu batch=%u cp=%.*s rc=%d sink=%s first=%lld "
-               "total=%lld conc=%d an=%.*s rw=%lld\n",
+               "total=%lld conc=%d an=%.*s rw=%lld bz=%d\n",
                (long long)t->host->now_unix_ms(t->hi), (int)ctx->delivery_id.len, ctx->delivery_id.ptr,
                (unsigned)ctx->attempt, (unsigned)ctx->flags, (unsigned long long)ctx->item_offset,
                (unsigned long long)b->item_count, (unsigned)ctx->batch_index,
                ctx->checkpoint_len ? (int)ctx->checkpoint_len : 1,
                ctx->checkpoint_len ? (const char *)ctx->checkpoint : "-", (int)rc, t->name, first_index(b),
-               (long long)ctx->dataset_item_count, conc, (int)actor.len, actor.ptr, rewind);
+               (long long)ctx->dataset_item_count, conc, (int)actor.len, actor.ptr, rewind, busy);
   if (n <= 0) return;
   if ((size_t)n >= sizeof line) n = (int)sizeof line - 1;
   fd = open(t->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -181,6 +192,15 @@ static int32_t decide(tsink *t, const sinkhub_run_context *ctx, const sinkhub_ba
   pthread_mutex_lock(&t->mu);
   call = ++t->calls;
   pthread_mutex_unlock(&t->mu);
+  if (call <= t->busy) {
+    r->retry_after_ms = t->retry_after_ms;
+    r->items_accepted = 0;
+#ifdef SINKHUB_RESULT_BUSY
+    if (SINKHUB_HAS(r, sinkhub_result, flags)) r->flags |= SINKHUB_RESULT_BUSY;
+#endif
+    sinkhub_result_set_message(r, t->message[0] ? t->message : "delivery-test waits for another delivery");
+    return SINKHUB_RETRY;
+  }
   if (!strcmp(t->mode, "reject")) {
     sinkhub_result_set_message(r, t->message[0] ? t->message : "delivery-test rejects this delivery");
     return SINKHUB_REJECT;
@@ -338,7 +358,8 @@ static const sinkhub_plugin_descriptor descriptor = {
     "\"ok_accept\":{\"type\":\"string\"},\"dest_status\":{\"type\":\"string\"},"
     "\"fail_status\":{\"type\":\"string\"},"
     "\"ok_accept\":{\"type\":\"string\"},\"rewind_at\":{\"type\":\"string\"},\"rewind_to\":{\"type\":\"string\"},"
-    "\"rewind_code\":{\"type\":\"string\"},\"rewind_accept\":{\"type\":\"string\"}}}",
+    "\"rewind_code\":{\"type\":\"string\"},\"rewind_accept\":{\"type\":\"string\"},"
+    "\"busy\":{\"type\":\"string\"}}}",
     TS_CAPS, /* capabilities */
     1, /* max_concurrency */
     0,

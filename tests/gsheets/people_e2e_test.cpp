@@ -46,6 +46,32 @@ TEST_F(GsheetsTest, TwoRunsToTheSameTabAtOnceNeverInterleave) {
   EXPECT_TRUE(holds_runs("Leads", {5000, 5000}));
 }
 
+// A burst of runs into one tab (bench/soak: hundreds of runs of one actor): each delivery
+// waits its turn behind the others, and that wait is no failure (ABI 1.3 BUSY), so even a budget
+// of 3 attempts is never spent by waiting: every run lands, each in one attempt.
+TEST_F(GsheetsTest, ABurstOfRunsIntoOneTabAllLandWithoutSpendingAttemptsOnTheWait) {
+  constexpr int kRuns = 6;
+  Conf c = conf();
+  c.delivery["max_attempts"] = "3";
+  start(c);
+  std::vector<RunInfo> runs;
+  for (int i = 0; i < kRuns; ++i) runs.push_back(generated_run(3000, 300));  // 3 batches each
+  for (const auto& r : runs) post(r);
+  const auto settled = [&](const RunInfo& r) {
+    const std::string st = state_of(r.run_id, "sheet");
+    return st == "done" || st == "dead";  // a dead one fails below at once, not after the bound
+  };
+  for (const auto& r : runs) ASSERT_TRUE(wait_until([&] { return settled(r); }, seconds(120))) << r.run_id;
+  for (const auto& r : runs) ASSERT_TRUE(reaches(r.run_id, "sheet", "done", seconds(1)));
+  EXPECT_TRUE(holds_runs("Leads", std::vector<std::int64_t>(kRuns, 3000)));
+  for (const auto& r : runs) {
+    const auto row = deliveries(r.run_id)["sheet"];
+    EXPECT_EQ(row.at("attempts"), "1") << r.run_id << ": " << row.at("last_error");
+  }
+  const auto m = daemon().get("/metrics");
+  EXPECT_GE(metric(m.body, "sinkhub_delivery_busy_total{sink=\"sheet\"}"), 1) << "nobody ever waited: " << m.body;
+}
+
 TEST_F(GsheetsTest, PacingHoldsASmallQuotaLearnedFromGoogles429) {
   g::QuotaLimits q;
   q.user_writes = 4;

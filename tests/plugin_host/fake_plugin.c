@@ -80,6 +80,22 @@ static int32_t fake_deliver(sinkhub_instance *inst, const sinkhub_run_context *c
     sinkhub_result_set_message(r, "credentials revoked");
     return SINKHUB_FATAL;
   }
+#ifdef SINKHUB_RESULT_BUSY
+  /* ABI 1.3: RETRY flagged BUSY, alone (busy), with items accepted or a rewind (plugin bugs),
+   * or on a REJECT (meaningless). The host presets flags to 0 in a 1.3-sized result. */
+  if (strncmp(f->mode, "busy", 4) == 0) {
+    if (!SINKHUB_HAS(r, sinkhub_result, flags) || r->flags != 0 || r->reserved_0 != 0) {
+      sinkhub_result_set_message(r, "the host's result has no zeroed flags");
+      return SINKHUB_FATAL;
+    }
+    r->flags = SINKHUB_RESULT_BUSY;
+    r->retry_after_ms = 250;
+    sinkhub_result_set_message(r, "tab 'Leads' is being written by another delivery");
+    if (strcmp(f->mode, "busy_accepting") == 0) r->items_accepted = 1;
+    if (strcmp(f->mode, "busy_rewinding") == 0) r->resume_from_item = 0;
+    return strcmp(f->mode, "busy_reject") == 0 ? SINKHUB_REJECT : SINKHUB_RETRY;
+  }
+#endif
   if (strcmp(f->mode, "bogus") == 0) return 42;
   if (strcmp(f->mode, "partial") == 0) {
     r->items_accepted = 1;

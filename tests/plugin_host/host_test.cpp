@@ -413,6 +413,35 @@ TEST(Instance, PluginBugsAreContained) {
   EXPECT_EQ(longmsg.message.find_first_not_of('x'), std::string::npos);
 }
 
+// ABI 1.3: a RETRY flagged BUSY waits for the sink's turn without spending an attempt, so the
+// host takes it only from a call that changed nothing. Accepting items or rewinding with it is
+// a plugin bug and stays a plain RETRY (which counts); with any other code it means nothing.
+TEST(Instance, BusyIsTakenOnlyFromARetryThatChangedNothing) {
+  const auto busy = deliver("busy");
+  EXPECT_EQ(busy.code, SINKHUB_RETRY) << busy.message;
+  EXPECT_TRUE(busy.busy);
+  EXPECT_EQ(busy.items_accepted, 0u);
+  EXPECT_EQ(busy.retry_after_ms, 250);
+  EXPECT_EQ(busy.message, "tab 'Leads' is being written by another delivery");
+
+  const auto accepting = deliver("busy_accepting");
+  EXPECT_EQ(accepting.code, SINKHUB_RETRY);
+  EXPECT_FALSE(accepting.busy);
+  EXPECT_EQ(accepting.items_accepted, 1u);
+
+  const auto rewinding = deliver("busy_rewinding");
+  EXPECT_EQ(rewinding.code, SINKHUB_RETRY);
+  EXPECT_FALSE(rewinding.busy);
+  ASSERT_TRUE(rewinding.resume_from.has_value()) << rewinding.message;
+  EXPECT_EQ(*rewinding.resume_from, 0u);
+
+  const auto rejecting = deliver("busy_reject");
+  EXPECT_EQ(rejecting.code, SINKHUB_REJECT);
+  EXPECT_FALSE(rejecting.busy);
+
+  EXPECT_FALSE(deliver("retry").busy);
+}
+
 TEST(Instance, EventOnlyCallHasAnEmptyBatch) {
   auto inst = make("fake", R"({"mode":"ok"})");
   auto c = context();

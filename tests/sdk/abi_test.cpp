@@ -97,6 +97,7 @@ struct Result {
     r.retry_after_ms = -1;
     r.items_accepted = SINKHUB_ITEMS_UNSET;
     r.resume_from_item = SINKHUB_ITEMS_UNSET;
+    r.flags = 0;
     r.message = msg;
     r.message_cap = sizeof msg;
     msg[0] = 0;
@@ -301,6 +302,39 @@ TEST(SdkWrapper, ARewindIsWrittenOnlyWhereTheHostHasTheField) {
   plain.r.resume_from_item = SINKHUB_ITEMS_UNSET;
   sinkhub::detail::apply(sinkhub::Outcome::retry("later"), &plain.r);
   EXPECT_EQ(plain.r.resume_from_item, SINKHUB_ITEMS_UNSET);
+}
+
+// ---- ABI 1.3: a busy sink through the wrapper --------------------------------
+
+// On a 1.3 host Outcome::busy is a RETRY flagged SINKHUB_RESULT_BUSY with nothing accepted. A
+// 1.2 host passes the 1.2-sized result (no flags): the wrapper writes nothing at or past its
+// struct_size, and the answer is the plain RETRY a 1.2 sink would have given.
+TEST(SdkWrapper, BusyIsFlaggedOnlyWhereTheHostHasTheField) {
+  const sinkhub::Outcome o = sinkhub::Outcome::busy("tab 'Leads' is being written by another delivery", 5000);
+  EXPECT_EQ(o.code, SINKHUB_RETRY);
+  Result now;
+  EXPECT_EQ(sinkhub::detail::apply(o, &now.r), SINKHUB_RETRY);
+  EXPECT_EQ(now.r.flags, SINKHUB_RESULT_BUSY);
+  EXPECT_EQ(now.r.items_accepted, 0u);
+  EXPECT_EQ(now.r.retry_after_ms, 5000);
+  EXPECT_EQ(now.r.resume_from_item, SINKHUB_ITEMS_UNSET);
+  EXPECT_STREQ(now.msg, "tab 'Leads' is being written by another delivery");
+
+  // A 1.2 host's result: every byte from its end on is someone else's and must stay as it was.
+  Result old;
+  old.r.struct_size = static_cast<uint32_t>(offsetof(sinkhub_result, flags));
+  EXPECT_EQ(old.r.struct_size, 48u);
+  const auto* tail = reinterpret_cast<unsigned char*>(&old.r) + old.r.struct_size;
+  std::memset(reinterpret_cast<unsigned char*>(&old.r) + old.r.struct_size, 0xA5, sizeof old.r - old.r.struct_size);
+  EXPECT_EQ(sinkhub::detail::apply(o, &old.r), SINKHUB_RETRY);
+  for (std::size_t i = 0; i < sizeof old.r - old.r.struct_size; ++i) EXPECT_EQ(tail[i], 0xA5) << "byte " << i;
+  EXPECT_EQ(old.r.items_accepted, 0u);
+  EXPECT_EQ(old.r.retry_after_ms, 5000);
+  EXPECT_STREQ(old.msg, "tab 'Leads' is being written by another delivery");
+
+  Result plain;  // every other outcome leaves the flags at the host's preset
+  sinkhub::detail::apply(sinkhub::Outcome::retry("later"), &plain.r);
+  EXPECT_EQ(plain.r.flags, 0u);
 }
 
 // ---- HTTP answers as outcomes (sinkhub/http_outcome.hpp) --------------------

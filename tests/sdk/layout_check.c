@@ -24,13 +24,15 @@ _Static_assert(SINKHUB_OK == 0 && SINKHUB_RETRY == 1 && SINKHUB_REJECT == 2 && S
 _Static_assert(SINKHUB_PLUGIN_DESCRIPTOR_MIN_SIZE == SINKHUB_END_OF(sinkhub_plugin_descriptor, destroy),
                "1.0 descriptor minimum size is frozen");
 /* 1.1: the context flags of 1.0 keep their values; COUNT_SETTLING is a new bit. */
-_Static_assert(SINKHUB_ABI_VERSION_MINOR >= 2, "this header is at least 1.2");
+_Static_assert(SINKHUB_ABI_VERSION_MINOR >= 3, "this header is at least 1.3");
 _Static_assert(SINKHUB_CTX_FIRST_BATCH == 1u && SINKHUB_CTX_LAST_BATCH == 2u && SINKHUB_CTX_EVENT_ONLY == 4u &&
                    SINKHUB_CTX_REPLAY == 8u && SINKHUB_CTX_COUNT_SETTLING == 16u,
                "context flags are frozen");
 /* 1.2: a rewind (sinkhub_result.resume_from_item) is "unset" with the same sentinel as
  * items_accepted. */
 _Static_assert(SINKHUB_ITEMS_UNSET == UINT64_MAX, "the unset sentinel is frozen");
+/* 1.3: result flags. */
+_Static_assert(SINKHUB_RESULT_BUSY == 1u, "result flag bits are frozen");
 _Static_assert(SINKHUB_CAP_NO_ITEMS == (UINT64_C(1) << 4) && SINKHUB_CAP_ACTOR_NAME == (UINT64_C(1) << 5),
                "capability bits are frozen");
 
@@ -49,7 +51,7 @@ SH_FIELD(sinkhub_http_header, name, 0, 16);
 SH_FIELD(sinkhub_http_header, value, 16, 16);
 
 /* sinkhub_result */
-SH_SIZE(sinkhub_result, 48); /* 40 in 1.0 and 1.1 */
+SH_SIZE(sinkhub_result, 56); /* 40 in 1.0 and 1.1, 48 in 1.2 */
 SH_ALIGN(sinkhub_result, 8);
 SH_FIELD(sinkhub_result, struct_size, 0, 4);
 SH_FIELD(sinkhub_result, dest_status, 4, 4);
@@ -59,6 +61,9 @@ SH_FIELD(sinkhub_result, message, 24, 8);
 SH_FIELD(sinkhub_result, message_cap, 32, 8);
 /* since 1.2 */
 SH_FIELD(sinkhub_result, resume_from_item, 40, 8);
+/* since 1.3 */
+SH_FIELD(sinkhub_result, flags, 48, 4);
+SH_FIELD(sinkhub_result, reserved_0, 52, 4);
 
 /* sinkhub_batch */
 SH_SIZE(sinkhub_batch, 48);
@@ -207,8 +212,8 @@ SH_FIELD(sinkhub_plugin_descriptor, destroy, 160, 8);
 int sinkhub_layout_check_count(void);
 int sinkhub_layout_check_count(void) {
 #if defined(__x86_64__) && defined(__LP64__)
-  return 269;
+  return 274;
 #else
-  return 7;
+  return 8;
 #endif
 }

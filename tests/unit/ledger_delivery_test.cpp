@@ -189,6 +189,35 @@ TEST_P(DeliveryLedger, AGivenBackAttemptDoesNotCount) {
   EXPECT_EQ(l_->claim("w", 60000, {"files"}, 1).at(0).attempt, 1);
 }
 
+// A sink busy with another delivery (ABI 1.3 BUSY): each claim that only waited for the sink's
+// turn ends neither counted nor recorded, its reason kept as last_error; the first real attempt
+// after any number of them is attempt 1, with the only history row.
+TEST_P(DeliveryLedger, WaitingForTheSinksTurnIsNeitherCountedNorRecorded) {
+  record("r1", {{"files", true}});
+  for (int i = 0; i < 5; ++i) {
+    const auto c = l_->claim("w", 60000, {"files"}, 1).at(0);
+    EXPECT_EQ(c.attempt, 1) << "wait " << i;
+    Finish wait{DeliveryState::Retrying, 0, /*count_attempt=*/false,
+                "tab 'Leads' is being written by another delivery"};
+    wait.record_attempt = false;
+    ASSERT_TRUE(l_->finish(c.id, "w", wait, attempt(AttemptOutcome::Retry)));
+  }
+  const auto waiting = l_->deliveries(DeliveryState::Retrying, "", 10).at(0);
+  EXPECT_EQ(waiting.attempts, 0);
+  EXPECT_EQ(waiting.last_error, "tab 'Leads' is being written by another delivery");
+  EXPECT_TRUE(l_->attempts(waiting.id).empty());
+
+  const auto real = l_->claim("w", 60000, {"files"}, 1).at(0);
+  EXPECT_EQ(real.attempt, 1);
+  ASSERT_TRUE(l_->finish(real.id, "w", {DeliveryState::Done, 0, true, ""}, attempt(AttemptOutcome::Ok, 10)));
+  const auto history = l_->attempts(real.id);
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].outcome, AttemptOutcome::Ok);
+  const auto done = l_->deliveries(DeliveryState::Done, "", 10).at(0);
+  EXPECT_EQ(done.attempts, 1);
+  EXPECT_EQ(done.last_error, "");
+}
+
 TEST_P(DeliveryLedger, DeadLettersAreReplayable) {
   record("r1");
   record("r2");

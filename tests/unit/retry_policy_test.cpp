@@ -1,6 +1,9 @@
 // Where a retry is decided (delivery/retry_policy.hpp): exponential backoff with full jitter,
-// Retry-After as a floor, the attempt and age budget, and a FATAL sink's doubling suspension.
+// Retry-After as a floor, the attempt and age budget, a FATAL sink's doubling suspension, and
+// the wait of a delivery whose sink is busy with another one (ABI 1.3 BUSY).
 #include <gtest/gtest.h>
+
+#include <cstdint>
 
 #include "delivery/retry_policy.hpp"
 #include "util/backoff.hpp"
@@ -55,6 +58,28 @@ TEST(DecideRetry, RetryAfterIsAFloorNeverShortened) {
   EXPECT_EQ(decide_retry(2, 0, 30000, cfg, 1.0).delay, milliseconds(30000)) << "the sink asked for 30 s";
   EXPECT_EQ(decide_retry(2, 0, 500, cfg, 1.0).delay, milliseconds(2000)) << "the backoff is longer";
   EXPECT_EQ(decide_retry(2, 0, 7200000, cfg, 1.0).delay, milliseconds(7200000)) << "not capped by backoff_max";
+}
+
+// A sink busy with another delivery (ABI 1.3 BUSY): no attempt budget, only the age; the wait
+// is the sink's retry_after, never below backoff_initial, with up to a quarter more of jitter,
+// and it does not grow however often the delivery waited.
+TEST(DecideWait, OnlyTheAgeEndsAWaitForTheSinksTurn) {
+  const auto cfg = budget(3, std::chrono::hours(1));
+  EXPECT_FALSE(decide_wait(3599999, -1, cfg, 0.5).give_up) << "no attempt count to spend";
+  EXPECT_TRUE(decide_wait(3600000, -1, cfg, 0.5).give_up) << "an hour old";
+}
+
+TEST(DecideWait, TheSinksRetryAfterWithABackoffInitialFloorAndAQuarterOfJitter) {
+  const auto cfg = budget(3, std::chrono::hours(1));
+  EXPECT_EQ(decide_wait(0, -1, cfg, 0.0).delay, milliseconds(1000)) << "no hint: backoff_initial";
+  EXPECT_EQ(decide_wait(0, 300, cfg, 0.0).delay, milliseconds(1000)) << "never below backoff_initial";
+  EXPECT_EQ(decide_wait(0, 5000, cfg, 0.0).delay, milliseconds(5000));
+  EXPECT_EQ(decide_wait(0, 5000, cfg, 1.0).delay, milliseconds(6250));
+  EXPECT_EQ(decide_wait(0, 5000, cfg, 0.5).delay, milliseconds(5625));
+  EXPECT_EQ(decide_wait(0, -1, cfg, 9.0).delay, milliseconds(1250)) << "out-of-range draws are clamped";
+  EXPECT_EQ(decide_wait(0, 1800000, cfg, 0.0).delay, milliseconds(1800000)) << "not capped by backoff_max";
+  EXPECT_EQ(decide_wait(0, 7200000, cfg, 0.0).delay, milliseconds(3600000)) << "but by max_age: it ends the wait";
+  EXPECT_EQ(decide_wait(0, INT64_MAX, cfg, 1.0).delay, milliseconds(4500000)) << "a bogus hint overflows nothing";
 }
 
 // The Apify client's delays use the same helper: the ceiling times a factor, capped.

@@ -56,7 +56,7 @@ extern "C" {
 #define SINKHUB_ABI_VERSION_MAJOR 1
 /* Bumped by every additive change (a field appended to a struct, a new
  * constant, a new host service). Additions are marked "since 1.N". */
-#define SINKHUB_ABI_VERSION_MINOR 2
+#define SINKHUB_ABI_VERSION_MINOR 3
 
 /* The one exported symbol, as a string, for dlsym(). */
 #define SINKHUB_PLUGIN_ENTRY_SYMBOL "sinkhub_plugin_entry_v1"
@@ -91,7 +91,9 @@ extern "C" {
 #define SINKHUB_OK 0
 /* Transient failure: the host tries again later (same delivery_id, attempt+1),
  * after sinkhub_result.retry_after_ms if set, else with exponential backoff and
- * jitter, until its retry budget is spent (then: dead letter). */
+ * jitter, until its retry budget is spent (then: dead letter). Since 1.3 a
+ * RETRY flagged SINKHUB_RESULT_BUSY (waiting for another delivery, not a
+ * failure) is retried without spending an attempt (sinkhub_result.flags). */
 #define SINKHUB_RETRY 1
 /* Permanent failure of THIS delivery (bad data, 4xx other than 408/429, ...):
  * the host stops retrying it and moves it to the dead-letter state with the
@@ -108,6 +110,12 @@ extern "C" {
 /* sinkhub_result.items_accepted preset by the host: "the plugin did not say".
  * Interpreted as item_count for SINKHUB_OK and as 0 for every other code. */
 #define SINKHUB_ITEMS_UNSET UINT64_MAX
+
+/* sinkhub_result.flags bits (since 1.3). Unknown bits are ignored by the host. */
+/* RETRY only: "busy with another delivery of this host, not failing" (e.g. a
+ * per-destination writer lock held by another delivery). The host waits for
+ * the sink's turn without spending an attempt; see sinkhub_result.flags. */
+#define SINKHUB_RESULT_BUSY (1u << 0)
 
 /* ========================================================================= */
 /* Status codes returned by host services (negative = error)                 */
@@ -304,6 +312,23 @@ typedef struct sinkhub_result {
    * checkpoint stay as they were) and treats the call as RETRY with a
    * message saying why. Threads: written by the thread running deliver. */
   uint64_t resume_from_item;
+  /* Since 1.3 (write it only if SINKHUB_HAS(result, sinkhub_result, flags);
+   * an older host passes a smaller struct: answer a plain RETRY there, which
+   * counts as an attempt). deliver only. Host preset: 0.
+   * Plugin: SINKHUB_RESULT_* bits. SINKHUB_RESULT_BUSY, with RETRY only: the
+   * sink is busy with another delivery of this host (e.g. a per-destination
+   * writer lock), not failing. The host retries after retry_after_ms (or, if
+   * shorter or unset, its initial backoff) without counting an attempt and
+   * without an attempt-history row; the delivery's last_error shows the
+   * message while it waits; the delivery's max_age still applies (a delivery
+   * that never gets its turn is dead-lettered). items_accepted must be 0 or
+   * UNSET and resume_from_item UNSET: a BUSY that accepts items or rewinds is
+   * a plugin bug, and the host treats it as a plain RETRY (logged). Ignored
+   * with other codes. Threads: written by the thread running deliver. */
+  uint32_t flags;
+  /* Must be zero. Padding made explicit: the next field added starts past
+   * the struct_size a 1.3 host reports, so SINKHUB_HAS stays truthful. */
+  uint32_t reserved_0;
 } sinkhub_result;
 
 /* Writes msg (NUL-terminated) into result->message, truncated, always

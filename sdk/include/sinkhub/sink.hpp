@@ -73,6 +73,8 @@ struct Outcome {
   int32_t dest_status = 0;
   /// ABI 1.2 rewind (sinkhub_result.resume_from_item): SINKHUB_ITEMS_UNSET = none.
   uint64_t resume_from_item = SINKHUB_ITEMS_UNSET;
+  /// ABI 1.3 sinkhub_result.flags (SINKHUB_RESULT_*), e.g. SINKHUB_RESULT_BUSY from busy().
+  uint32_t flags = 0;
 
   static Outcome ok() { return Outcome{}; }
   /// "Go on from item n (<= ctx.item_offset()) instead": the state this delivery needs is
@@ -99,6 +101,15 @@ struct Outcome {
     o.message = std::move(msg);
     o.retry_after_ms = after_ms;
     o.items_accepted = accepted;
+    return o;
+  }
+  /// "Busy with another delivery of this host, not failing" (e.g. the destination's writer
+  /// lock is held by another delivery): RETRY flagged SINKHUB_RESULT_BUSY, nothing accepted.
+  /// The host retries after after_ms (at least its initial backoff) without spending an
+  /// attempt. A host older than 1.3 has no such flag: there it is a plain RETRY, which counts.
+  static Outcome busy(std::string msg, int64_t after_ms = -1) {
+    Outcome o = retry(std::move(msg), after_ms, 0);
+    o.flags = SINKHUB_RESULT_BUSY;
     return o;
   }
   static Outcome reject(std::string msg, uint64_t accepted = SINKHUB_ITEMS_UNSET) {
@@ -359,6 +370,9 @@ inline int32_t apply(const Outcome& o, sinkhub_result* r) noexcept {
     }
     r->resume_from_item = o.resume_from_item;
   }
+  // A host before 1.3 passes a result without flags: nothing is written past its struct_size,
+  // and a busy() is a plain RETRY there.
+  if (o.flags != 0 && SINKHUB_HAS(r, sinkhub_result, flags)) r->flags = o.flags;
   write_message(r, o.message);
   return o.code;
 }

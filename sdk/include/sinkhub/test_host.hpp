@@ -127,6 +127,7 @@ struct Outcome {
   std::string message;
   uint64_t items_accepted = SINKHUB_ITEMS_UNSET;
   uint64_t resume_from_item = SINKHUB_ITEMS_UNSET;  // ABI 1.2 rewind asked for
+  uint32_t flags = 0;  // ABI 1.3 SINKHUB_RESULT_* bits (e.g. SINKHUB_RESULT_BUSY)
   int64_t retry_after_ms = -1;
   bool staged = false;
   std::string checkpoint;  // staged blob, if staged
@@ -240,6 +241,7 @@ class Instance {
     o.message = r.msg;
     o.items_accepted = r.res.items_accepted;
     o.resume_from_item = r.res.resume_from_item;
+    o.flags = r.res.flags;
     o.retry_after_ms = r.res.retry_after_ms;
     o.staged = call.staged;
     o.checkpoint = call.blob;
@@ -285,6 +287,7 @@ class Instance {
       res.retry_after_ms = -1;
       res.items_accepted = SINKHUB_ITEMS_UNSET;
       res.resume_from_item = SINKHUB_ITEMS_UNSET;
+      res.flags = 0;
       res.message = msg;
       res.message_cap = sizeof msg;
     }

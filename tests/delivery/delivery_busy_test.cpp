@@ -1,0 +1,117 @@
+// A sink busy with another delivery (ABI 1.3, RETRY flagged SINKHUB_RESULT_BUSY), e.g. the
+// gsheets sink's one writer per tab: waiting for its turn is no failure of the destination, so
+// it spends none of delivery.max_attempts and leaves no attempt-history row; last_error says
+// what the delivery waits for; only delivery.max_age ends the wait. Real failures still count.
+#include "delivery_fixture.hpp"
+
+namespace sinkhub::dt {
+namespace {
+
+constexpr const char* kWaiting = "tab 'Leads' is being written by another delivery";
+
+std::vector<Row> history(Daemon& d, const std::string& delivery_id) {
+  LedgerView v(d.ledger_path());
+  return v.query("SELECT attempt, outcome, message FROM attempts WHERE delivery_id = ?1 ORDER BY id", {delivery_id});
+}
+
+TEST_F(DeliveryTest, ThirtyBusyAnswersSpendNoneOfThreeAttempts) {
+  Conf s;
+  s.delivery["max_attempts"] = "3";
+  s.test_sink("sheet", {{"busy", "30"}, {"message", kWaiting}}).route("ACTOR.RUN.SUCCEEDED", "sheet");
+  start(s);
+  const RunInfo run = post_generated(10);
+
+  // While it waits: nothing spent (at most the claim in flight), no history, the reason shown.
+  ASSERT_TRUE(wait_until([&] { return calls("sheet").size() >= 3; }, seconds(30)));
+  auto row = deliveries(run.run_id)["sheet"];
+  EXPECT_LE(std::stoi(row.at("attempts")), 1) << "a claim in flight counts until it ends";
+  EXPECT_EQ(row.at("last_error"), kWaiting);
+  EXPECT_EQ(row.at("items_done"), "0");
+  EXPECT_TRUE(history(daemon(), row.at("id")).empty());
+  const auto shown = cli({"deliveries", "--run", run.run_id});
+  EXPECT_NE(shown.out.find(kWaiting), std::string::npos) << shown.out;
+
+  ASSERT_TRUE(reaches(run.run_id, "sheet", "done", seconds(60)));
+  row = deliveries(run.run_id)["sheet"];
+  EXPECT_EQ(row.at("attempts"), "1");
+  EXPECT_EQ(row.at("items_done"), "10");
+  EXPECT_EQ(row.at("last_error"), "");
+  const auto c = calls("sheet");
+  ASSERT_EQ(c.size(), 31u);
+  for (std::size_t i = 0; i < 30; ++i) {
+    EXPECT_EQ(c[i].rc, SINKHUB_RETRY) << "call " << i;
+    EXPECT_TRUE(c[i].busy) << "call " << i;
+    EXPECT_EQ(c[i].attempt, 1u) << "call " << i << ": a wait is not an attempt";
+    EXPECT_EQ(c[i].offset, 0u);
+  }
+  EXPECT_EQ(c[30].rc, SINKHUB_OK);
+  EXPECT_FALSE(c[30].busy);
+  EXPECT_EQ(c[30].attempt, 1u);
+  const auto hist = history(daemon(), row.at("id"));
+  ASSERT_EQ(hist.size(), 1u);
+  EXPECT_EQ(hist[0].at("attempt"), "1");
+  EXPECT_EQ(hist[0].at("outcome"), "ok");
+
+  const auto m = daemon().get("/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_EQ(metric(m.body, "sinkhub_delivery_busy_total{sink=\"sheet\"}"), 30) << m.body;
+  EXPECT_EQ(metric(m.body, "sinkhub_delivery_attempts_total{sink=\"sheet\",outcome=\"retry\"}"), 0) << m.body;
+  EXPECT_EQ(metric(m.body, "sinkhub_delivery_attempts_total{sink=\"sheet\",outcome=\"ok\"}"), 1) << m.body;
+}
+
+// Between waits, a real RETRY still spends an attempt and keeps its history row.
+TEST_F(DeliveryTest, ARealRetryAmongBusyAnswersStillCounts) {
+  Conf s;
+  s.delivery["max_attempts"] = "3";
+  // Calls 1-3 busy, call 4 a plain RETRY (retry_n counts every call of the instance), call 5 OK.
+  s.test_sink("sheet", {{"busy", "3"}, {"mode", "retry_n"}, {"n", "4"}}).route("ACTOR.RUN.SUCCEEDED", "sheet");
+  start(s);
+  const RunInfo run = post_generated(10);
+  ASSERT_TRUE(reaches(run.run_id, "sheet", "done", seconds(30)));
+  const auto c = calls("sheet");
+  ASSERT_EQ(c.size(), 5u);
+  const unsigned attempts[] = {1, 1, 1, 1, 2};
+  for (std::size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(c[i].busy, i < 3) << "call " << i;
+    EXPECT_EQ(c[i].attempt, attempts[i]) << "call " << i;
+  }
+  const auto row = deliveries(run.run_id)["sheet"];
+  EXPECT_EQ(row.at("attempts"), "2");
+  const auto hist = history(daemon(), row.at("id"));
+  ASSERT_EQ(hist.size(), 2u);
+  EXPECT_EQ(hist[0].at("outcome"), "retry");
+  EXPECT_EQ(hist[0].at("message"), "delivery-test is busy");
+  EXPECT_EQ(hist[1].at("outcome"), "ok");
+  EXPECT_EQ(hist[1].at("attempt"), "2");
+}
+
+// A delivery that never gets its turn does not wait forever: delivery.max_age dead-letters it,
+// although not one of its max_attempts was spent.
+TEST_F(DeliveryTest, AnAlwaysBusySinkIsDeadLetteredByMaxAge) {
+  Conf s;
+  s.delivery["max_attempts"] = "2";
+  s.delivery["max_age"] = "3s";
+  s.test_sink("sheet", {{"busy", "1000000"}, {"message", kWaiting}}).route("ACTOR.RUN.SUCCEEDED", "sheet");
+  start(s);
+  const RunInfo run = post_generated(10);
+  ASSERT_TRUE(reaches(run.run_id, "sheet", "dead", seconds(30)));
+  const auto row = deliveries(run.run_id)["sheet"];
+  EXPECT_EQ(row.at("attempts"), "0");
+  EXPECT_NE(row.at("last_error").find("delivery.max_age (3 s)"), std::string::npos) << row.at("last_error");
+  EXPECT_NE(row.at("last_error").find(kWaiting), std::string::npos) << row.at("last_error");
+  EXPECT_TRUE(history(daemon(), row.at("id")).empty());
+  const auto c = calls("sheet");
+  EXPECT_GT(c.size(), 2u) << "more answers than max_attempts: waiting spent none of them";
+  for (const auto& call : c) {
+    EXPECT_TRUE(call.busy);
+    EXPECT_EQ(call.attempt, 1u);
+  }
+  const auto m = daemon().get("/metrics");
+  EXPECT_EQ(metric(m.body, "sinkhub_delivery_busy_total{sink=\"sheet\"}"), static_cast<double>(c.size())) << m.body;
+  // Dead stays dead.
+  std::this_thread::sleep_for(milliseconds(600));
+  EXPECT_EQ(calls("sheet").size(), c.size());
+}
+
+}  // namespace
+}  // namespace sinkhub::dt
