@@ -121,7 +121,8 @@ std::string batch_update_body(const BatchPlan& p, const std::vector<std::string>
   // The intent beside it, so that any daemon resolves this batch from the sheet; the previous
   // batch's is no longer needed (its items are checkpointed, or this batch would not be sent).
   if (p.seq > 0) req.push_back(delete_key(intent_key(p.delivery_id, p.seq - 1)));
-  if (!p.info.empty()) req.push_back(create_metadata(intent_key(p.delivery_id, p.seq), p.info, row_range(p.sheet_id, last_row)));
+  if (!p.info.empty())
+    req.push_back(create_metadata(intent_key(p.delivery_id, p.seq), p.info, row_range(p.sheet_id, last_row)));
   return requests_body(req);
 }
 

@@ -49,7 +49,9 @@ std::string Intent::encode() const {
   Checkpoint cp("gsheets-intent", 1);
   cp.set_count("seq", seq).set_count("offset", offset).set_count("count", count).set_flag("header", header);
   if (from == ColumnsFrom::List) cp.set_texts("columns", columns);
-  else cp.set_text("columns_from", from == ColumnsFrom::Config ? "config" : from == ColumnsFrom::Header ? "header" : "items");
+  else cp.set_text("columns_from", from == ColumnsFrom::Config   ? "config"
+                                   : from == ColumnsFrom::Header ? "header"
+                                                                 : "items");
   return cp.encode();
 }
 

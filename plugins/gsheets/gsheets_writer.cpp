@@ -200,17 +200,19 @@ bool Writer::sheet_intent(const Position& pos, const sinkhub::Batch& batch) {
   const std::string what = in_flight();
   const auto intent = Intent::decode(pos.info);
   if (!intent || intent->seq != st_.seq || intent->offset != ctx_.item_offset())
-    give_up(SINKHUB_RETRY, what + " is in the spreadsheet, but its intent there (" + intent_key(ctx_.delivery_id(), st_.seq) +
-                               ") does not match item " + std::to_string(ctx_.item_offset()) + ": not sending it again");
+    give_up(SINKHUB_RETRY, what + " is in the spreadsheet, but its intent there (" +
+                               intent_key(ctx_.delivery_id(), st_.seq) + ") does not match item " +
+                               std::to_string(ctx_.item_offset()) + ": not sending it again");
   pending_ = *intent;
   if (pending_.from == ColumnsFrom::Config) {
     pending_.columns = fixed_columns();
   } else if (pending_.from == ColumnsFrom::Header) {
     pending_.columns = read_header(st_.tab);
-  } else if (pending_.from == ColumnsFrom::Items) {  // grown columns, no header row: the same items grow them alike
+  } else if (pending_.from == ColumnsFrom::Items) {  // grown, no header row: the same items grow them alike
     if (batch.size() < pending_.count)
       give_up(SINKHUB_RETRY, what + " held " + std::to_string(pending_.count) + " items, more than this call's " +
-                                 std::to_string(batch.size()) + ": its columns cannot be rebuilt; not sending it again");
+                                 std::to_string(batch.size()) +
+                                 ": its columns cannot be rebuilt; not sending it again");
     Columns cols(st_.columns, false, cfg_.nested == Nested::Flatten);
     for (std::uint64_t i = 0; i < pending_.count; ++i) {
       std::string cells;
