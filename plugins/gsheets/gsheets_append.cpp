@@ -11,11 +11,8 @@ std::uint64_t append_rows(Writer& w, const sinkhub::Batch& batch) {
   Tabs tabs = w.read_tabs();
   const TabInfo tab = w.rows_tab(tabs);
   st.sheet_id = tab.sheet_id;
-  const bool pending = w.intent_pending();
-  Writer::Want want;
-  want.pending = pending;
-  const Position pos = w.search(tab, want);
-  if (pending && (pos.pending_row >= 0 || pos.done)) return w.committed(pos, batch);
+  const Position pos = w.search(tab, Writer::Want{});
+  if (w.applied(pos)) return w.committed(pos, batch);
   if (st.seq == 0 && pos.done) {
     w.host().info("delivery " + std::string(w.ctx().delivery_id()) + " was already written to tab '" + st.tab +
                   "': writing nothing again");

@@ -29,6 +29,12 @@ std::string delete_metadata(const std::string& key, std::string_view value) {
          json::quote(key) + ",\"metadataValue\":" + json::quote(value) + "}}}}";
 }
 
+// Every metadata under `key`, whatever its value.
+std::string delete_key(const std::string& key) {
+  return "{\"deleteDeveloperMetadata\":{\"dataFilter\":{\"developerMetadataLookup\":{\"metadataKey\":" +
+         json::quote(key) + "}}}}";
+}
+
 std::string update_cells(std::int64_t sheet_id, std::uint64_t row, std::size_t column, const std::string& rows_json) {
   return "{\"updateCells\":{\"start\":{\"sheetId\":" + std::to_string(sheet_id) + ",\"rowIndex\":" +
          std::to_string(row) + ",\"columnIndex\":" + std::to_string(column) + "},\"rows\":[" + rows_json +
@@ -40,6 +46,7 @@ std::string sheet_location(std::int64_t sheet_id) { return "{\"sheetId\":" + std
 void finish_markers(std::vector<std::string>& req, std::int64_t sheet_id, std::string_view delivery_id,
                     std::uint64_t seq) {
   for (std::uint64_t s = 0; s < seq; ++s) req.push_back(delete_metadata(kBatchKey, batch_tag(delivery_id, s)));
+  if (seq > 0) req.push_back(delete_key(intent_key(delivery_id, seq - 1)));  // each batch deletes the one before
   req.push_back(create_metadata(kDoneKey, delivery_id, sheet_location(sheet_id)));
 }
 
@@ -106,8 +113,16 @@ std::string batch_update_body(const BatchPlan& p, const std::vector<std::string>
   req.push_back(delete_metadata(kTailKey, sheet));
   req.push_back(create_metadata(kTailKey, sheet, row_range(p.sheet_id, last_row)));
   // The last batch's commit marker is the done marker itself.
-  if (p.last) finish_markers(req, p.sheet_id, p.delivery_id, p.seq);
-  else req.push_back(create_metadata(kBatchKey, batch_tag(p.delivery_id, p.seq), row_range(p.sheet_id, last_row)));
+  if (p.last) {
+    finish_markers(req, p.sheet_id, p.delivery_id, p.seq);
+    return requests_body(req);
+  }
+  req.push_back(create_metadata(kBatchKey, batch_tag(p.delivery_id, p.seq), row_range(p.sheet_id, last_row)));
+  // The intent beside it, so that any daemon resolves this batch from the sheet; the previous
+  // batch's is no longer needed (its items are checkpointed, or this batch would not be sent).
+  if (p.seq > 0) req.push_back(delete_key(intent_key(p.delivery_id, p.seq - 1)));
+  if (!p.info.empty())
+    req.push_back(create_metadata(intent_key(p.delivery_id, p.seq), p.info, row_range(p.sheet_id, last_row)));
   return requests_body(req);
 }
 

@@ -9,7 +9,10 @@
 //   delete + create sinkhub.tail the tab's last sinkhub row, where the next delivery starts
 //   createDeveloperMetadata      sinkhub.batch = "<deliveryId>:<seq>" on the batch's last row:
 //                                the commit marker an ambiguous outcome is resolved with
-//   on the delivery's last batch, instead: the earlier batch markers deleted and
+//   createDeveloperMetadata      sinkhub.intent.<deliveryId>.<seq> on the same row: the intent
+//                                (gsheets_state.hpp), so that a daemon without the intent
+//                                file resolves the batch; the previous batch's is deleted
+//   on the delivery's last batch, instead: the earlier batch markers (and the last intent) deleted and
 //                                sinkhub.done = deliveryId on the tab, the commit marker of
 //                                that batch (a replay of a finished delivery writes nothing).
 // In `upsert` mode the same batch also rewrites rows in place (updateCells at their rows, only
@@ -50,6 +53,7 @@ struct BatchPlan {
   std::string delivery_id;
   std::uint64_t seq = 0;
   bool last = false;                 // the delivery's last batch: clean up its markers
+  std::string info;                  // sheet_info() of the batch's intent (not on the last batch)
   std::vector<Update> updates;       // upsert: rows above insert_at rewritten in place
 };
 
@@ -62,7 +66,7 @@ std::uint64_t first_data_row(const BatchPlan& plan);
 /// The header row's cells (a placeholder name for an empty header cell stays empty).
 std::string header_cells(const std::vector<std::string>& names, std::size_t from);
 
-/// Deletes the batch markers 0..seq-1 and sets the done marker (a delivery finished without
+/// Deletes the batch markers 0..seq-1 and the intent of seq-1, and sets the done marker (a delivery finished without
 /// a final data batch).
 std::string cleanup_body(std::int64_t sheet_id, std::string_view delivery_id, std::uint64_t seq);
 

@@ -120,13 +120,8 @@ void prepare(Writer& w, Tabs& tabs, const Position& pos, const TabInfo* leftover
   st.sheet_id = id;
   st.row = 0;
   st.header = false;
-  st.columns.clear();
-  if (!w.cfg().columns.empty()) {
-    if (w.cfg().provenance_column) st.columns.push_back(kProvenanceColumn);
-    st.columns.insert(st.columns.end(), w.cfg().columns.begin(), w.cfg().columns.end());
-  } else if (w.cfg().header_row && found) {
-    st.columns = w.read_header(target.title);
-  }
+  st.columns = w.fixed_columns();
+  if (st.columns.empty() && w.cfg().header_row && found) st.columns = w.read_header(target.title);
 }
 
 // Appends the call's items to the staging tab.
@@ -191,8 +186,6 @@ std::uint64_t replace_call(Writer& w, const sinkhub::Batch& batch) {
   Tabs tabs = w.read_tabs();
   const TabInfo* staging = st.sheet_id >= 0 ? tabs.by_id(st.sheet_id) : tabs.by_title(st.tab);
   Writer::Want want;
-  want.pending = w.intent_pending();
-  want.done = true;
   want.staging = st.seq == 0;
   const Position pos = w.search(staging ? *staging : TabInfo{}, want);
   if (pos.done) {
@@ -205,7 +198,7 @@ std::uint64_t replace_call(Writer& w, const sinkhub::Batch& batch) {
   if (st.skip > 0) {  // a committed batch held more items than the call that found it
     accepted = std::min<std::uint64_t>(st.skip, batch.size());
     st.skip -= accepted;
-  } else if (want.pending && pos.pending_row >= 0 && staging) {
+  } else if (pos.pending_row >= 0 && staging) {
     st.sheet_id = staging->sheet_id;
     if (const TabInfo* target = target_of(tabs, st)) st.target_id = target->sheet_id;
     accepted = w.committed(pos, batch);

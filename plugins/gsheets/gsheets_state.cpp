@@ -48,7 +48,10 @@ std::optional<State> State::decode(std::string_view blob, std::string& why) {
 std::string Intent::encode() const {
   Checkpoint cp("gsheets-intent", 1);
   cp.set_count("seq", seq).set_count("offset", offset).set_count("count", count).set_flag("header", header);
-  cp.set_texts("columns", columns);
+  if (from == ColumnsFrom::List) cp.set_texts("columns", columns);
+  else cp.set_text("columns_from", from == ColumnsFrom::Config   ? "config"
+                                   : from == ColumnsFrom::Header ? "header"
+                                                                 : "items");
   return cp.encode();
 }
 
@@ -61,6 +64,13 @@ std::optional<Intent> Intent::decode(std::string_view text) {
     i.count = cp.count("count");
     i.header = cp.flag("header", false);
     i.columns = cp.texts("columns");
+    if (cp.has("columns_from")) {
+      const std::string from = cp.text("columns_from");
+      if (from == "config") i.from = ColumnsFrom::Config;
+      else if (from == "header") i.from = ColumnsFrom::Header;
+      else if (from == "items") i.from = ColumnsFrom::Items;
+      else return std::nullopt;
+    }
     return i;
   } catch (const CheckpointError&) {
     return std::nullopt;
@@ -69,6 +79,19 @@ std::optional<Intent> Intent::decode(std::string_view text) {
 
 std::string batch_tag(std::string_view delivery_id, std::uint64_t seq) {
   return std::string(delivery_id) + ":" + std::to_string(seq);
+}
+
+std::string intent_key(std::string_view delivery_id, std::uint64_t seq) {
+  return "sinkhub.intent." + std::string(delivery_id) + "." + std::to_string(seq);
+}
+
+std::string sheet_info(const Intent& intent, ColumnsFrom fallback, std::size_t key_size) {
+  std::string value = intent.encode();
+  if (key_size + value.size() <= kMaxInfoChars) return value;
+  Intent lean = intent;
+  lean.columns.clear();
+  lean.from = fallback;
+  return lean.encode();
 }
 
 }  // namespace sinkhub_gsheets

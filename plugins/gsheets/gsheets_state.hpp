@@ -8,10 +8,21 @@
 // rows go to a hidden staging tab (`tab`, `sheet_id`) and `target` / `target_id` name the tab
 // that is swapped at the end.
 //
-// The intent (a small file per delivery in the instance's data_dir, written and synced before
-// the batchUpdate is sent): which batch is in flight, from which item and how many. The host
-// persists checkpoints only when a call returns, so after a kill -9 between Google's answer
-// and that commit, or after an ambiguous answer, the intent says which marker to look for.
+// The intent: which batch is in flight, from which item and how many, and the columns and
+// header once it is in. The host persists checkpoints only when a call returns, so after a
+// kill -9 between Google's answer and that commit, or after an ambiguous answer, the intent
+// says how far the in-flight batch went once its marker is found. It is kept twice:
+//   - a small file per delivery in the instance's data_dir, written and synced before the
+//     batchUpdate is sent (what a delivery begun by an older sinkhub has);
+//   - in the spreadsheet itself, written by the same atomic batchUpdate as the rows: developer
+//     metadata `sinkhub.intent.<deliveryId>.<seq>` on the batch's last row (intent_key), whose
+//     value is sheet_info(). A daemon that takes the delivery over (another host of a shared
+//     PostgreSQL ledger, or a lost data_dir) has no file, and resolves the batch from it.
+// The value holds the column list when it fits in kMaxInfoChars (Google caps the metadata of
+// one location, here the row, at 30,000 characters, keys and values together); otherwise it
+// says where the columns come from instead: the `columns` option, the tab's header row, or
+// the batch's own items (grown columns without a header row: the columns before the batch are
+// the checkpoint's, and the same items add the same columns in the same order).
 #pragma once
 
 #include <cstdint>
@@ -38,15 +49,27 @@ struct State {
   static std::optional<State> decode(std::string_view blob, std::string& why);
 };
 
+/// Where the columns after a batch come from when its intent does not list them.
+enum class ColumnsFrom { List, Config, Header, Items };
+
+constexpr std::size_t kMaxInfoChars = 20000;  // of the 30,000 per location, the rest for markers
+
 struct Intent {
   std::uint64_t seq = 0, offset = 0, count = 0;
-  std::vector<std::string> columns;  // the columns once this batch is in
+  std::vector<std::string> columns;  // the columns once this batch is in (when from == List)
   bool header = false;               // row 0 holds the header once this batch is in
+  ColumnsFrom from = ColumnsFrom::List;
   std::string encode() const;
   static std::optional<Intent> decode(std::string_view text);
 };
 
 /// The developer-metadata value tagging batch `seq` of a delivery.
 std::string batch_tag(std::string_view delivery_id, std::uint64_t seq);
+/// The developer-metadata key holding the intent of batch `seq` of a delivery.
+std::string intent_key(std::string_view delivery_id, std::uint64_t seq);
+/// The intent as that metadata's value: with its columns when they fit, with the key of
+/// `key_size` bytes, in kMaxInfoChars (bytes, so characters too), else without them and
+/// `fallback` said instead.
+std::string sheet_info(const Intent& intent, ColumnsFrom fallback, std::size_t key_size);
 
 }  // namespace sinkhub_gsheets

@@ -154,10 +154,8 @@ std::uint64_t upsert_rows(Writer& w, const sinkhub::Batch& batch, KeyIndexCache&
   Tabs tabs = w.read_tabs();
   const TabInfo tab = w.rows_tab(tabs);
   st.sheet_id = tab.sheet_id;
-  Writer::Want want;
-  want.pending = w.intent_pending();
-  const Position pos = w.search(tab, want);
-  if (want.pending && (pos.pending_row >= 0 || pos.done)) {
+  const Position pos = w.search(tab, Writer::Want{});
+  if (w.applied(pos)) {
     cache.drop(id);  // its rows are in: the index is read again
     return w.committed(pos, batch);
   }

@@ -127,12 +127,13 @@ void Writer::save_intent(const Intent& intent) {
 }
 
 Position Writer::search(const TabInfo& tab, const Want& want) {
-  const std::string id(ctx_.delivery_id());
+  const std::string id(ctx_.delivery_id()), pending_key = intent_key(id, st_.seq);
   std::vector<Lookup> lookups;
   if (st_.seq > 0) lookups.push_back({kBatchKey, batch_tag(id, st_.seq - 1)});
   else lookups.push_back({kTailKey, std::to_string(tab.sheet_id)});
-  if (want.pending) lookups.push_back({kBatchKey, batch_tag(id, st_.seq)});
-  if (want.pending || want.done || st_.seq == 0) lookups.push_back({kDoneKey, id});
+  lookups.push_back({kBatchKey, batch_tag(id, st_.seq)});
+  lookups.push_back({pending_key, ""});
+  lookups.push_back({kDoneKey, id});
   if (want.staging) lookups.push_back({kStagingKey, ""});
   const json::Value doc = client_.search_metadata(search_body(lookups));
   Position pos;
@@ -148,8 +149,21 @@ Position Writer::search(const TabInfo& tab, const Want& want) {
     else if (key == kTailKey && int_of(range.find("sheetId"), -1) == tab.sheet_id) pos.tail_row = row;
     else if (key == kBatchKey && st_.seq > 0 && value == batch_tag(id, st_.seq - 1)) pos.prev_row = row;
     else if (key == kBatchKey && value == batch_tag(id, st_.seq)) pos.pending_row = row;
+    else if (key == pending_key) pos.has_info = true, pos.info = value;
   }
   return pos;
+}
+
+bool Writer::applied(const Position& pos) {
+  return pos.pending_row >= 0 || (pos.done && (st_.seq > 0 || intent_pending()));
+}
+
+std::vector<std::string> Writer::fixed_columns() const {
+  std::vector<std::string> names;
+  if (cfg_.columns.empty()) return names;
+  if (cfg_.provenance_column) names.push_back(kProvenanceColumn);
+  names.insert(names.end(), cfg_.columns.begin(), cfg_.columns.end());
+  return names;
 }
 
 std::vector<std::string> Writer::read_header(const std::string& title) {
@@ -170,20 +184,61 @@ std::uint64_t Writer::fresh_start(const Position& pos, json::Value* whole) {
     if (whole) *whole = std::move(doc);
   }
   st_.header = cfg_.header_row && k > 0;
-  if (!cfg_.columns.empty()) {
-    st_.columns.clear();
-    if (cfg_.provenance_column) st_.columns.push_back(kProvenanceColumn);
-    st_.columns.insert(st_.columns.end(), cfg_.columns.begin(), cfg_.columns.end());
-  } else {
-    st_.columns = header;
-  }
+  st_.columns = cfg_.columns.empty() ? header : fixed_columns();
   st_.row = k;
   return k;
 }
 
+std::string Writer::in_flight() const {
+  return "batch " + std::to_string(st_.seq) + " of delivery " + std::string(ctx_.delivery_id());
+}
+
+// The in-flight batch's intent from the sheet (a daemon without the intent file): false when
+// the sheet has none (a batch written by an older sinkhub); its columns as it says.
+bool Writer::sheet_intent(const Position& pos, const sinkhub::Batch& batch) {
+  if (!pos.has_info) return false;
+  const std::string what = in_flight();
+  const auto intent = Intent::decode(pos.info);
+  if (!intent || intent->seq != st_.seq || intent->offset != ctx_.item_offset())
+    give_up(SINKHUB_RETRY, what + " is in the spreadsheet, but its intent there (" +
+                               intent_key(ctx_.delivery_id(), st_.seq) + ") does not match item " +
+                               std::to_string(ctx_.item_offset()) + ": not sending it again");
+  pending_ = *intent;
+  if (pending_.from == ColumnsFrom::Config) {
+    pending_.columns = fixed_columns();
+  } else if (pending_.from == ColumnsFrom::Header) {
+    pending_.columns = read_header(st_.tab);
+  } else if (pending_.from == ColumnsFrom::Items) {  // grown, no header row: the same items grow them alike
+    if (batch.size() < pending_.count)
+      give_up(SINKHUB_RETRY, what + " held " + std::to_string(pending_.count) + " items, more than this call's " +
+                                 std::to_string(batch.size()) +
+                                 ": its columns cannot be rebuilt; not sending it again");
+    Columns cols(st_.columns, false, cfg_.nested == Nested::Flatten);
+    for (std::uint64_t i = 0; i < pending_.count; ++i) {
+      std::string cells;
+      try {
+        cols.row(parse_item(batch.item(i)), extra(i), cells);
+      } catch (const json::ParseError& e) {
+        give_up(SINKHUB_REJECT, "item " + std::to_string(ctx_.item_offset() + i) + " is not valid JSON: " + e.what());
+      }
+    }
+    pending_.columns = cols.names();
+  }
+  host_.info(what + " resolved from its intent in the spreadsheet (this daemon has no intent file for it)");
+  return true;
+}
+
 std::uint64_t Writer::committed(const Position& pos, const sinkhub::Batch& batch) {
-  host_.info("batch " + std::to_string(st_.seq) + " of delivery " + std::string(ctx_.delivery_id()) +
-             " was applied by Google although its answer was lost: not sending it again");
+  const std::string what = in_flight();
+  if (!intent_pending() && !sheet_intent(pos, batch)) {
+    if (!pos.done)
+      give_up(SINKHUB_RETRY, what + " is in the spreadsheet (marker " + batch_tag(ctx_.delivery_id(), st_.seq) +
+                                 "), but neither this daemon's intent file nor the sheet says which items it held (it "
+                                 "was written by an older sinkhub on another daemon, or before this data_dir was "
+                                 "lost): not sending it again; the daemon that wrote it can resolve it");
+    pending_ = Intent{st_.seq, ctx_.item_offset(), batch.size(), st_.columns, st_.header};  // done: every item is in
+  }
+  host_.info(what + " was applied by Google although its answer was lost: not sending it again");
   host_.metric_record(metrics_.resolved, 1);
   const std::uint64_t accepted = std::min<std::uint64_t>(pending_.count, batch.size());
   st_.skip = pending_.count - accepted;
@@ -234,6 +289,11 @@ std::uint64_t Writer::write(Tabs& tabs, const TabInfo& tab, std::uint64_t k, con
   p.seq = st_.seq;
   p.last = last;
   p.updates = rows.updates;
+  const Intent intent{st_.seq, ctx_.item_offset(), rows.items, cols.names(), cfg_.header_row};
+  const ColumnsFrom fallback = !cfg_.columns.empty() ? ColumnsFrom::Config
+                               : cfg_.header_row     ? ColumnsFrom::Header
+                                                     : ColumnsFrom::Items;
+  if (!last) p.info = sheet_info(intent, fallback, intent_key(p.delivery_id, p.seq).size());
   const std::int64_t inserted = static_cast<std::int64_t>(rows.appended.size() + (p.header_row_new ? 1 : 0));
   const std::int64_t width = std::max<std::int64_t>(tab.cols, static_cast<std::int64_t>(cols.size()));
   const std::int64_t cells =
@@ -247,7 +307,7 @@ std::uint64_t Writer::write(Tabs& tabs, const TabInfo& tab, std::uint64_t k, con
   if (body.size() > kMaxPayload)
     give_up(SINKHUB_REJECT, "item " + std::to_string(ctx_.item_offset()) + " alone makes a request of " +
                                 std::to_string(body.size()) + " bytes, over Google's 10 MiB limit");
-  save_intent({st_.seq, ctx_.item_offset(), rows.items, cols.names(), cfg_.header_row});
+  save_intent(intent);
   client_.batch_update(body);
   host_.metric_record(metrics_.requests, 1);
   host_.metric_record(metrics_.rows, static_cast<double>(rows.appended.size()));

@@ -3,11 +3,13 @@
 //   1. holds the tab (tab_lock.hpp) and reads the tabs (grid sizes, the 10M-cell budget);
 //   2. one developerMetadata:search finds where the delivery stands: the previous batch's
 //      marker (its row moves when a person inserts or deletes rows above it, so the next
-//      rows go right after it and never over anyone's cells) and, when an intent is pending,
-//      the in-flight batch's own marker: found = Google applied it (accept its items), not
-//      found = nothing was applied (send it again). The first call finds the tab's tail
-//      marker (where the last delivery ended) or reads the tab once, and the header;
-//   3. writes the intent, synced, then sends one atomic batchUpdate (gsheets_payload.hpp).
+//      rows go right after it and never over anyone's cells), the in-flight batch's own
+//      marker and intent, and the done marker: found = Google applied it (accept its items,
+//      as the intent file says, else as the intent in the sheet says), not found = nothing
+//      was applied (send it again). The first call finds the tab's tail marker (where the
+//      last delivery ended) or reads the tab once, and the header;
+//   3. writes the intent file, synced, then sends one atomic batchUpdate (gsheets_payload.hpp)
+//      that also records the intent in the sheet, so any daemon can resolve the batch.
 // The modes (gsheets_modes.hpp) put these steps together. Answers are Failure exceptions
 // (gsheets_client.hpp); what a call accepted is returned.
 #pragma once
@@ -61,6 +63,8 @@ struct Found {
 struct Position {
   std::int64_t prev_row = -1, pending_row = -1, tail_row = -1;
   bool done = false;
+  bool has_info = false;  // the in-flight batch's intent was in the sheet: `info`
+  std::string info;
   std::vector<Found> staging;
 };
 
@@ -90,13 +94,21 @@ class Writer {
   const Intent& pending() const { return pending_; }
 
   struct Want {
-    bool pending = false;  // the in-flight batch's marker
-    bool done = false;     // the delivery's done marker (always on the first call)
     bool staging = false;  // every staging tab's marker (replace)
   };
+  /// Looks up (in one request) the previous batch's marker or the tab's tail, this call's
+  /// batch marker and intent, the done marker and, with want.staging, every staging tag.
   Position search(const TabInfo& tab, const Want& want);
-  /// The pending batch was applied: accepts its items (of `batch`) and moves the state past it.
+  /// Whether this call's batch is already at Google (append, upsert): its marker was found,
+  /// or the done marker past the first batch or with an intent for this batch (a one-batch
+  /// delivery whose answer was lost).
+  bool applied(const Position& pos);
+  /// The in-flight batch was applied: accepts its items (of `batch`) as its intent says (the
+  /// file, else the sheet's; with neither, the done marker means every item is in) and moves
+  /// the state past it. Neither intent nor done marker: RETRY, nothing is guessed or resent.
   std::uint64_t committed(const Position& pos, const sinkhub::Batch& batch);
+  /// The `columns` option as the column list (the provenance column first), empty without it.
+  std::vector<std::string> fixed_columns() const;
   /// The first call's insertion point (after the tail marker, else after the last row with a
   /// value: then the whole tab is read once, and handed back in *whole) and columns.
   std::uint64_t fresh_start(const Position& pos, sinkhub::json::Value* whole = nullptr);
@@ -123,6 +135,8 @@ class Writer {
 
  private:
   void save_intent(const Intent& intent);
+  bool sheet_intent(const Position& pos, const sinkhub::Batch& batch);
+  std::string in_flight() const;  // "batch <seq> of delivery <id>", for messages
 
   sinkhub::Host host_;
   const Config& cfg_;

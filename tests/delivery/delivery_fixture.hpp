@@ -66,6 +66,7 @@ struct Conf {
   // unless test_plugins is false.
   std::vector<std::string> plugin_dirs;
   bool test_plugins = true;
+  std::string data_dir;  // plugins.data_dir ("{{DIR}}" allowed); empty: the default beside the ledger
 
   // A file sink writing below {{DIR}}/<name>.
   Conf& file_sink(const std::string& name, const std::string& extra = {}) {
@@ -106,6 +107,7 @@ inline std::string render(const Conf& s, const std::string& apify_url) {
   if (s.test_plugins) y += ", \"" + std::string(test_plugin_dir()) + "\"";
   for (const auto& d : s.plugin_dirs) y += ", \"" + d + "\"";
   y += "]\n";
+  if (!s.data_dir.empty()) y += "  data_dir: \"" + s.data_dir + "\"\n";
   y += "sinks:\n";
   for (const auto& [name, body] : s.sinks) y += "  " + name + ":\n" + body;
   y += "routes:\n";

@@ -17,6 +17,29 @@ Visibility visibility_of(const json::Obj& m) {
   throw RequestError("Developer metadata must have a visibility specified.");
 }
 
+std::size_t chars(const std::string& text) {
+  std::size_t n = 0;
+  for (const char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+
+bool same_place(const Metadata& a, const Metadata& b) {
+  if (a.type != b.type) return false;
+  if (a.type == LocationType::Spreadsheet) return true;
+  return a.sheet_id == b.sheet_id && (a.type == LocationType::Sheet || a.index == b.index);
+}
+
+// Google refuses metadata that would take its location past the per-location character cap.
+void check_room(const BatchContext& ctx, const Metadata& m) {
+  std::size_t used = chars(m.key) + chars(m.value);
+  for (const auto& [id, other] : ctx.ss.metadata)
+    if (id != m.id && same_place(other, m)) used += chars(other.key) + chars(other.value);
+  const std::size_t cap = ctx.limits.max_metadata_chars_per_location;
+  if (used > cap)
+    throw RequestError("Developer metadata at this location would use " + std::to_string(used) +
+                       " characters, above the limit of " + std::to_string(cap) + " characters per location.");
+}
+
 std::vector<std::int32_t> ids_of(const std::vector<const Metadata*>& list) {
   std::vector<std::int32_t> ids;
   for (const Metadata* m : list) ids.push_back(m->id);
@@ -45,6 +68,7 @@ json::Obj create_developer_metadata(BatchContext& ctx, const json::Obj& r) {
   } else {
     m.id = new_metadata_id(ctx);
   }
+  check_room(ctx, m);
   ctx.ss.metadata[m.id] = m;
   auto body = json::object();
   body->set("developerMetadata", render::metadata(m));
@@ -77,6 +101,7 @@ json::Obj update_developer_metadata(BatchContext& ctx, const json::Obj& r) {
     }
     if (mask->touches("visibility")) m.visibility = visibility_of(in);
     if (mask->touches("location")) set_location(ctx.ss, json::child(in, "location"), m);
+    check_room(ctx, m);
     list->add(render::metadata(m));
   }
   auto body = json::object();

@@ -19,6 +19,9 @@ struct Limits {
   std::int64_t max_cells = 10'000'000;  // per spreadsheet, rowCount x columnCount over all tabs
   int max_columns = 18278;              // per tab (ZZZ)
   std::size_t max_cell_chars = 50000;   // per cell, counted in UTF-16 code units
+  // Developer metadata: the keys and values of every entry at one location (the spreadsheet,
+  // a tab, a row, a column) together, in characters (code points).
+  std::size_t max_metadata_chars_per_location = 30000;
 };
 
 struct BatchContext {

@@ -202,6 +202,27 @@ TEST_F(Metadata, WhatCreateRefuses) {
   EXPECT_EQ(r.status, 400);  // two members of the location oneof
 }
 
+// Keys and values at one location (here row 1) share 30,000 characters; other locations have
+// their own; a key-only lookup finds an entry whatever its value.
+TEST_F(Metadata, OneLocationHoldsAtMost30000CharactersOfKeysAndValues) {
+  const auto entry = [](int row, const std::string& key, const std::string& value) {
+    return R"({"createDeveloperMetadata":{"developerMetadata":{"metadataKey":")" + key + R"(","metadataValue":")" + value +
+           R"(","location":{"dimensionRange":{"sheetId":0,"dimension":"ROWS","startIndex":)" + std::to_string(row) +
+           R"(,"endIndex":)" + std::to_string(row + 1) + R"(}},"visibility":"DOCUMENT"}}})";
+  };
+  ASSERT_EQ(batch(entry(1, "a", std::string(19999, 'x'))).status, 200);  // 20,000
+  ASSERT_EQ(batch(entry(1, "b", std::string(9999, 'y'))).status, 200);  // 30,000
+  Reply r = batch(entry(1, "c", ""));
+  EXPECT_EQ(r.message(), "Invalid requests[0].createDeveloperMetadata: Developer metadata at this location would use "
+                         "30001 characters, above the limit of 30000 characters per location.");
+  EXPECT_EQ(batch(entry(2, "c", std::string(29999, 'z'))).status, 200);  // another row
+  ASSERT_EQ(batch(R"({"deleteDeveloperMetadata":{"dataFilter":{"developerMetadataLookup":{"metadataKey":"b"}}}})").status, 200);
+  EXPECT_EQ(batch(entry(1, "c", "\u00e9\u00e9")).status, 200);  // room again; two characters, four bytes
+  r = search(R"({"developerMetadataLookup":{"metadataKey":"c"}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::list(r.json(), "matchedDeveloperMetadata")->size(), 2u);
+}
+
 TEST_F(Metadata, SearchNeedsAFilterAndGetFindsById) {
   EXPECT_EQ(client.search(token, kSheet, "{}").message(), "Must specify at least one dataFilter.");
   EXPECT_EQ(search("{}").message(), "dataFilter.filter must be specified.");

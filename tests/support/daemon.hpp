@@ -95,6 +95,9 @@ class Daemon {
   // "reload refused"). Returns what it logged from the signal on. Throws on timeout. Later
   // start()s use the new template.
   std::string reload(std::string config_template, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // The config template the next start() writes (e.g. another plugins.data_dir after kill9(),
+  // as a second daemon would have), without a running daemon seeing it.
+  void set_config(std::string config_template) { template_ = std::move(config_template); }
   // Waits (bounded) for the process to exit on its own; returns the exit code or nullopt.
   std::optional<int> wait_exit(std::chrono::milliseconds timeout);
   bool running() const { return pid_ > 0; }
