@@ -233,10 +233,13 @@ Attempt::Step Attempt::rewind(const plugin::CallResult& r) {
 Attempt::Step Attempt::wait_turn(const std::string& why, std::int64_t retry_after_ms) {
   busy_ = true;
   observe::Metrics::instance().record(lane_.metrics().busy, 1);
-  const auto next = decide_wait(util::unix_ms() - c_.created_at, retry_after_ms, cfg_, util::uniform01());
-  ledger::Finish how{ledger::DeliveryState::Retrying, util::unix_ms() + next.delay.count(), false, why};
+  const std::int64_t now = util::unix_ms();
+  const std::int64_t since = lane_.turns().park(c_.id, now);
+  const auto next = decide_wait(now - c_.created_at, now - since, retry_after_ms, cfg_, util::uniform01());
+  ledger::Finish how{ledger::DeliveryState::Retrying, now + next.delay.count(), false, why};
   how.record_attempt = attempt_items_ > 0;
   if (next.give_up) {
+    lane_.turns().leave(c_.id);
     how.state = ledger::DeliveryState::Dead;
     how.error = "waited for the sink's turn until delivery.max_age (" + std::to_string(cfg_.max_age.count()) +
                 " s) passed: " + why;
@@ -283,7 +286,10 @@ void Attempt::give_back(const std::string& why) {
 }
 
 void Attempt::finish(const ledger::Finish& how, Outcome outcome, const std::string& message) {
-  if (lost_) return;
+  if (lost_) {
+    lane_.turns().leave(c_.id);
+    return;
+  }
   auto& m = observe::Metrics::instance();
   if (!busy_) {  // waiting for the sink's turn is not an attempt (sinkhub_delivery_busy_total counts it)
     m.record(lane_.metrics().attempt_seconds,
@@ -292,6 +298,26 @@ void Attempt::finish(const ledger::Finish& how, Outcome outcome, const std::stri
   }
   if (!sh_.ledger.finish(c_.id, w_.owner, how, {started_unix_, util::unix_ms(), outcome, attempt_items_, message, dest_status_}))
     spdlog::warn("{}: lease lost before the outcome could be recorded", label_);
+  if (!busy_) pass_turn(how.state);
+}
+
+// A delivery that had its turn leaves the sink's queue of waiters; one that leaves the sink for
+// good (done, dead) may have freed a destination, so the longest waiter is made due now, ahead
+// of later work (turn_queue.hpp). A waiter the ledger does not bring forward is stale (gone,
+// or running already) and leaves the queue: the next one is tried.
+void Attempt::pass_turn(ledger::DeliveryState state) {
+  TurnQueue& turns = lane_.turns();
+  turns.leave(c_.id);
+  if (state != ledger::DeliveryState::Done && state != ledger::DeliveryState::Dead) return;
+  for (int tries = 0; tries < 4; ++tries) {
+    const auto w = turns.first();
+    if (!w) return;
+    if (sh_.ledger.bring_forward(w->id, w->since_ms)) {
+      spdlog::debug("{}: delivery {} waited longest for the sink's turn: due now", label_, w->id);
+      return;
+    }
+    turns.leave(w->id);
+  }
 }
 
 }  // namespace sinkhub::delivery

@@ -342,6 +342,7 @@ void Engine::run_claim(const ledger::Claim& claim, SinkLane& lane, const Setting
 
 void Engine::bury_claim(const ledger::Claim& c, SinkLane& lane, const std::string& owner, const ClaimVerdict& v,
                         const Settings& settings) {
+  lane.turns().leave(c.id);
   spdlog::error("delivery {} ({} run {} -> {}): dead letter: {}", c.id, c.event.event_type, c.event.run_id, c.sink,
                 v.why);
   const std::int64_t now = util::unix_ms();

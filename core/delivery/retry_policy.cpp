@@ -37,8 +37,8 @@ RetryDecision decide_retry(int attempt, std::int64_t age_ms, std::int64_t retry_
   return d;
 }
 
-RetryDecision decide_wait(std::int64_t age_ms, std::int64_t retry_after_ms, const config::DeliveryConfig& cfg,
-                          double u) {
+RetryDecision decide_wait(std::int64_t age_ms, std::int64_t waited_ms, std::int64_t retry_after_ms,
+                          const config::DeliveryConfig& cfg, double u) {
   RetryDecision d;
   if (too_old(age_ms, cfg)) {
     d.give_up = true;
@@ -46,7 +46,9 @@ RetryDecision decide_wait(std::int64_t age_ms, std::int64_t retry_after_ms, cons
   }
   // A hint past max_age would only postpone the dead letter (and could overflow a timestamp).
   const std::int64_t hint = std::clamp<std::int64_t>(retry_after_ms, 0, milliseconds(cfg.max_age).count());
-  const milliseconds base = std::max(cfg.backoff_initial, milliseconds(hint));
+  const milliseconds floor = std::max(cfg.backoff_initial, milliseconds(hint));
+  const milliseconds cap = std::max(floor, std::min(cfg.backoff_max, kMaxTurnPoll));
+  const milliseconds base = std::clamp(milliseconds(std::max<std::int64_t>(0, waited_ms)), floor, cap);
   d.delay = base + util::scaled(base / 4, std::clamp(u, 0.0, 1.0), base / 4);
   return d;
 }

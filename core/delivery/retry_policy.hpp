@@ -31,12 +31,15 @@ RetryDecision decide_retry(int attempt, std::int64_t age_ms, std::int64_t retry_
                            const config::DeliveryConfig& cfg, double uniform01);
 
 // A sink busy with another of our deliveries (ABI 1.3 SINKHUB_RESULT_BUSY): waiting for its
-// turn spends no attempt, so only delivery.max_age ends the wait. Otherwise the delivery is
-// due again after the sink's retry_after_ms (at most max_age), never sooner than
-// delivery.backoff_initial, plus up to a quarter of that as jitter (uniform01), so that many
-// waiters spread out instead of asking again in one herd. It does not grow with each wait:
-// the sink is waiting for a turn, not recovering.
-RetryDecision decide_wait(std::int64_t age_ms, std::int64_t retry_after_ms, const config::DeliveryConfig& cfg,
-                          double uniform01);
+// turn spends no attempt, so only delivery.max_age ends the wait. Otherwise the delivery asks
+// again after about as long as it has waited so far (`waited_ms`, since its first BUSY), never
+// sooner than the sink's retry_after_ms or delivery.backoff_initial and never later than
+// kMaxTurnPoll (or backoff_max, if lower), plus up to a quarter of that as jitter (uniform01) so
+// that many waiters spread out. The poll thins out as the wait grows because a waiter is also
+// woken when the sink frees a destination (turn_queue.hpp): the timer is the fallback, and
+// every poll costs a claim, a dataset page and a call.
+inline constexpr std::chrono::milliseconds kMaxTurnPoll{std::chrono::minutes(5)};
+RetryDecision decide_wait(std::int64_t age_ms, std::int64_t waited_ms, std::int64_t retry_after_ms,
+                          const config::DeliveryConfig& cfg, double uniform01);
 
 }  // namespace sinkhub::delivery

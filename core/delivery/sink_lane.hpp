@@ -17,6 +17,7 @@
 #include <string>
 
 #include "apify/client.hpp"
+#include "delivery/turn_queue.hpp"
 #include "ledger/ledger.hpp"
 #include "ledger/delivery_state.hpp"
 #include "plugin/host.hpp"
@@ -26,6 +27,7 @@ namespace sinkhub::delivery {
 // Every lane that served one sink name, across reloads.
 struct Lineage {
   std::atomic<int> open_retired{0};  // retired lanes of this name whose instance is not closed yet
+  TurnQueue turns;                   // its deliveries waiting for their turn, kept across reloads
 };
 
 class SinkLane {
@@ -83,6 +85,8 @@ class SinkLane {
     int attempts[4] = {-1, -1, -1, -1};  // by counted outcome: ok, retry, reject, fatal
   };
   const Metrics& metrics() const { return metrics_; }
+  // The sink's deliveries that wait for their turn (ABI 1.3 BUSY), across reloads.
+  TurnQueue& turns() { return lineage_->turns; }
   // The attempts counter an outcome counts in; -1 for none (interrupted attempts).
   int attempts_metric(ledger::AttemptOutcome outcome) const;
   // Counts one answer of the destination (sink.h dest_status) under dest_status_label(status).

@@ -265,6 +265,9 @@ class Ledger {
   // Ends an attempt: done, retrying (at next_attempt_at) or dead; appends the attempt to the
   // history. False if the lease was lost.
   virtual bool finish(std::int64_t id, const std::string& owner, const Finish& how, const AttemptRecord& attempt) = 0;
+  // Makes a retrying delivery due at `due_at` (unix ms) if it was due later: a sink's turn came
+  // (the delivery waited for it, ABI 1.3 BUSY). Leaves every other state alone. True if changed.
+  virtual bool bring_forward(std::int64_t id, std::int64_t due_at) = 0;
   // Marks an event's result of auth.verify_with_api; a failed check dead-letters every
   // delivery of the event that has not finished.
   virtual void set_verified(std::int64_t event_id, bool ok, const std::string& reason) = 0;

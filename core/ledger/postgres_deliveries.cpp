@@ -157,6 +157,12 @@ void PostgresLedger::set_verified(std::int64_t event_id, bool ok, const std::str
           .integer(util::unix_ms()).boolean(ok));
 }
 
+bool PostgresLedger::bring_forward(std::int64_t id, std::int64_t due_at) {
+  return run("UPDATE deliveries SET next_attempt_at=$2 WHERE id=$1 AND state='retrying' AND next_attempt_at>$2",
+             pg::Params().integer(id).integer(due_at))
+             .affected() > 0;
+}
+
 void PostgresLedger::suspend_sink(const std::string& sink, std::int64_t until, const std::string& reason) {
   run("INSERT INTO sink_suspensions (sink, until_ms, reason) VALUES ($1, $2, $3) "
       "ON CONFLICT (sink) DO UPDATE SET until_ms=excluded.until_ms, reason=excluded.reason",

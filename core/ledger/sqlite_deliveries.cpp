@@ -202,6 +202,17 @@ void SqliteLedger::set_verified(std::int64_t event_id, bool ok, const std::strin
   });
 }
 
+bool SqliteLedger::bring_forward(std::int64_t id, std::int64_t due_at) {
+  bool changed = false;
+  writer_->write([&] {
+    Stmt u(db_, "UPDATE deliveries SET next_attempt_at=?2 WHERE id=?1 AND state='retrying' AND next_attempt_at>?2");
+    u.bind(1, id).bind(2, due_at);
+    u.step();
+    changed = db_.changes() > 0;
+  });
+  return changed;
+}
+
 void SqliteLedger::suspend_sink(const std::string& sink, std::int64_t until, const std::string& reason) {
   writer_->write([&] {
     Stmt u(db_,

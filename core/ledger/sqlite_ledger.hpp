@@ -30,6 +30,7 @@ class SqliteLedger final : public Ledger, private GroupCommit::Backend {
   bool extend_lease(std::int64_t id, const std::string& owner, std::int64_t lease_ms) override;
   bool finish(std::int64_t id, const std::string& owner, const Finish& how, const AttemptRecord& attempt) override;
   void set_verified(std::int64_t event_id, bool ok, const std::string& reason) override;
+  bool bring_forward(std::int64_t id, std::int64_t due_at) override;
   void suspend_sink(const std::string& sink, std::int64_t until, const std::string& reason) override;
   void set_configured_sinks(const std::vector<std::string>& sinks) override;
 

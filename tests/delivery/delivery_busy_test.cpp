@@ -2,6 +2,10 @@
 // gsheets sink's one writer per tab: waiting for its turn is no failure of the destination, so
 // it spends none of delivery.max_attempts and leaves no attempt-history row; last_error says
 // what the delivery waits for; only delivery.max_age ends the wait. Real failures still count.
+#include <algorithm>
+#include <map>
+#include <vector>
+
 #include "delivery_fixture.hpp"
 
 namespace sinkhub::dt {
@@ -111,6 +115,63 @@ TEST_F(DeliveryTest, AnAlwaysBusySinkIsDeadLetteredByMaxAge) {
   // Dead stays dead.
   std::this_thread::sleep_for(milliseconds(600));
   EXPECT_EQ(calls("sheet").size(), c.size());
+}
+
+// When a delivery of the sink ends, the destination it held may be free: the delivery that has
+// waited longest goes next at once (turn_queue.hpp), not when its timer runs out (here the
+// sink's retry_after of 30 s), and the waiters take their turns in the order they first waited.
+TEST_F(DeliveryTest, WhenTheWriterEndsTheLongestWaiterGoesNextWithoutWaitingForItsTimer) {
+  Conf s;
+  s.delivery["workers"] = "4";
+  s.delivery["backoff_initial"] = "1s";
+  s.delivery["backoff_max"] = "10m";
+  s.test_sink("sheet",
+              {{"one_writer", "1"},
+               {"retry_after_ms", "30000"},
+               {"delay_ms", std::to_string(scaled(milliseconds(300)).count())},
+               {"batch_items", "2"},
+               {"message", kWaiting}},
+              {}, "delivery-test-wide")
+      .route("ACTOR.RUN.SUCCEEDED", "sheet");
+  start(s);
+  std::vector<RunInfo> runs;
+  for (int i = 0; i < 3; ++i) runs.push_back(post_generated(6));
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const auto& run : runs) ASSERT_TRUE(reaches(run.run_id, "sheet", "done", seconds(25))) << run.run_id;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, seconds(25)) << "a waiter's own timer is 30 s";
+
+  // Per delivery: when it first waited, and its first and last call that wrote.
+  struct Turn {
+    long long waited = -1, first = -1, last = -1;
+  };
+  std::map<std::string, Turn> turns;
+  int busy = 0;
+  for (const auto& c : calls("sheet")) {
+    Turn& t = turns[c.id];
+    if (c.busy) {
+      ++busy;
+      if (t.waited < 0) t.waited = c.t;
+      continue;
+    }
+    ASSERT_EQ(c.rc, SINKHUB_OK);
+    if (t.first < 0) t.first = c.t;
+    t.last = c.t;
+  }
+  ASSERT_EQ(turns.size(), 3u);
+  std::vector<Turn> by_turn;
+  for (const auto& [id, t] : turns) by_turn.push_back(t);
+  std::sort(by_turn.begin(), by_turn.end(), [](const Turn& a, const Turn& b) { return a.first < b.first; });
+  EXPECT_LT(by_turn[0].waited, 0) << "the first writer never waited";
+  ASSERT_GE(by_turn[1].waited, 0);
+  ASSERT_GE(by_turn[2].waited, 0);
+  EXPECT_LE(by_turn[1].waited, by_turn[2].waited) << "turns in the order of waiting";
+  for (int i = 1; i < 3; ++i) {
+    EXPECT_GT(by_turn[i].first, by_turn[i - 1].last) << "never two writers at once";
+    EXPECT_LT(by_turn[i].first - by_turn[i - 1].last, 10000) << "turn " << i << " came when the writer before ended";
+  }
+  for (const auto& run : runs) EXPECT_EQ(deliveries(run.run_id)["sheet"].at("attempts"), "1");
+  const auto m = daemon().get("/metrics");
+  EXPECT_EQ(metric(m.body, "sinkhub_delivery_busy_total{sink=\"sheet\"}"), busy) << m.body;
 }
 
 }  // namespace

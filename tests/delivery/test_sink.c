@@ -1,6 +1,7 @@
 /* A scriptable sink plugin for the delivery-engine tests (plugin id "delivery-test"; built
  * again with TS_ID/TS_CAPS as "delivery-test-restart" (SINKHUB_CAP_RESTART_ON_RETRY) and
- * "delivery-test-noitems" (SINKHUB_CAP_NO_ITEMS), "delivery-test-partial" (SINKHUB_CAP_PARTIAL) and
+ * "delivery-test-noitems" (SINKHUB_CAP_NO_ITEMS), "delivery-test-partial" (SINKHUB_CAP_PARTIAL),
+ * "delivery-test-wide" (max_concurrency 4, TS_CONCURRENCY) and
  * "delivery-test-buffered" (SINKHUB_CAP_BUFFERED, with a flush() that waits for `marker`)).
  *
  * Options (all strings):
@@ -36,6 +37,10 @@
  *                   RETRY flagged SINKHUB_RESULT_BUSY ("busy with another delivery"), nothing
  *                   accepted, with `message` (default "delivery-test waits for another delivery")
  *                   and `retry_after_ms`
+ *   one_writer      (ABI 1.3) "1": one delivery at a time holds the instance, from its first
+ *                   call until its last batch is answered OK (a one-writer destination such as
+ *                   the gsheets sink's tab); the others' calls answer BUSY at once, with
+ *                   `message` and `retry_after_ms`, before any delay_ms
  * The log line also has "first=<i>": the "i" field of the batch's first item when it starts
  * with {"i":N (the fake's generated items), else -1; "conc=<n>": deliver() calls running on
  * the instance when this one started (1 = alone); "bz=<0|1>": whether the answer was flagged
@@ -70,6 +75,8 @@ typedef struct tsink {
   long rewind_at;
   long long rewind_to, rewind_accept;
   long busy;
+  int one_writer;
+  char writer[128]; /* one_writer: the delivery holding the instance ("" = none); guarded by mu */
   char rewind_code[16];
   pthread_mutex_t mu;
   long calls;
@@ -116,6 +123,7 @@ static int32_t ts_create(const sinkhub_create_args *a, sinkhub_instance **out, s
   t->rewind_accept = option_int(j, l, "rewind_accept", -1);
   option(j, l, "rewind_code", t->rewind_code, sizeof t->rewind_code);
   t->busy = (long)option_int(j, l, "busy", 0);
+  t->one_writer = option_int(j, l, "one_writer", 0) == 1;
   batch_items = option_int(j, l, "batch_items", 0);
   if (batch_items > 0) a->limits->max_batch_items = (uint64_t)batch_items;
   if (option_int(j, l, "max_items", 0) > 0) a->limits->max_items = (uint64_t)option_int(j, l, "max_items", 0);
@@ -174,9 +182,39 @@ static void log_call(tsink *t, const sinkhub_run_context *ctx, const sinkhub_bat
   close(fd);
 }
 
+static int32_t answer_busy(tsink *t, sinkhub_result *r) {
+  r->retry_after_ms = t->retry_after_ms;
+  r->items_accepted = 0;
+#ifdef SINKHUB_RESULT_BUSY
+  if (SINKHUB_HAS(r, sinkhub_result, flags)) r->flags |= SINKHUB_RESULT_BUSY;
+#endif
+  sinkhub_result_set_message(r, t->message[0] ? t->message : "delivery-test waits for another delivery");
+  return SINKHUB_RETRY;
+}
+
+/* one_writer: takes the instance for this delivery, or says who holds it (0). */
+static int take_turn(tsink *t, const sinkhub_run_context *ctx) {
+  char me[128];
+  int mine;
+  snprintf(me, sizeof me, "%.*s", (int)ctx->delivery_id.len, ctx->delivery_id.ptr);
+  pthread_mutex_lock(&t->mu);
+  if (!t->writer[0]) snprintf(t->writer, sizeof t->writer, "%s", me);
+  mine = !strcmp(t->writer, me);
+  pthread_mutex_unlock(&t->mu);
+  return mine;
+}
+
+static void end_turn(tsink *t, const sinkhub_run_context *ctx, int32_t rc) {
+  if (!t->one_writer || rc != SINKHUB_OK || !(ctx->flags & SINKHUB_CTX_LAST_BATCH)) return;
+  pthread_mutex_lock(&t->mu);
+  t->writer[0] = '\0';
+  pthread_mutex_unlock(&t->mu);
+}
+
 static int32_t decide(tsink *t, const sinkhub_run_context *ctx, const sinkhub_batch *b, sinkhub_result *r) {
   char cp[64];
   long call;
+  if (t->one_writer && !take_turn(t, ctx)) return answer_busy(t, r);
   if (t->delay_ms > 0 && !exists(t->marker)) {
     long waited = 0;
     while (waited < t->delay_ms) {
@@ -192,15 +230,7 @@ static int32_t decide(tsink *t, const sinkhub_run_context *ctx, const sinkhub_ba
   pthread_mutex_lock(&t->mu);
   call = ++t->calls;
   pthread_mutex_unlock(&t->mu);
-  if (call <= t->busy) {
-    r->retry_after_ms = t->retry_after_ms;
-    r->items_accepted = 0;
-#ifdef SINKHUB_RESULT_BUSY
-    if (SINKHUB_HAS(r, sinkhub_result, flags)) r->flags |= SINKHUB_RESULT_BUSY;
-#endif
-    sinkhub_result_set_message(r, t->message[0] ? t->message : "delivery-test waits for another delivery");
-    return SINKHUB_RETRY;
-  }
+  if (call <= t->busy) return answer_busy(t, r);
   if (!strcmp(t->mode, "reject")) {
     sinkhub_result_set_message(r, t->message[0] ? t->message : "delivery-test rejects this delivery");
     return SINKHUB_REJECT;
@@ -269,6 +299,7 @@ static int32_t ts_deliver(sinkhub_instance *inst, const sinkhub_run_context *ctx
     while (!exists(t->marker)) sleep_ms(20); /* deaf to call_cancelled and to its deadline */
   }
   rc = decide(t, ctx, b, r);
+  end_turn(t, ctx, rc);
   r->dest_status = rc == SINKHUB_OK ? t->dest_status : t->fail_status;
   pthread_mutex_lock(&t->mu);
   --t->in_flight;
@@ -316,6 +347,9 @@ static void ts_destroy(sinkhub_instance *inst) {
 #ifndef TS_CAPS
 #define TS_CAPS 0
 #endif
+#ifndef TS_CONCURRENCY
+#define TS_CONCURRENCY 1
+#endif
 
 #ifdef TS_FLUSH
 /* Built with TS_FLUSH (SINKHUB_CAP_BUFFERED): flush() refuses while `marker` is set and
@@ -359,9 +393,9 @@ static const sinkhub_plugin_descriptor descriptor = {
     "\"fail_status\":{\"type\":\"string\"},"
     "\"ok_accept\":{\"type\":\"string\"},\"rewind_at\":{\"type\":\"string\"},\"rewind_to\":{\"type\":\"string\"},"
     "\"rewind_code\":{\"type\":\"string\"},\"rewind_accept\":{\"type\":\"string\"},"
-    "\"busy\":{\"type\":\"string\"}}}",
+    "\"busy\":{\"type\":\"string\"},\"one_writer\":{\"type\":\"string\"}}}",
     TS_CAPS, /* capabilities */
-    1, /* max_concurrency */
+    TS_CONCURRENCY, /* max_concurrency */
     0,
     0, /* max_items */
     0, 0, 0, 0, 0,

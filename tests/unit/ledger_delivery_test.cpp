@@ -218,6 +218,35 @@ TEST_P(DeliveryLedger, WaitingForTheSinksTurnIsNeitherCountedNorRecorded) {
   EXPECT_EQ(done.last_error, "");
 }
 
+// A waiter's turn came (delivery/turn_queue.hpp): the ledger makes it due at the time it started
+// waiting, ahead of later work, and touches nothing that is not waiting for a later time.
+TEST_P(DeliveryLedger, ADeliveryWaitingForItsTurnIsBroughtForward) {
+  record("r1", {{"files", true}});
+  record("r2", {{"files", true}});
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const auto waiter = l_->claim("w", 60000, {"files"}, 1).at(0);
+  Finish wait{DeliveryState::Retrying, now + 3600000, false, "tab 'Leads' is being written by another delivery"};
+  wait.record_attempt = false;
+  ASSERT_TRUE(l_->finish(waiter.id, "w", wait, attempt(AttemptOutcome::Retry)));
+  const auto other = l_->claim("w", 60000, {"files"}, 1).at(0);
+  ASSERT_NE(other.id, waiter.id);
+  EXPECT_TRUE(l_->claim("w", 60000, {"files"}, 1).empty()) << "the waiter is due in an hour";
+  EXPECT_FALSE(l_->bring_forward(other.id, now - 1000)) << "a running delivery is left alone";
+
+  ASSERT_TRUE(l_->bring_forward(waiter.id, now - 5000));
+  EXPECT_FALSE(l_->bring_forward(waiter.id, now - 1000)) << "already due earlier: nothing to do";
+  ASSERT_TRUE(l_->finish(other.id, "w", {DeliveryState::Done, 0, true, ""}, attempt(AttemptOutcome::Ok, 1)));
+  EXPECT_FALSE(l_->bring_forward(other.id, now - 1000)) << "a finished delivery stays finished";
+  EXPECT_EQ(state_of(other.id), "done");
+  const auto again = l_->claim("w", 60000, {"files"}, 1);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, waiter.id);
+  EXPECT_EQ(again[0].attempt, 1) << "waiting spent no attempt";
+  EXPECT_FALSE(l_->bring_forward(424242, now)) << "an unknown delivery";
+}
+
 TEST_P(DeliveryLedger, DeadLettersAreReplayable) {
   record("r1");
   record("r2");

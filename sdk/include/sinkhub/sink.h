@@ -317,8 +317,10 @@ typedef struct sinkhub_result {
    * counts as an attempt). deliver only. Host preset: 0.
    * Plugin: SINKHUB_RESULT_* bits. SINKHUB_RESULT_BUSY, with RETRY only: the
    * sink is busy with another delivery of this host (e.g. a per-destination
-   * writer lock), not failing. The host retries after retry_after_ms (or, if
-   * shorter or unset, its initial backoff) without counting an attempt and
+   * writer lock), not failing. The host asks again when another delivery of
+   * the instance ends (the longest waiter first), else on a timer no sooner
+   * than retry_after_ms (or its initial backoff) that thins out as the wait
+   * grows (ABI.md section 12), without counting an attempt and
    * without an attempt-history row; the delivery's last_error shows the
    * message while it waits; the delivery's max_age still applies (a delivery
    * that never gets its turn is dead-lettered). items_accepted must be 0 or
