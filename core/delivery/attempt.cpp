@@ -235,7 +235,8 @@ Attempt::Step Attempt::wait_turn(const std::string& why, std::int64_t retry_afte
   observe::Metrics::instance().record(lane_.metrics().busy, 1);
   const std::int64_t now = util::unix_ms();
   const std::int64_t since = lane_.turns().park(c_.id, now);
-  const auto next = decide_wait(now - c_.created_at, now - since, retry_after_ms, cfg_, util::uniform01());
+  const auto next =
+      decide_wait(now - c_.created_at, now - since, retry_after_ms, lane_.turns().size(), cfg_, util::uniform01());
   ledger::Finish how{ledger::DeliveryState::Retrying, now + next.delay.count(), false, why};
   how.record_attempt = attempt_items_ > 0;
   if (next.give_up) {

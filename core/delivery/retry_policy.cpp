@@ -38,7 +38,7 @@ RetryDecision decide_retry(int attempt, std::int64_t age_ms, std::int64_t retry_
 }
 
 RetryDecision decide_wait(std::int64_t age_ms, std::int64_t waited_ms, std::int64_t retry_after_ms,
-                          const config::DeliveryConfig& cfg, double u) {
+                          std::size_t waiters, const config::DeliveryConfig& cfg, double u) {
   RetryDecision d;
   if (too_old(age_ms, cfg)) {
     d.give_up = true;
@@ -48,7 +48,11 @@ RetryDecision decide_wait(std::int64_t age_ms, std::int64_t waited_ms, std::int6
   const std::int64_t hint = std::clamp<std::int64_t>(retry_after_ms, 0, milliseconds(cfg.max_age).count());
   const milliseconds floor = std::max(cfg.backoff_initial, milliseconds(hint));
   const milliseconds cap = std::max(floor, std::min(cfg.backoff_max, kMaxTurnPoll));
-  const milliseconds base = std::clamp(milliseconds(std::max<std::int64_t>(0, waited_ms)), floor, cap);
+  const milliseconds spread = std::min<milliseconds>(
+      milliseconds(static_cast<std::int64_t>(std::min<std::size_t>(waiters, 1000000)) * 1000 / kTurnPollsPerSecond),
+      kMaxTurnPoll);
+  const milliseconds base =
+      std::max(std::clamp(milliseconds(std::max<std::int64_t>(0, waited_ms)), floor, cap), spread);
   d.delay = base + util::scaled(base / 4, std::clamp(u, 0.0, 1.0), base / 4);
   return d;
 }

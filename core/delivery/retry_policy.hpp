@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 #include "config/config.hpp"
@@ -37,9 +38,14 @@ RetryDecision decide_retry(int attempt, std::int64_t age_ms, std::int64_t retry_
 // kMaxTurnPoll (or backoff_max, if lower), plus up to a quarter of that as jitter (uniform01) so
 // that many waiters spread out. The poll thins out as the wait grows because a waiter is also
 // woken when the sink frees a destination (turn_queue.hpp): the timer is the fallback, and
-// every poll costs a claim, a dataset page and a call.
+// every poll costs a claim, a dataset page and a call. For the same reason the sink's
+// `waiters` together ask about kTurnPollsPerSecond times a second at most (a wait of at least
+// waiters / kTurnPollsPerSecond, up to kMaxTurnPoll, whatever backoff_max says): more polls
+// than the workers can serve made every due delivery of the sink late, the writer's own retry
+// included, which queued behind all of them (bench/soak, 900 waiters on one tab).
 inline constexpr std::chrono::milliseconds kMaxTurnPoll{std::chrono::minutes(5)};
+inline constexpr int kTurnPollsPerSecond = 4;
 RetryDecision decide_wait(std::int64_t age_ms, std::int64_t waited_ms, std::int64_t retry_after_ms,
-                          const config::DeliveryConfig& cfg, double uniform01);
+                          std::size_t waiters, const config::DeliveryConfig& cfg, double uniform01);
 
 }  // namespace sinkhub::delivery

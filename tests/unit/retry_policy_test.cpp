@@ -65,35 +65,47 @@ TEST(DecideRetry, RetryAfterIsAFloorNeverShortened) {
 // and it does not grow however often the delivery waited.
 TEST(DecideWait, OnlyTheAgeEndsAWaitForTheSinksTurn) {
   const auto cfg = budget(3, std::chrono::hours(1));
-  EXPECT_FALSE(decide_wait(3599999, 3599999, -1, cfg, 0.5).give_up) << "no attempt count to spend";
-  EXPECT_TRUE(decide_wait(3600000, 0, -1, cfg, 0.5).give_up) << "an hour old";
+  EXPECT_FALSE(decide_wait(3599999, 3599999, -1, 1, cfg, 0.5).give_up) << "no attempt count to spend";
+  EXPECT_TRUE(decide_wait(3600000, 0, -1, 1, cfg, 0.5).give_up) << "an hour old";
 }
 
 TEST(DecideWait, TheSinksRetryAfterWithABackoffInitialFloorAndAQuarterOfJitter) {
   const auto cfg = budget(3, std::chrono::hours(1));
-  EXPECT_EQ(decide_wait(0, 0, -1, cfg, 0.0).delay, milliseconds(1000)) << "no hint: backoff_initial";
-  EXPECT_EQ(decide_wait(0, 0, 300, cfg, 0.0).delay, milliseconds(1000)) << "never below backoff_initial";
-  EXPECT_EQ(decide_wait(0, 0, 5000, cfg, 0.0).delay, milliseconds(5000));
-  EXPECT_EQ(decide_wait(0, 0, 5000, cfg, 1.0).delay, milliseconds(6250));
-  EXPECT_EQ(decide_wait(0, 0, 5000, cfg, 0.5).delay, milliseconds(5625));
-  EXPECT_EQ(decide_wait(0, 0, -1, cfg, 9.0).delay, milliseconds(1250)) << "out-of-range draws are clamped";
-  EXPECT_EQ(decide_wait(0, 0, 1800000, cfg, 0.0).delay, milliseconds(1800000)) << "a hint is not capped";
-  EXPECT_EQ(decide_wait(0, 0, 7200000, cfg, 0.0).delay, milliseconds(3600000)) << "but by max_age: it ends the wait";
-  EXPECT_EQ(decide_wait(0, 0, INT64_MAX, cfg, 1.0).delay, milliseconds(4500000)) << "a bogus hint overflows nothing";
+  EXPECT_EQ(decide_wait(0, 0, -1, 1, cfg, 0.0).delay, milliseconds(1000)) << "no hint: backoff_initial";
+  EXPECT_EQ(decide_wait(0, 0, 300, 1, cfg, 0.0).delay, milliseconds(1000)) << "never below backoff_initial";
+  EXPECT_EQ(decide_wait(0, 0, 5000, 1, cfg, 0.0).delay, milliseconds(5000));
+  EXPECT_EQ(decide_wait(0, 0, 5000, 1, cfg, 1.0).delay, milliseconds(6250));
+  EXPECT_EQ(decide_wait(0, 0, 5000, 1, cfg, 0.5).delay, milliseconds(5625));
+  EXPECT_EQ(decide_wait(0, 0, -1, 1, cfg, 9.0).delay, milliseconds(1250)) << "out-of-range draws are clamped";
+  EXPECT_EQ(decide_wait(0, 0, 1800000, 1, cfg, 0.0).delay, milliseconds(1800000)) << "a hint is not capped";
+  EXPECT_EQ(decide_wait(0, 0, 7200000, 1, cfg, 0.0).delay, milliseconds(3600000)) << "but by max_age: it ends the wait";
+  EXPECT_EQ(decide_wait(0, 0, INT64_MAX, 1, cfg, 1.0).delay, milliseconds(4500000)) << "a bogus hint overflows nothing";
 }
 
 // The timer is the fallback of the wake-up when the sink frees a destination (turn_queue.hpp):
 // it thins out as the wait grows, to one poll per kMaxTurnPoll (or backoff_max, if lower).
 TEST(DecideWait, AskingAgainThinsOutAsTheWaitGrows) {
   auto cfg = budget(3, std::chrono::hours(24));  // backoff_initial 1 s, backoff_max 60 s
-  EXPECT_EQ(decide_wait(0, 0, 5000, cfg, 0.0).delay, milliseconds(5000)) << "the first wait: the hint";
-  EXPECT_EQ(decide_wait(0, 3000, 5000, cfg, 0.0).delay, milliseconds(5000)) << "never below the hint";
-  EXPECT_EQ(decide_wait(0, 20000, 5000, cfg, 0.0).delay, milliseconds(20000)) << "as long as it waited";
-  EXPECT_EQ(decide_wait(0, 20000, 5000, cfg, 1.0).delay, milliseconds(25000));
-  EXPECT_EQ(decide_wait(0, 600000, 5000, cfg, 0.0).delay, milliseconds(60000)) << "at most backoff_max";
+  EXPECT_EQ(decide_wait(0, 0, 5000, 1, cfg, 0.0).delay, milliseconds(5000)) << "the first wait: the hint";
+  EXPECT_EQ(decide_wait(0, 3000, 5000, 1, cfg, 0.0).delay, milliseconds(5000)) << "never below the hint";
+  EXPECT_EQ(decide_wait(0, 20000, 5000, 1, cfg, 0.0).delay, milliseconds(20000)) << "as long as it waited";
+  EXPECT_EQ(decide_wait(0, 20000, 5000, 1, cfg, 1.0).delay, milliseconds(25000));
+  EXPECT_EQ(decide_wait(0, 600000, 5000, 1, cfg, 0.0).delay, milliseconds(60000)) << "at most backoff_max";
   cfg.backoff_max = std::chrono::hours(1);
-  EXPECT_EQ(decide_wait(0, 3000000, 5000, cfg, 0.0).delay, kMaxTurnPoll) << "and at most kMaxTurnPoll";
-  EXPECT_EQ(decide_wait(0, -5, -1, cfg, 0.0).delay, milliseconds(1000)) << "a clock step back waits the floor";
+  EXPECT_EQ(decide_wait(0, 3000000, 5000, 1, cfg, 0.0).delay, kMaxTurnPoll) << "and at most kMaxTurnPoll";
+  EXPECT_EQ(decide_wait(0, -5, -1, 1, cfg, 0.0).delay, milliseconds(1000)) << "a clock step back waits the floor";
+}
+
+// However many wait, together they ask about kTurnPollsPerSecond times a second at most: a
+// poll is a claim, a dataset page and a call, and more than the workers serve makes every due
+// delivery of the sink late, the writer's own retry included.
+TEST(DecideWait, ManyWaitersTogetherAskAFewTimesASecond) {
+  auto cfg = budget(3, std::chrono::hours(24));  // backoff_initial 1 s, backoff_max 60 s
+  EXPECT_EQ(decide_wait(0, 0, -1, 2, cfg, 0.0).delay, milliseconds(1000)) << "a few waiters: the floor";
+  EXPECT_EQ(decide_wait(0, 0, -1, 900, cfg, 0.0).delay, milliseconds(225000)) << "900 at 4 a second";
+  EXPECT_EQ(decide_wait(0, 0, -1, 900, cfg, 1.0).delay, milliseconds(281250));
+  EXPECT_EQ(decide_wait(0, 0, -1, 100000, cfg, 0.0).delay, kMaxTurnPoll) << "never past kMaxTurnPoll";
+  EXPECT_EQ(decide_wait(0, 0, -1, SIZE_MAX, cfg, 0.0).delay, kMaxTurnPoll) << "no overflow";
 }
 
 // The Apify client's delays use the same helper: the ceiling times a factor, capped.
