@@ -300,8 +300,13 @@ void Engine::worker(int index) {
 std::shared_ptr<SinkLane> Engine::claim_one(const std::string& owner, const Settings& settings, ledger::Claim& claim) {
   const auto lanes = this->lanes();
   Reservations reserved(*lanes, util::unix_ms());
-  const std::vector<std::string> names = reserved.names();
+  std::vector<std::string> names = reserved.names();
   if (names.empty()) return nullptr;
+  // The sinks take turns at being asked first: claiming oldest-first across all sinks put one
+  // sink's overdue backlog ahead of every other sink's work (soak run 5: a one-writer gsheets
+  // tab's retry waited behind thousands of overdue s3 deliveries).
+  const std::size_t first = static_cast<std::size_t>(next_first_sink_++ % names.size());
+  std::rotate(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(first), names.end());
   std::vector<ledger::Claim> claims;
   try {
     claims = ledger_.claim(owner, settings.delivery.lease.count(), names, 1);

@@ -103,6 +103,7 @@ class Engine {
   bool work_hint_ = false;      // guarded by mu_
   std::atomic<bool> stopping_{false};
   std::atomic<bool> hard_stop_{false};
+  std::atomic<std::uint64_t> next_first_sink_{0};  // claim_one(): which sink with room is asked first
   std::string owner_prefix_;  // host:pid:start, unique per process
   ActorNames actor_names_;    // sinkhub_run_context.actor_name (ABI 1.1), shared by the workers
 };

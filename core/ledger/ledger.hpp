@@ -252,8 +252,10 @@ class Ledger {
   // Leases up to `limit` due deliveries of the given sinks to `owner` for lease_ms: pending
   // or retrying ones whose time has come, and running ones whose lease expired (a crashed
   // worker or process: the lost attempt is recorded as "crashed" and counted in
-  // Claim::crashes). Oldest first. Each claim starts a new attempt. `owner` must be unique
-  // per claim (it fences every later write of this attempt).
+  // Claim::crashes). The sinks are served in the order given: the first sink's due
+  // deliveries oldest first, then the next sink's (the engine rotates the order, so one sink's
+  // backlog never holds another's work back). Each claim starts a new attempt. `owner` must
+  // be unique per claim (it fences every later write of this attempt).
   virtual std::vector<Claim> claim(const std::string& owner, std::int64_t lease_ms, const std::vector<std::string>& sinks,
                                    int limit) = 0;
   // Commits progress after a batch: items accepted so far and the sink's checkpoint

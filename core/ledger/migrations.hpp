@@ -130,6 +130,12 @@ CREATE TABLE ledger_identity (id TEXT NOT NULL);
 INSERT INTO ledger_identity (id) SELECT CASE WHEN EXISTS (SELECT 1 FROM deliveries WHERE state <> 'done')
   THEN '' ELSE lower(hex(randomblob(6))) END;
 )SQL"},
+      // Claims serve the sinks in turn (Ledger::claim): each sink's due deliveries are an index
+      // range. deliveries_by_event goes: UNIQUE (event_id, sink) already leads with event_id.
+      {10, "deliveries: due deliveries by sink (claims serve the sinks in turn)", R"SQL(
+CREATE INDEX deliveries_due_by_sink ON deliveries(sink, state, next_attempt_at);
+DROP INDEX deliveries_by_event;
+)SQL"},
   };
   return all;
 }

@@ -35,11 +35,11 @@ int claim_histogram() {
   return id;
 }
 
-// Due deliveries of the given sinks that no other daemon holds (SKIP LOCKED: a row another
+// Due deliveries of a sink that no other daemon holds (SKIP LOCKED: a row another
 // transaction is claiming is passed over, not waited for), leased in the same statement. A
 // running one whose lease expired is a takeover: its lost attempt goes into the history as
 // "crashed" (the same words as SQLite's) and counts in crashes (delivery/takeover.hpp).
-// $1 sinks, $2 now, $3 limit, $4 owner, $5 lease_ms, $6 the outcome name "crashed".
+// $1 the sink (an array of one), $2 now, $3 limit, $4 owner, $5 lease_ms, $6 the outcome name "crashed".
 constexpr const char* kClaim =
     "WITH picked AS (SELECT id, next_attempt_at, state = 'running' AS taken_over, lease_owner AS old_owner, "
     "attempts AS old_attempt, items_done AS old_items, updated_at AS old_updated FROM deliveries "
@@ -85,17 +85,25 @@ Claim claim_at(const pg::Result& r, int i) {
 std::vector<Claim> PostgresLedger::claim(const std::string& owner, std::int64_t lease_ms,
                                          const std::vector<std::string>& sinks, int limit) {
   std::vector<Claim> out;
-  if (sinks.empty() || limit <= 0) return out;
   const auto start = std::chrono::steady_clock::now();
-  const pg::Result r =
-      run(kClaim, pg::Params().text(sink_array(sinks)).integer(util::unix_ms()).integer(limit).text(owner).integer(lease_ms)
-                   .text(to_string(AttemptOutcome::Crashed)));
-  std::vector<std::pair<std::int64_t, int>> order;  // oldest first, as picked
-  for (int i = 0; i < r.rows(); ++i) order.emplace_back(r.integer(i, 21), i);
-  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : r.integer(a.second, 0) < r.integer(b.second, 0);
-  });
-  for (const auto& [due, i] : order) out.push_back(claim_at(r, i));
+  // One statement per sink, in the order given (each its own transaction: what one picked is
+  // leased before the next looks).
+  for (const auto& sink : sinks) {
+    if (out.size() >= static_cast<std::size_t>(limit)) break;
+    const pg::Result r = run(kClaim, pg::Params()
+                                         .text(sink_array({sink}))
+                                         .integer(util::unix_ms())
+                                         .integer(limit - static_cast<int>(out.size()))
+                                         .text(owner)
+                                         .integer(lease_ms)
+                                         .text(to_string(AttemptOutcome::Crashed)));
+    std::vector<std::pair<std::int64_t, int>> order;  // oldest first, as picked
+    for (int i = 0; i < r.rows(); ++i) order.emplace_back(r.integer(i, 21), i);
+    std::sort(order.begin(), order.end(), [&](const auto& x, const auto& y) {
+      return x.first != y.first ? x.first < y.first : r.integer(x.second, 0) < r.integer(y.second, 0);
+    });
+    for (const auto& [due, i] : order) out.push_back(claim_at(r, i));
+  }
   observe::Metrics::instance().record(
       claim_histogram(), std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return out;

@@ -86,6 +86,10 @@ CREATE TABLE ledger_identity (id TEXT NOT NULL);
 INSERT INTO ledger_identity (id) SELECT CASE WHEN EXISTS (SELECT 1 FROM deliveries WHERE state <> 'done')
   THEN '' ELSE substr(md5(random()::text || clock_timestamp()::text), 1, 12) END;
 )SQL"},
+      // SQLite's migration 10: claims serve the sinks in turn, one index range per sink.
+      {3, "deliveries: due deliveries by sink (claims serve the sinks in turn)", R"SQL(
+CREATE INDEX deliveries_due_by_sink ON deliveries(sink, state, next_attempt_at);
+)SQL"},
   };
   return all;
 }

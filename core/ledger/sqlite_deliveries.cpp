@@ -12,12 +12,6 @@ namespace sinkhub::ledger {
 
 namespace {
 
-std::string placeholders(std::size_t n) {
-  std::string s;
-  for (std::size_t i = 0; i < n; ++i) s += i ? ",?" : "?";
-  return s;
-}
-
 constexpr const char* kClaimColumns =
     "d.id, d.event_id, d.sink, d.with_items, d.attempts, d.items_done, d.checkpoint, d.created_at, "
     "d.source_offset, d.source_items, "
@@ -94,18 +88,11 @@ std::vector<Claim> SqliteLedger::claim(const std::string& owner, std::int64_t le
   if (sinks.empty() || limit <= 0) return out;
   writer_->write([&] {
     const std::int64_t now = util::unix_ms();
-    const std::vector<std::string> usable = unsuspended(sinks, now);
-    if (usable.empty()) return;
-    // Due: pending or retrying whose time has come, or running with an expired lease.
-    const std::string sql = "SELECT id, state = 'running' FROM deliveries WHERE sink IN (" + placeholders(usable.size()) +
-                            ") AND ((state IN ('pending','retrying') AND next_attempt_at <= ?) OR "
-                            "(state = 'running' AND lease_until < ?)) ORDER BY next_attempt_at, id LIMIT ?";
-    Stmt pick(db_, sql.c_str());
-    int i = 1;
-    for (const auto& s : usable) pick.bind(i++, s);
-    pick.bind(i, now).bind(i + 1, now).bind(i + 2, static_cast<std::int64_t>(limit));
     std::vector<std::pair<std::int64_t, bool>> ids;  // id, taken over
-    while (pick.step()) ids.emplace_back(pick.column_int(0), pick.column_int(1) != 0);
+    for (const auto& sink : unsuspended(sinks, now)) {
+      if (ids.size() >= static_cast<std::size_t>(limit)) break;
+      due_of(sink, now, limit - static_cast<int>(ids.size()), ids);
+    }
     Stmt lease(db_,
                "UPDATE deliveries SET state='running', lease_owner=?, lease_until=?, attempts=attempts+1, "
                "updated_at=? WHERE id=?");
@@ -125,6 +112,20 @@ std::vector<Claim> SqliteLedger::claim(const std::string& owner, std::int64_t le
     }
   });
   return out;
+}
+
+// Due deliveries of one sink, oldest first: pending or retrying whose time has come, or
+// running with an expired lease. Two index ranges of deliveries_due_by_sink (a single OR lets
+// the planner scan every row of the sink, done ones included, when the ledger has no stats).
+void SqliteLedger::due_of(const std::string& sink, std::int64_t now, int limit,
+                          std::vector<std::pair<std::int64_t, bool>>& ids) {
+  Stmt pick(db_,
+            "SELECT id, taken_over FROM (SELECT id, next_attempt_at, 0 AS taken_over FROM deliveries WHERE sink = ?1 "
+            "AND state IN ('pending','retrying') AND next_attempt_at <= ?2 UNION ALL SELECT id, next_attempt_at, 1 "
+            "FROM deliveries WHERE sink = ?1 AND state = 'running' AND lease_until < ?2) "
+            "ORDER BY next_attempt_at, id LIMIT ?3");
+  pick.bind(1, sink).bind(2, now).bind(3, static_cast<std::int64_t>(limit));
+  while (pick.step()) ids.emplace_back(pick.column_int(0), pick.column_int(1) != 0);
 }
 
 bool SqliteLedger::save_progress(std::int64_t id, const std::string& owner, const Progress& p,

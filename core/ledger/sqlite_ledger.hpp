@@ -59,6 +59,7 @@ class SqliteLedger final : public Ledger, private GroupCommit::Backend {
   bool statements_fail_alone() const override { return true; }
 
   std::vector<std::string> unsuspended(const std::vector<std::string>& sinks, std::int64_t now);
+  void due_of(const std::string& sink, std::int64_t now, int limit, std::vector<std::pair<std::int64_t, bool>>& ids);
   Claim load_claim(Stmt& load);
   void store_status(Status& s);  // on reader_, read_mu_ held
   // The event columns event_type, run_id, actor_id, task_id, dataset_id, status, finished_at,

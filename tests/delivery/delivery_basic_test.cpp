@@ -226,5 +226,29 @@ TEST_F(DeliveryTest, VerifyWithApiRejectsMismatchesWithoutReadingTheDataset) {
   EXPECT_EQ(requests("/v2/datasets/" + wrong_status.dataset_id).size(), 0u);
 }
 
+// One sink's backlog does not hold another sink's work back: the sinks take turns at being
+// claimed (Ledger::claim, Engine::claim_one). With one worker and a dozen slow deliveries
+// queued for one sink, a webhook for another sink waits for at most the call in flight and
+// one more, not for the whole backlog (oldest-first across sinks made it wait for all 12).
+TEST_F(DeliveryTest, ABackloggedSinkDoesNotHoldAnotherSinksDeliveryBack) {
+  Conf s;
+  s.delivery["workers"] = "1";
+  s.test_sink("slow", {{"delay_ms", std::to_string(scaled(milliseconds(250)).count())}})
+      .file_sink("files")
+      .route("ACTOR.RUN.SUCCEEDED", "slow")
+      .route("ACTOR.RUN.FAILED", "files");
+  start(s);
+  std::vector<RunInfo> backlog;
+  for (int i = 0; i < 12; ++i) backlog.push_back(post_generated(1));
+  const RunInfo other = add_run("ACTOR.RUN.FAILED");
+  post(other);
+  const auto slow_before = calls("slow").size();
+  ASSERT_TRUE(reaches(other.run_id, "files", "done"));
+  const auto slow_after = calls("slow").size();
+  EXPECT_LE(slow_after - slow_before, 2u) << "the other sink's delivery waited behind the backlog";
+  EXPECT_LT(slow_after, backlog.size());
+  for (const auto& run : backlog) ASSERT_TRUE(reaches(run.run_id, "slow", "done", seconds(30))) << run.run_id;
+}
+
 }  // namespace
 }  // namespace sinkhub::dt

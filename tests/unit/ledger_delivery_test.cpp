@@ -309,6 +309,27 @@ TEST_P(DeliveryLedger, AnAttemptCannotEndPendingOrRunning) {
 // Several daemons claim from one store at once: every delivery is leased to exactly one of
 // them (PostgreSQL: FOR UPDATE SKIP LOCKED), and a lease lost to a dead daemon is taken over
 // with its progress and checkpoint.
+// The sinks are served in the order the caller gives: an older backlog of one sink does not
+// come before the work of a sink asked first (the engine rotates that order per claim).
+TEST_P(DeliveryLedger, ClaimsServeTheSinksInTheOrderGivenEachOldestFirst) {
+  for (int i = 0; i < 3; ++i) record("old" + std::to_string(i), {{"files", true}});
+  record("new", {{"slack", false}});
+  const auto first = l_->claim("w1", 60000, {"nothing-due", "slack", "files"}, 1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].sink, "slack");
+  EXPECT_EQ(first[0].event.run_id, "new");
+  const auto rest = l_->claim("w2", 60000, {"files", "slack"}, 10);
+  ASSERT_EQ(rest.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(rest[static_cast<std::size_t>(i)].event.run_id, "old" + std::to_string(i));
+  // A limit is filled from the next sink when the first runs out.
+  record("more-slack", {{"slack", false}});
+  record("more-files", {{"files", true}});
+  const auto both = l_->claim("w3", 60000, {"slack", "files"}, 2);
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0].event.run_id, "more-slack");
+  EXPECT_EQ(both[1].event.run_id, "more-files");
+}
+
 TEST_P(DeliveryLedger, ClaimsFromSeveralLedgersNeverOverlap) {
   constexpr int kRuns = 60;
   for (int i = 0; i < kRuns; ++i) record("r" + std::to_string(i));
