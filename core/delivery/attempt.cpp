@@ -299,17 +299,19 @@ void Attempt::finish(const ledger::Finish& how, Outcome outcome, const std::stri
   }
   if (!sh_.ledger.finish(c_.id, w_.owner, how, {started_unix_, util::unix_ms(), outcome, attempt_items_, message, dest_status_}))
     spdlog::warn("{}: lease lost before the outcome could be recorded", label_);
-  if (!busy_) pass_turn(how.state);
+  if (!busy_) pass_turn(how);
 }
 
-// A delivery that had its turn leaves the sink's queue of waiters; one that leaves the sink for
-// good (done, dead) may have freed a destination, so the longest waiter is made due now, ahead
-// of later work (turn_queue.hpp). A waiter the ledger does not bring forward is stale (gone,
-// or running already) and leaves the queue: the next one is tried.
-void Attempt::pass_turn(ledger::DeliveryState state) {
+// A delivery that had its turn leaves the sink's queue of waiters. One that retries keeps its
+// turn: its retry goes first when due. One that leaves the sink for good (done, dead) may have
+// freed a destination, so the longest waiter is made due now, ahead of later work
+// (turn_queue.hpp). A waiter the ledger does not bring forward is stale (gone, or running
+// already) and leaves the queue: the next one is tried.
+void Attempt::pass_turn(const ledger::Finish& how) {
   TurnQueue& turns = lane_.turns();
   turns.leave(c_.id);
-  if (state != ledger::DeliveryState::Done && state != ledger::DeliveryState::Dead) return;
+  if (how.state == ledger::DeliveryState::Retrying) turns.hold(c_.id, how.next_attempt_at);
+  if (how.state != ledger::DeliveryState::Done && how.state != ledger::DeliveryState::Dead) return;
   for (int tries = 0; tries < 4; ++tries) {
     const auto w = turns.first();
     if (!w) return;

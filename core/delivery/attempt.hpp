@@ -78,7 +78,7 @@ class Attempt {
   void retry_or_bury(const std::string& why, std::int64_t retry_after_ms, Outcome outcome, bool at_once = false);
   void suspend(const std::string& why);
   void give_back(const std::string& why);
-  void pass_turn(ledger::DeliveryState state);
+  void pass_turn(const ledger::Finish& how);
   void finish(const ledger::Finish& how, Outcome outcome, const std::string& message);
 
   const Shared& sh_;

@@ -307,15 +307,36 @@ std::shared_ptr<SinkLane> Engine::claim_one(const std::string& owner, const Sett
   // tab's retry waited behind thousands of overdue s3 deliveries).
   const std::size_t first = static_cast<std::size_t>(next_first_sink_++ % names.size());
   std::rotate(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(first), names.end());
-  std::vector<ledger::Claim> claims;
+  std::optional<ledger::Claim> got;
   try {
-    claims = ledger_.claim(owner, settings.delivery.lease.count(), names, 1);
+    got = claim_turn_holder(owner, settings, *lanes, names);
+    if (!got) {
+      auto claims = ledger_.claim(owner, settings.delivery.lease.count(), names, 1);
+      if (!claims.empty()) got = std::move(claims[0]);
+    }
   } catch (const std::exception& e) {
     spdlog::error("delivery: cannot claim work: {}", e.what());
   }
-  if (claims.empty()) return nullptr;
-  claim = std::move(claims[0]);
+  if (!got) return nullptr;
+  claim = std::move(*got);
   return reserved.keep(claim.sink);
+}
+
+// A due retry of a delivery that holds its sink's turn goes before the sink's other work
+// (turn_queue.hpp). One the ledger does not lease (claimed elsewhere, not due there, gone)
+// loses its hold.
+std::optional<ledger::Claim> Engine::claim_turn_holder(const std::string& owner, const Settings& settings,
+                                                       const Lanes& lanes, const std::vector<std::string>& names) {
+  const std::int64_t now = util::unix_ms();
+  for (const auto& name : names) {
+    const auto lane = std::find_if(lanes.begin(), lanes.end(), [&](const auto& l) { return l->name() == name; });
+    if (lane == lanes.end()) continue;
+    const auto id = (*lane)->turns().due_holder(now);
+    if (!id) continue;
+    if (auto c = ledger_.claim_id(owner, settings.delivery.lease.count(), *id)) return c;
+    (*lane)->turns().leave(*id);
+  }
+  return std::nullopt;
 }
 
 void Engine::run_claim(const ledger::Claim& claim, SinkLane& lane, const Settings& settings, const WorkerTools& tools) {

@@ -72,6 +72,8 @@ class Engine {
   void worker(int index);
   // Leases one due delivery of a sink with room; nullptr (and no claim) when there is none.
   std::shared_ptr<SinkLane> claim_one(const std::string& owner, const Settings& settings, ledger::Claim& claim);
+  std::optional<ledger::Claim> claim_turn_holder(const std::string& owner, const Settings& settings, const Lanes& lanes,
+                                                 const std::vector<std::string>& names);
   void run_claim(const ledger::Claim& claim, SinkLane& lane, const Settings& settings, const WorkerTools& tools);
   // A takeover at delivery.max_crashes, or a claim past the budget: dead, without a call.
   void bury_claim(const ledger::Claim& claim, SinkLane& lane, const std::string& owner, const ClaimVerdict& verdict,

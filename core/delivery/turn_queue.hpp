@@ -8,6 +8,11 @@
 // sink leaves it for good (done or dead), the first waiter is brought forward in the ledger
 // (to the time it started waiting, so it goes before work that came later); busy again (another
 // delivery was quicker, or it waits for another destination of the sink), it keeps its place.
+// The delivery that had its turn and must retry (a transient failure of the destination) holds
+// the destination meanwhile: its retry is claimed by id as soon as it is due (Engine::claim_one),
+// ahead of the sink's other due work; behind it, every waiting or new delivery would be claimed
+// first only to hear BUSY, each a dataset page and a call, while the destination sat idle
+// (soak run 6: a minute per holder retry). Kept only for a sink that has answered BUSY.
 // In memory per daemon: after a restart, or for a waiter parked by another daemon, the timer
 // alone applies. Thread-safe.
 #pragma once
@@ -37,8 +42,16 @@ class TurnQueue {
   std::optional<Waiter> first() const;
   std::size_t size() const;
 
+  // `id` had its turn and retries at due_ms: held for it (a no-op until the sink has answered
+  // BUSY once). park() and leave() drop the hold.
+  void hold(std::int64_t id, std::int64_t due_ms);
+  // The holder whose retry is due at now_ms (the earliest due first), if any.
+  std::optional<std::int64_t> due_holder(std::int64_t now_ms) const;
+
  private:
   mutable std::mutex mu_;
+  bool busy_seen_ = false;                                 // park() was called: the sink takes turns
+  std::map<std::int64_t, std::int64_t> held_;              // holder id -> due_ms
   std::map<std::int64_t, std::int64_t> since_;           // id -> since_ms
   std::set<std::pair<std::int64_t, std::int64_t>> order_;  // (since_ms, id): the order of waiting
 };

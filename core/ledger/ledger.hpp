@@ -258,6 +258,9 @@ class Ledger {
   // be unique per claim (it fences every later write of this attempt).
   virtual std::vector<Claim> claim(const std::string& owner, std::int64_t lease_ms, const std::vector<std::string>& sinks,
                                    int limit) = 0;
+  // Leases delivery `id` as claim() would, if it is due and its sink is not suspended (a sink's
+  // turn holder, delivery/turn_queue.hpp); nullopt otherwise.
+  virtual std::optional<Claim> claim_id(const std::string& owner, std::int64_t lease_ms, std::int64_t id) = 0;
   // Commits progress after a batch: items accepted so far and the sink's checkpoint
   // (nullopt: unchanged), and extends the lease. False if the lease was lost.
   virtual bool save_progress(std::int64_t id, const std::string& owner, const Progress& progress,

@@ -35,28 +35,35 @@ int claim_histogram() {
   return id;
 }
 
-// Due deliveries of a sink that no other daemon holds (SKIP LOCKED: a row another
-// transaction is claiming is passed over, not waited for), leased in the same statement. A
-// running one whose lease expired is a takeover: its lost attempt goes into the history as
-// "crashed" (the same words as SQLite's) and counts in crashes (delivery/takeover.hpp).
-// $1 the sink (an array of one), $2 now, $3 limit, $4 owner, $5 lease_ms, $6 the outcome name "crashed".
-constexpr const char* kClaim =
-    "WITH picked AS (SELECT id, next_attempt_at, state = 'running' AS taken_over, lease_owner AS old_owner, "
-    "attempts AS old_attempt, items_done AS old_items, updated_at AS old_updated FROM deliveries "
-    "WHERE sink = ANY($1::text[]) AND ((state IN ('pending','retrying') AND next_attempt_at <= $2) OR "
-    "(state = 'running' AND lease_until < $2)) "
-    "AND sink NOT IN (SELECT sink FROM sink_suspensions WHERE until_ms > $2) "
-    "ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED), "
-    "lost AS (INSERT INTO attempts (delivery_id, attempt, started_at, finished_at, outcome, items, message) "
-    "SELECT id, old_attempt, old_updated, $2, $6, 0, 'ended without a result: its owner ' || COALESCE(old_owner, '?') "
-    "|| ' died while the batch at item ' || old_items || ' was in flight' FROM picked WHERE taken_over) "
-    "UPDATE deliveries d SET state='running', lease_owner=$4, lease_until=$2 + $5, attempts=d.attempts+1, "
-    "crashes=d.crashes + CASE WHEN picked.taken_over THEN 1 ELSE 0 END, "
-    "updated_at=$2 FROM picked, events e WHERE d.id = picked.id AND e.id = d.event_id "
-    "RETURNING d.id, d.event_id, d.sink, d.with_items, d.attempts, d.items_done, d.checkpoint, d.created_at, "
-    "d.source_offset, d.source_items, e.event_type, e.run_id, e.actor_id, e.task_id, e.dataset_id, e.status, "
-    "e.finished_at, e.body, e.received_at, COALESCE(e.verified, -1), d.replayed, picked.next_attempt_at, "
-    "d.crashes, picked.taken_over";
+// Due deliveries that no other daemon holds (SKIP LOCKED: a row another transaction is
+// claiming is passed over, not waited for), leased in the same statement. A running one whose
+// lease expired is a takeover: its lost attempt goes into the history as "crashed" (the same
+// words as SQLite's) and counts in crashes (delivery/takeover.hpp). `which` picks by $1: a
+// sink (an array of one) or a delivery id. $2 now, $3 limit, $4 owner, $5 lease_ms, $6 the
+// outcome name "crashed".
+std::string claim_sql(const char* which) {
+  return std::string("WITH picked AS (SELECT id, next_attempt_at, state = 'running' AS taken_over, lease_owner AS "
+                     "old_owner, attempts AS old_attempt, items_done AS old_items, updated_at AS old_updated FROM "
+                     "deliveries WHERE ") +
+         which +
+         " AND ((state IN ('pending','retrying') AND next_attempt_at <= $2) OR "
+         "(state = 'running' AND lease_until < $2)) "
+         "AND sink NOT IN (SELECT sink FROM sink_suspensions WHERE until_ms > $2) "
+         "ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED), "
+         "lost AS (INSERT INTO attempts (delivery_id, attempt, started_at, finished_at, outcome, items, message) "
+         "SELECT id, old_attempt, old_updated, $2, $6, 0, 'ended without a result: its owner ' || "
+         "COALESCE(old_owner, '?') || ' died while the batch at item ' || old_items || ' was in flight' FROM picked "
+         "WHERE taken_over) "
+         "UPDATE deliveries d SET state='running', lease_owner=$4, lease_until=$2 + $5, attempts=d.attempts+1, "
+         "crashes=d.crashes + CASE WHEN picked.taken_over THEN 1 ELSE 0 END, "
+         "updated_at=$2 FROM picked, events e WHERE d.id = picked.id AND e.id = d.event_id "
+         "RETURNING d.id, d.event_id, d.sink, d.with_items, d.attempts, d.items_done, d.checkpoint, d.created_at, "
+         "d.source_offset, d.source_items, e.event_type, e.run_id, e.actor_id, e.task_id, e.dataset_id, e.status, "
+         "e.finished_at, e.body, e.received_at, COALESCE(e.verified, -1), d.replayed, picked.next_attempt_at, "
+         "d.crashes, picked.taken_over";
+}
+const std::string kClaimOfSink = claim_sql("sink = ANY($1::text[])");
+const std::string kClaimOfId = claim_sql("id = $1");
 
 Claim claim_at(const pg::Result& r, int i) {
   Claim c;
@@ -90,7 +97,7 @@ std::vector<Claim> PostgresLedger::claim(const std::string& owner, std::int64_t 
   // leased before the next looks).
   for (const auto& sink : sinks) {
     if (out.size() >= static_cast<std::size_t>(limit)) break;
-    const pg::Result r = run(kClaim, pg::Params()
+    const pg::Result r = run(kClaimOfSink.c_str(), pg::Params()
                                          .text(sink_array({sink}))
                                          .integer(util::unix_ms())
                                          .integer(limit - static_cast<int>(out.size()))
@@ -107,6 +114,13 @@ std::vector<Claim> PostgresLedger::claim(const std::string& owner, std::int64_t 
   observe::Metrics::instance().record(
       claim_histogram(), std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return out;
+}
+
+std::optional<Claim> PostgresLedger::claim_id(const std::string& owner, std::int64_t lease_ms, std::int64_t id) {
+  const pg::Result r = run(kClaimOfId.c_str(), pg::Params().integer(id).integer(util::unix_ms()).integer(1).text(owner)
+                                                 .integer(lease_ms).text(to_string(AttemptOutcome::Crashed)));
+  if (r.rows() == 0) return std::nullopt;
+  return claim_at(r, 0);
 }
 
 bool PostgresLedger::save_progress(std::int64_t id, const std::string& owner, const Progress& p,

@@ -33,6 +33,7 @@ class PostgresLedger final : public Ledger, private GroupCommit::Backend {
 
   std::vector<Claim> claim(const std::string& owner, std::int64_t lease_ms, const std::vector<std::string>& sinks,
                            int limit) override;
+  std::optional<Claim> claim_id(const std::string& owner, std::int64_t lease_ms, std::int64_t id) override;
   bool save_progress(std::int64_t id, const std::string& owner, const Progress& progress,
                      const std::optional<std::string>& checkpoint, std::int64_t lease_ms) override;
   bool extend_lease(std::int64_t id, const std::string& owner, std::int64_t lease_ms) override;

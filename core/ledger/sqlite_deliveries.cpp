@@ -93,24 +93,48 @@ std::vector<Claim> SqliteLedger::claim(const std::string& owner, std::int64_t le
       if (ids.size() >= static_cast<std::size_t>(limit)) break;
       due_of(sink, now, limit - static_cast<int>(ids.size()), ids);
     }
-    Stmt lease(db_,
-               "UPDATE deliveries SET state='running', lease_owner=?, lease_until=?, attempts=attempts+1, "
-               "updated_at=? WHERE id=?");
-    const std::string select =
-        std::string("SELECT ") + kClaimColumns + " FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?";
-    Stmt load(db_, select.c_str());
-    for (const auto& [id, taken_over] : ids) {
-      if (taken_over) record_takeover(db_, id, now);
-      lease.reset();
-      lease.bind(1, owner).bind(2, now + lease_ms).bind(3, now).bind(4, id);
-      lease.step();
-      load.reset();
-      load.bind(1, id);
-      if (!load.step()) continue;
-      out.push_back(load_claim(load));
-      out.back().taken_over = taken_over;
-    }
+    out = lease(owner, lease_ms, ids, now);
   });
+  return out;
+}
+
+std::optional<Claim> SqliteLedger::claim_id(const std::string& owner, std::int64_t lease_ms, std::int64_t id) {
+  std::optional<Claim> out;
+  writer_->write([&] {
+    const std::int64_t now = util::unix_ms();
+    Stmt pick(db_,
+              "SELECT id, state = 'running' FROM deliveries WHERE id = ?1 AND ((state IN ('pending','retrying') AND "
+              "next_attempt_at <= ?2) OR (state = 'running' AND lease_until < ?2)) AND sink NOT IN "
+              "(SELECT sink FROM sink_suspensions WHERE until_ms > ?2)");
+    pick.bind(1, id).bind(2, now);
+    if (!pick.step()) return;
+    auto got = lease(owner, lease_ms, {{pick.column_int(0), pick.column_int(1) != 0}}, now);
+    if (!got.empty()) out = std::move(got[0]);
+  });
+  return out;
+}
+
+// Starts an attempt of each picked delivery for `owner` (on the writer, in its transaction).
+std::vector<Claim> SqliteLedger::lease(const std::string& owner, std::int64_t lease_ms,
+                                       const std::vector<std::pair<std::int64_t, bool>>& ids, std::int64_t now) {
+  std::vector<Claim> out;
+  Stmt lease(db_,
+             "UPDATE deliveries SET state='running', lease_owner=?, lease_until=?, attempts=attempts+1, "
+             "updated_at=? WHERE id=?");
+  const std::string select =
+      std::string("SELECT ") + kClaimColumns + " FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?";
+  Stmt load(db_, select.c_str());
+  for (const auto& [id, taken_over] : ids) {
+    if (taken_over) record_takeover(db_, id, now);
+    lease.reset();
+    lease.bind(1, owner).bind(2, now + lease_ms).bind(3, now).bind(4, id);
+    lease.step();
+    load.reset();
+    load.bind(1, id);
+    if (!load.step()) continue;
+    out.push_back(load_claim(load));
+    out.back().taken_over = taken_over;
+  }
   return out;
 }
 

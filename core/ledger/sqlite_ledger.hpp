@@ -25,6 +25,7 @@ class SqliteLedger final : public Ledger, private GroupCommit::Backend {
 
   std::vector<Claim> claim(const std::string& owner, std::int64_t lease_ms, const std::vector<std::string>& sinks,
                            int limit) override;
+  std::optional<Claim> claim_id(const std::string& owner, std::int64_t lease_ms, std::int64_t id) override;
   bool save_progress(std::int64_t id, const std::string& owner, const Progress& progress,
                      const std::optional<std::string>& checkpoint, std::int64_t lease_ms) override;
   bool extend_lease(std::int64_t id, const std::string& owner, std::int64_t lease_ms) override;
@@ -60,6 +61,8 @@ class SqliteLedger final : public Ledger, private GroupCommit::Backend {
 
   std::vector<std::string> unsuspended(const std::vector<std::string>& sinks, std::int64_t now);
   void due_of(const std::string& sink, std::int64_t now, int limit, std::vector<std::pair<std::int64_t, bool>>& ids);
+  std::vector<Claim> lease(const std::string& owner, std::int64_t lease_ms,
+                           const std::vector<std::pair<std::int64_t, bool>>& ids, std::int64_t now);
   Claim load_claim(Stmt& load);
   void store_status(Status& s);  // on reader_, read_mu_ held
   // The event columns event_type, run_id, actor_id, task_id, dataset_id, status, finished_at,

@@ -39,8 +39,11 @@ class SlackSink : public sinkhub::Sink {
     a.limits->max_items = settings_.items_needed;
     a.limits->max_batch_items = settings_.items_needed;
     a.limits->preferred_batch_items = settings_.items_needed;
-    // Posts are serialised per URL by the rate limiter; concurrent calls just queue there.
-    a.limits->max_concurrency = 8;
+    // Posts are serialised per URL by the rate limiter (one a second): one call posting and one
+    // queued next is all the webhook can take. More would only park workers in the limiter's
+    // queue, seconds each, while other sinks' deliveries wait for a worker (soak run 6: seven
+    // of eight workers sat in Slack's queue and the file and S3 backlogs grew).
+    a.limits->max_concurrency = 2;
   }
 
   // Reads the 1.1 fields only through Context's checked accessors, so it also runs on a 1.0

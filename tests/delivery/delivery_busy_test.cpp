@@ -3,6 +3,7 @@
 // it spends none of delivery.max_attempts and leaves no attempt-history row; last_error says
 // what the delivery waits for; only delivery.max_age ends the wait. Real failures still count.
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <vector>
 
@@ -172,6 +173,57 @@ TEST_F(DeliveryTest, WhenTheWriterEndsTheLongestWaiterGoesNextWithoutWaitingForI
   for (const auto& run : runs) EXPECT_EQ(deliveries(run.run_id)["sheet"].at("attempts"), "1");
   const auto m = daemon().get("/metrics");
   EXPECT_EQ(metric(m.body, "sinkhub_delivery_busy_total{sink=\"sheet\"}"), busy) << m.body;
+}
+
+// The delivery that holds the sink's turn and must retry (a transient failure) goes first when
+// its retry is due, not behind every delivery that came meanwhile, each claimed only to hear
+// BUSY while the destination sits idle (soak run 6: about a minute per holder retry).
+TEST_F(DeliveryTest, ARetryingTurnHolderGoesBeforeTheDeliveriesThatCameMeanwhile) {
+  Conf s;
+  s.delivery["workers"] = "1";  // one worker: the order of claims is the order of calls
+  s.delivery["backoff_initial"] = "10ms";
+  s.delivery["backoff_max"] = "10ms";
+  s.test_sink("sheet",
+              {{"one_writer", "1"},
+               {"retry_every", "2"},  // the holder's every second call fails
+               {"delay_ms", std::to_string(scaled(milliseconds(500)).count())},
+               {"marker", "{{DIR}}/fast"},
+               {"batch_items", "1"},
+               {"message", kWaiting}},
+              {}, "delivery-test-wide")
+      .route("ACTOR.RUN.SUCCEEDED", "sheet");
+  start(s);
+  std::vector<RunInfo> runs{post_generated(3)};  // A: calls 1 ok, 2 retry, 3 ok, 4 retry, 5 ok
+  ASSERT_TRUE(wait_until([&] { return !calls("sheet").empty(); }, seconds(20)));
+  const std::string holder = calls("sheet")[0].id;
+  // B: claimed while A waits for its first retry, they hear BUSY: the sink takes turns.
+  for (int i = 0; i < 5; ++i) runs.push_back(post_generated(1));
+  const auto busy_calls = [&] {
+    const auto c = calls("sheet");
+    return std::count_if(c.begin(), c.end(), [](const Call& x) { return x.busy; });
+  };
+  ASSERT_TRUE(wait_until([&] { return busy_calls() >= 5; }, seconds(20)));
+  // C: they come while A has its turn again, and are due before A's second retry.
+  for (int i = 0; i < 20; ++i) runs.push_back(post_generated(1));
+  const long long c_posted = std::chrono::duration_cast<milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch()).count();
+  ASSERT_TRUE(reaches(runs[0].run_id, "sheet", "done", seconds(30)));
+  std::ofstream(dir() + "/fast").put('\n');  // the waiters' calls need no delay
+
+  const auto c = calls("sheet");
+  std::vector<std::size_t> mine;
+  for (std::size_t i = 0; i < c.size(); ++i)
+    if (c[i].id == holder) mine.push_back(i);
+  ASSERT_EQ(mine.size(), 5u);
+  const Call& second_retry = c[mine[3]];
+  ASSERT_EQ(second_retry.rc, SINKHUB_RETRY);
+  ASSERT_FALSE(second_retry.busy);
+  ASSERT_LT(c_posted, second_retry.t) << "the C runs must be waiting when A retries (a slow machine?)";
+  long long busy_between = 0;
+  for (std::size_t i = mine[3] + 1; i < mine[4]; ++i) busy_between += c[i].busy ? 1 : 0;
+  EXPECT_LE(busy_between, 8) << "A's retry waited behind the 20 runs that came meanwhile (those claimed in its 10 ms "
+                                "backoff are fine)";
+  for (const auto& run : runs) ASSERT_TRUE(reaches(run.run_id, "sheet", "done", seconds(60))) << run.run_id;
 }
 
 }  // namespace

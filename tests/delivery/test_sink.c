@@ -23,6 +23,7 @@
  *   max_items       max_items limit of the instance (the sink needs only the first N items)
  *   retry_at        (mode ok) the retry_at-th call of the instance answers RETRY instead,
  *   accept          accepting this many items of its batch first
+ *   retry_every     (mode ok) so does every retry_every-th call (calls answered BUSY do not count)
  *   ok_accept       OK answers accept only this many items of the batch (partial acceptance)
  *   dest_status     OK answers report this dest_status (the destination's status; default 0: none)
  *   fail_status     RETRY / REJECT / FATAL answers report this dest_status (default 0: none)
@@ -69,6 +70,7 @@ typedef struct tsink {
   long long retry_after_ms;
   long delay_ms;
   long retry_at;
+  long retry_every;
   unsigned long long accept;
   long long ok_accept;
   int32_t dest_status, fail_status;
@@ -114,6 +116,7 @@ static int32_t ts_create(const sinkhub_create_args *a, sinkhub_instance **out, s
   t->retry_after_ms = option_int(j, l, "retry_after_ms", -1);
   t->delay_ms = (long)option_int(j, l, "delay_ms", 0);
   t->retry_at = (long)option_int(j, l, "retry_at", 0);
+  t->retry_every = (long)option_int(j, l, "retry_every", 0);
   t->accept = (unsigned long long)option_int(j, l, "accept", 0);
   t->ok_accept = option_int(j, l, "ok_accept", -1);
   t->dest_status = (int32_t)option_int(j, l, "dest_status", 0);
@@ -259,7 +262,7 @@ static int32_t decide(tsink *t, const sinkhub_run_context *ctx, const sinkhub_ba
     return SINKHUB_OK;
   }
 #endif
-  if (!strcmp(t->mode, "ok") && call == t->retry_at) {
+  if (!strcmp(t->mode, "ok") && (call == t->retry_at || (t->retry_every > 0 && call % t->retry_every == 0))) {
     r->items_accepted = t->accept < b->item_count ? t->accept : b->item_count;
     r->retry_after_ms = t->retry_after_ms;
     snprintf(cp, sizeof cp, "cp-%llu", (unsigned long long)(ctx->item_offset + r->items_accepted));
@@ -388,7 +391,7 @@ static const sinkhub_plugin_descriptor descriptor = {
     "\"mode\":{\"type\":\"string\"},\"log\":{\"type\":\"string\"},\"marker\":{\"type\":\"string\"},"
     "\"n\":{\"type\":\"string\"},\"retry_after_ms\":{\"type\":\"string\"},\"delay_ms\":{\"type\":\"string\"},"
     "\"message\":{\"type\":\"string\"},\"batch_items\":{\"type\":\"string\"},"
-    "\"max_items\":{\"type\":\"string\"},\"retry_at\":{\"type\":\"string\"},\"accept\":{\"type\":\"string\"},"
+    "\"max_items\":{\"type\":\"string\"},\"retry_at\":{\"type\":\"string\"},\"retry_every\":{\"type\":\"string\"},\"accept\":{\"type\":\"string\"},"
     "\"ok_accept\":{\"type\":\"string\"},\"dest_status\":{\"type\":\"string\"},"
     "\"fail_status\":{\"type\":\"string\"},"
     "\"ok_accept\":{\"type\":\"string\"},\"rewind_at\":{\"type\":\"string\"},\"rewind_to\":{\"type\":\"string\"},"

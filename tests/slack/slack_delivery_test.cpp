@@ -110,7 +110,7 @@ TEST_F(SlackTest, ConcurrentRunsPostAtMostOncePerSecondPerWebhook) {
 TEST_F(SlackTest, AQueueLongerThanTheCallDeadlineRetriesInsteadOfOversleeping) {
   Conf s;
   s.delivery["workers"] = "5";
-  s.delivery["batch_timeout"] = "3s";  // 2 s of it are kept for the POST: at most ~1 s of queue
+  s.delivery["batch_timeout"] = "1200ms";  // half of it is kept for the POST: at most 600 ms of queue
   s.delivery["max_attempts"] = "10";
   slack_sink(s, "team-slack", "    on_failure: \"{runId}\"\n").route("ACTOR.RUN.FAILED", "team-slack");
   start(s);

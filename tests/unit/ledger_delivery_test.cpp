@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "ledger/ledger.hpp"
+#include "util/clock.hpp"
 #include "ledger_backends.hpp"
 
 namespace sinkhub::ledger {
@@ -328,6 +329,34 @@ TEST_P(DeliveryLedger, ClaimsServeTheSinksInTheOrderGivenEachOldestFirst) {
   ASSERT_EQ(both.size(), 2u);
   EXPECT_EQ(both[0].event.run_id, "more-slack");
   EXPECT_EQ(both[1].event.run_id, "more-files");
+}
+
+// A sink's turn holder is claimed by id (delivery/turn_queue.hpp), only when claim() would
+// take it: due, not leased, its sink not suspended.
+TEST_P(DeliveryLedger, ClaimByIdTakesADueDeliveryOnlyAndLikeAClaim) {
+  record("r1", {{"files", true}});
+  record("r2", {{"slack", false}});
+  const auto first = l_->claim("w1", 60000, {"files"}, 1);
+  ASSERT_EQ(first.size(), 1u);
+  const std::int64_t id = first[0].id;
+  EXPECT_FALSE(l_->claim_id("w2", 60000, id)) << "leased to w1";
+  ASSERT_TRUE(l_->finish(id, "w1", {DeliveryState::Retrying, util::unix_ms() + 60000, true, "503"},
+                         attempt(AttemptOutcome::Retry)));
+  EXPECT_FALSE(l_->claim_id("w2", 60000, id)) << "not due yet";
+  ASSERT_TRUE(l_->bring_forward(id, 1));
+  l_->suspend_sink("files", util::unix_ms() + 60000, "FATAL");
+  EXPECT_FALSE(l_->claim_id("w2", 60000, id)) << "its sink is suspended";
+  l_->suspend_sink("files", 0, "over");
+  const auto again = l_->claim_id("w2", 60000, id);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->id, id);
+  EXPECT_EQ(again->sink, "files");
+  EXPECT_EQ(again->attempt, 2);
+  EXPECT_EQ(again->event.run_id, "r1");
+  EXPECT_EQ(state_of(id), "running");
+  EXPECT_FALSE(l_->claim_id("w3", 60000, id));
+  EXPECT_FALSE(l_->claim_id("w3", 60000, 999999)) << "no such delivery";
+  EXPECT_TRUE(l_->extend_lease(id, "w2", 60000));
 }
 
 TEST_P(DeliveryLedger, ClaimsFromSeveralLedgersNeverOverlap) {

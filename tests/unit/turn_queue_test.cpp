@@ -45,6 +45,24 @@ TEST(TurnQueue, LeavingTwiceOrUnknownIsHarmless) {
   EXPECT_EQ(q.park(7, 50), 50) << "back after it left: waits from now";
 }
 
+// A delivery that had its turn and retries holds it: its retry is claimed first once due.
+TEST(TurnQueue, ARetryingTurnHolderIsDueFirstOnlyOnceItsRetryIsDue) {
+  TurnQueue q;
+  q.hold(5, 100);
+  EXPECT_FALSE(q.due_holder(1000)) << "a sink that never answered BUSY takes no turns: nothing held";
+  q.park(9, 50);  // the sink answers BUSY: it takes turns
+  q.hold(5, 2000);
+  q.hold(6, 1500);
+  EXPECT_FALSE(q.due_holder(1499)) << "not before its retry is due";
+  EXPECT_EQ(q.due_holder(1500), 6);
+  EXPECT_EQ(q.due_holder(5000), 6) << "the earliest due first";
+  q.leave(6);
+  EXPECT_EQ(q.due_holder(5000), 5);
+  q.park(5, 3000);  // busy after all (the destination went to another): it waits like the rest
+  EXPECT_FALSE(q.due_holder(5000));
+  EXPECT_EQ(q.size(), 2u);
+}
+
 TEST(TurnQueue, WorkersParkAndLeaveConcurrently) {
   TurnQueue q;
   std::vector<std::thread> threads;
