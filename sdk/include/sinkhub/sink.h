@@ -318,7 +318,8 @@ typedef struct sinkhub_result {
    * Plugin: SINKHUB_RESULT_* bits. SINKHUB_RESULT_BUSY, with RETRY only: the
    * sink is busy with another delivery of this host (e.g. a per-destination
    * writer lock), not failing. The host asks again when another delivery of
-   * the instance ends (the longest waiter first), else on a timer no sooner
+   * the instance ends (the longest waiter first; a delivery that had its
+   * turn and retries goes before them when due), else on a timer no sooner
    * than retry_after_ms (or its initial backoff) that thins out as the wait
    * grows (ABI.md section 12), without counting an attempt and
    * without an attempt-history row; the delivery's last_error shows the
