@@ -43,11 +43,14 @@ std::string update_cells(std::int64_t sheet_id, std::uint64_t row, std::size_t c
 
 std::string sheet_location(std::int64_t sheet_id) { return "{\"sheetId\":" + std::to_string(sheet_id) + "}"; }
 
+// The done marker goes on the delivery's last row, never on the tab: Google caps the metadata
+// of one location at 30,000 characters, and one marker per run on the tab filled it after
+// ~700 runs (soak run 7), after which every write to the tab was refused.
 void finish_markers(std::vector<std::string>& req, std::int64_t sheet_id, std::string_view delivery_id,
-                    std::uint64_t seq) {
+                    std::uint64_t seq, std::uint64_t last_row) {
   for (std::uint64_t s = 0; s < seq; ++s) req.push_back(delete_metadata(kBatchKey, batch_tag(delivery_id, s)));
   if (seq > 0) req.push_back(delete_key(intent_key(delivery_id, seq - 1)));  // each batch deletes the one before
-  req.push_back(create_metadata(kDoneKey, delivery_id, sheet_location(sheet_id)));
+  req.push_back(create_metadata(kDoneKey, delivery_id, row_range(sheet_id, last_row)));
 }
 
 std::string requests_body(std::vector<std::string>& req) {
@@ -114,7 +117,7 @@ std::string batch_update_body(const BatchPlan& p, const std::vector<std::string>
   req.push_back(create_metadata(kTailKey, sheet, row_range(p.sheet_id, last_row)));
   // The last batch's commit marker is the done marker itself.
   if (p.last) {
-    finish_markers(req, p.sheet_id, p.delivery_id, p.seq);
+    finish_markers(req, p.sheet_id, p.delivery_id, p.seq, last_row);
     return requests_body(req);
   }
   req.push_back(create_metadata(kBatchKey, batch_tag(p.delivery_id, p.seq), row_range(p.sheet_id, last_row)));
@@ -126,9 +129,16 @@ std::string batch_update_body(const BatchPlan& p, const std::vector<std::string>
   return requests_body(req);
 }
 
-std::string cleanup_body(std::int64_t sheet_id, std::string_view delivery_id, std::uint64_t seq) {
+// The last batch's marker becomes the done marker where it is (its row, wherever people moved
+// it); the earlier ones and the last intent go.
+std::string cleanup_body(std::string_view delivery_id, std::uint64_t seq) {
   std::vector<std::string> req;
-  finish_markers(req, sheet_id, delivery_id, seq);
+  for (std::uint64_t s = 0; s + 1 < seq; ++s) req.push_back(delete_metadata(kBatchKey, batch_tag(delivery_id, s)));
+  req.push_back(delete_key(intent_key(delivery_id, seq - 1)));
+  req.push_back("{\"updateDeveloperMetadata\":{\"dataFilters\":[{\"developerMetadataLookup\":{\"metadataKey\":" +
+                json::quote(kBatchKey) + ",\"metadataValue\":" + json::quote(batch_tag(delivery_id, seq - 1)) +
+                "}}],\"developerMetadata\":{\"metadataKey\":" + json::quote(kDoneKey) + ",\"metadataValue\":" +
+                json::quote(delivery_id) + "},\"fields\":\"metadataKey,metadataValue\"}}");
   return requests_body(req);
 }
 
@@ -167,6 +177,10 @@ std::string swap_body(const SwapPlan& p) {
   }
   if (p.staging_id >= 0) req.push_back("{\"deleteSheet\":{\"sheetId\":" + std::to_string(p.staging_id) + "}}");
   req.push_back(delete_metadata(kTailKey, target));  // where an earlier append ended: no longer true
+  // The tab's location keeps one done marker, the latest run's (30,000 characters per location).
+  req.push_back("{\"deleteDeveloperMetadata\":{\"dataFilter\":{\"developerMetadataLookup\":{\"metadataKey\":" +
+                json::quote(kDoneKey) + ",\"metadataLocation\":{\"sheetId\":" + target +
+                "},\"locationMatchingStrategy\":\"EXACT_LOCATION\"}}}}");
   req.push_back(create_metadata(kDoneKey, p.delivery_id, sheet_location(p.target_id)));
   return requests_body(req);
 }

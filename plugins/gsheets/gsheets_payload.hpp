@@ -13,8 +13,9 @@
 //                                (gsheets_state.hpp), so that a daemon without the intent
 //                                file resolves the batch; the previous batch's is deleted
 //   on the delivery's last batch, instead: the earlier batch markers (and the last intent) deleted and
-//                                sinkhub.done = deliveryId on the tab, the commit marker of
-//                                that batch (a replay of a finished delivery writes nothing).
+//                                sinkhub.done = deliveryId on the same row, the commit marker of
+//                                that batch (a replay of a finished delivery writes nothing);
+//                                never on the tab, whose metadata Google caps at 30,000 characters
 // In `upsert` mode the same batch also rewrites rows in place (updateCells at their rows, only
 // the cells the items carry); with no new rows the markers go on the last row of the table.
 // `replace` adds two bodies: the staging tab's creation (hidden, with a sinkhub.staging tag,
@@ -66,9 +67,9 @@ std::uint64_t first_data_row(const BatchPlan& plan);
 /// The header row's cells (a placeholder name for an empty header cell stays empty).
 std::string header_cells(const std::vector<std::string>& names, std::size_t from);
 
-/// Deletes the batch markers 0..seq-1 and the intent of seq-1, and sets the done marker (a delivery finished without
-/// a final data batch).
-std::string cleanup_body(std::int64_t sheet_id, std::string_view delivery_id, std::uint64_t seq);
+/// A delivery finished without a final data batch (seq > 0): deletes the batch markers 0..seq-2 and the intent of
+/// seq-1, and turns the marker of batch seq-1 into the done marker, on its row.
+std::string cleanup_body(std::string_view delivery_id, std::uint64_t seq);
 
 /// addSheet with a small grid (1 row, 1 column: empty cells count toward the 10M cap).
 std::string add_sheet_body(const std::string& title);

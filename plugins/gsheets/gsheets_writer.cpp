@@ -332,7 +332,7 @@ std::uint64_t Writer::write(Tabs& tabs, const TabInfo& tab, std::uint64_t k, con
 
 void Writer::finish_without_write() {
   if (st_.seq == 0 || st_.done || st_.sheet_id < 0) return;
-  client_.batch_update(cleanup_body(st_.sheet_id, ctx_.delivery_id(), st_.seq));
+  client_.batch_update(cleanup_body(ctx_.delivery_id(), st_.seq));
   st_.done = true;
 }
 

@@ -1,5 +1,7 @@
 // Append through the real daemon: every item lands once, in order, typed, under the header;
 // a failed run writes nothing; a tab per run; typed cells as the issue lists them.
+#include <set>
+
 #include "gsheets_fixture.hpp"
 
 namespace sinkhub::gst {
@@ -113,6 +115,30 @@ TEST_F(GsheetsTest, TheShippedExampleIsValid) {
                          {{"SINKHUB_WEBHOOK_SECRET", "a-webhook-secret-0123456789"}, {"APIFY_TOKEN", "apify-token"}},
                          scaled(seconds(20)));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+// Google caps the developer metadata of one location (the tab, the spreadsheet) at 30,000
+// characters: a marker per run on the tab refused every write after ~700 runs (soak run 7). So
+// nothing that grows with the runs stays on the tab: each done marker sits on its run's last row.
+TEST_F(GsheetsTest, RunsIntoOneTabLeaveTheirDoneMarkersOnRowsNotOnTheTab) {
+  start(conf("Leads", "    provenance_column: true\n"));
+  std::vector<RunInfo> runs;
+  for (int i = 0; i < 3; ++i) {
+    runs.push_back(generated_run(5 + i));
+    post(runs.back());
+    ASSERT_TRUE(reaches(runs.back().run_id, "sheet", "done"));
+  }
+  const auto v = google_.values(kSheet, "Leads");
+  ASSERT_EQ(v.size(), 1u + 5 + 6 + 7);
+  std::set<std::string> last_rows, expected;
+  for (std::size_t r = 0; r < runs.size(); ++r) expected.insert(runs[r].run_id + ":" + std::to_string(4 + r));
+  for (const auto& m : google_.developer_metadata(kSheet)) {
+    EXPECT_EQ(m.type, g::LocationType::Row) << m.key << " = " << m.value << " is not on a row";
+    if (m.key != "sinkhub.done") continue;
+    ASSERT_LT(static_cast<std::size_t>(m.index), v.size());
+    last_rows.insert(v[static_cast<std::size_t>(m.index)][0].text);
+  }
+  EXPECT_EQ(last_rows, expected) << "one done marker per run, on the run's last row";
 }
 
 }  // namespace

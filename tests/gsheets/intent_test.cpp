@@ -79,8 +79,17 @@ TEST(GsheetsIntent, BatchBodiesCreateItDeleteThePreviousOneAndLeaveNoneAfterTheL
   const std::string last = batch_update_body(p, {"{}"});
   EXPECT_EQ(last.find("\"metadataKey\":\"sinkhub.intent.d7-0123456789ab.4\""), std::string::npos);
   EXPECT_NE(last.find(R"("developerMetadataLookup":{"metadataKey":"sinkhub.intent.d7-0123456789ab.3"})"), std::string::npos);
-  EXPECT_NE(cleanup_body(5, "d7-0123456789ab", 4).find(R"({"metadataKey":"sinkhub.intent.d7-0123456789ab.3"})"),
-            std::string::npos);
+  const std::string cleanup = cleanup_body("d7-0123456789ab", 4);
+  EXPECT_NE(cleanup.find(R"({"metadataKey":"sinkhub.intent.d7-0123456789ab.3"})"), std::string::npos);
+  // The last batch's marker becomes the done marker on its own row; nothing goes on the tab.
+  EXPECT_NE(cleanup.find(R"({"updateDeveloperMetadata":{"dataFilters":[{"developerMetadataLookup":{"metadataKey":"sinkhub.batch","metadataValue":"d7-0123456789ab:3"}}],"developerMetadata":{"metadataKey":"sinkhub.done","metadataValue":"d7-0123456789ab"},"fields":"metadataKey,metadataValue"}})"),
+            std::string::npos)
+      << cleanup;
+  EXPECT_NE(cleanup.find(R"("metadataValue":"d7-0123456789ab:2")"), std::string::npos) << "earlier markers go";
+  EXPECT_EQ(cleanup.find("createDeveloperMetadata"), std::string::npos) << cleanup;
+  EXPECT_NE(last.find(R"("metadataKey":"sinkhub.done","metadataValue":"d7-0123456789ab","location":{"dimensionRange")"),
+            std::string::npos)
+      << last;
 }
 
 }  // namespace
