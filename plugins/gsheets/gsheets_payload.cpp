@@ -117,6 +117,13 @@ std::string batch_update_body(const BatchPlan& p, const std::vector<std::string>
   req.push_back(create_metadata(kTailKey, sheet, row_range(p.sheet_id, last_row)));
   // The last batch's commit marker is the done marker itself.
   if (p.last) {
+    // Nothing inserted (upsert rewrote rows in place): the row above is the table's last, which
+    // every such run would tag; it keeps the latest run's done marker only (30,000 characters
+    // per location; an upsert run replayed rewrites the same rows, it adds none).
+    if (inserted == 0)
+      req.push_back("{\"deleteDeveloperMetadata\":{\"dataFilter\":{\"developerMetadataLookup\":{\"metadataKey\":" +
+                    json::quote(kDoneKey) + ",\"metadataLocation\":" + row_range(p.sheet_id, last_row) +
+                    ",\"locationMatchingStrategy\":\"EXACT_LOCATION\"}}}}");
     finish_markers(req, p.sheet_id, p.delivery_id, p.seq, last_row);
     return requests_body(req);
   }

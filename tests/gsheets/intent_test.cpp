@@ -87,6 +87,13 @@ TEST(GsheetsIntent, BatchBodiesCreateItDeleteThePreviousOneAndLeaveNoneAfterTheL
       << cleanup;
   EXPECT_NE(cleanup.find(R"("metadataValue":"d7-0123456789ab:2")"), std::string::npos) << "earlier markers go";
   EXPECT_EQ(cleanup.find("createDeveloperMetadata"), std::string::npos) << cleanup;
+  EXPECT_EQ(last.find("EXACT_LOCATION"), std::string::npos) << "rows inserted: the new last row is the run's own";
+  // An upsert's last batch that inserts nothing tags the table's last row, as every such run
+  // would: the row keeps one done marker, the latest.
+  const std::string in_place = batch_update_body(p, {});
+  EXPECT_NE(in_place.find(R"({"deleteDeveloperMetadata":{"dataFilter":{"developerMetadataLookup":{"metadataKey":"sinkhub.done","metadataLocation":{"dimensionRange":{"sheetId":5,"dimension":"ROWS","startIndex":9,"endIndex":10}},"locationMatchingStrategy":"EXACT_LOCATION"}}}})"),
+            std::string::npos)
+      << in_place;
   EXPECT_NE(last.find(R"("metadataKey":"sinkhub.done","metadataValue":"d7-0123456789ab","location":{"dimensionRange")"),
             std::string::npos)
       << last;

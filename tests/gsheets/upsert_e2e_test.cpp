@@ -77,6 +77,9 @@ TEST_F(GsheetsUpsertTest, ARerunUpdatesEveryKnownRowInPlaceAndReadsTheKeyColumnO
   EXPECT_EQ(key_column_reads(), 1u) << "the key column, once for the whole delivery";
   EXPECT_EQ(google_.count(g::Op::ValuesGet), 2u) << "and the header";
   EXPECT_EQ(metadata_with_key("sinkhub.batch"), 0u);
+  // Each run's done marker on a row, none on the tab (Google allows 30,000 characters per location).
+  EXPECT_EQ(metadata_with_key("sinkhub.done"), 2u);
+  for (const auto& m : google_.developer_metadata(kSheet)) EXPECT_EQ(m.type, g::LocationType::Row) << m.key;
 }
 
 TEST_F(GsheetsUpsertTest, PeopleInsertingAndDeletingRowsBetweenBatchesNeverRedirectAnUpdate) {
