@@ -131,6 +131,21 @@ bool follow(const sinkhub_http_request* req, const Poco::Net::HTTPResponse& head
   return true;
 }
 
+// A body cut short (the peer closed before Content-Length bytes came) is a lost connection,
+// not an answer: half of a 400's error JSON read as a refusal dead-lettered two gsheets
+// deliveries in soak run 7.
+void check_length(const sinkhub_http_request* req, const Poco::Net::HTTPResponse& head, uint64_t got,
+                  net::Connection& conn) {
+  const Poco::Int64 length = head.getContentLength64();
+  const int status = static_cast<int>(head.getStatus());
+  if (length < 0 || head.getChunkedTransferEncoding() || method_of(req) == "HEAD" || status < 200 || status == 204 ||
+      status == 304 || static_cast<uint64_t>(length) == got)
+    return;
+  conn.drop();
+  throw HttpError{SINKHUB_E_HTTP_IO, "connection lost while reading the response: " + std::to_string(got) + " of " +
+                                         std::to_string(length) + " bytes"};
+}
+
 // The answer into the plugin's response: status, Retry-After, headers, then the body to its
 // callback or buffer, at most max_body bytes.
 void receive(const sinkhub_http_request* req, sinkhub_http_response* resp, const Poco::Net::HTTPResponse& head,
@@ -167,6 +182,7 @@ void receive(const sinkhub_http_request* req, sinkhub_http_response* resp, const
       },
       [&] { dl.check(); });
   if (!whole) throw stopped;
+  check_length(req, head, resp->body_total, conn);
 }
 
 int32_t run(sinkhub_call* call, const sinkhub_http_request* req, sinkhub_http_response* resp) {

@@ -541,6 +541,13 @@ class Pong final : public Poco::Net::HTTPRequestHandler {
       resp.redirect("/pong");
       return;
     }
+    if (req.getURI() == "/cut") {  // Content-Length says 100, ten bytes come, the server closes
+      resp.setStatus(Poco::Net::HTTPResponse::HTTP_BAD_REQUEST);
+      resp.setContentLength(100);
+      resp.setKeepAlive(false);
+      resp.send() << "{\"error\":";
+      return;
+    }
     resp.send() << "pong:" << body.size();
   }
 };
@@ -563,6 +570,11 @@ TEST(HttpService, PluginsReachServersThroughTheHost) {
   const auto busy = make("fake", R"({"mode":"http","url":")" + base + R"(/busy"})")->deliver(context(), items(1));
   EXPECT_EQ(busy.code, SINKHUB_RETRY);
   EXPECT_EQ(busy.message, "rc=0 status=429 retry_after=3000 body=slow down");
+
+  // A body cut short is a lost connection, not a 400 with half an error in it.
+  const auto cut = make("fake", R"({"mode":"http","url":")" + base + R"(/cut"})")->deliver(context(), items(1));
+  EXPECT_EQ(cut.code, SINKHUB_RETRY);
+  EXPECT_EQ(cut.message.rfind("rc=" + std::to_string(SINKHUB_E_HTTP_IO) + " ", 0), 0u) << cut.message;
 
   // Redirects are followed only when the request asks for it.
   const auto redir = make("fake", R"({"mode":"http","url":")" + base + R"(/redirect"})")->deliver(context(), items(1));
