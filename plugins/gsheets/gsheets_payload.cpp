@@ -35,6 +35,18 @@ std::string delete_key(const std::string& key) {
          json::quote(key) + "}}}}";
 }
 
+// Every metadata under `key` attached exactly at `location` (not one inside it).
+std::string delete_key_at(const std::string& key, const std::string& location) {
+  return "{\"deleteDeveloperMetadata\":{\"dataFilter\":{\"developerMetadataLookup\":{\"metadataKey\":" +
+         json::quote(key) + ",\"metadataLocation\":" + location +
+         ",\"locationMatchingStrategy\":\"EXACT_LOCATION\"}}}}";
+}
+
+// The batch markers 0..count-1 of a delivery.
+void delete_batch_markers(std::vector<std::string>& req, std::string_view delivery_id, std::uint64_t count) {
+  for (std::uint64_t s = 0; s < count; ++s) req.push_back(delete_metadata(kBatchKey, batch_tag(delivery_id, s)));
+}
+
 std::string update_cells(std::int64_t sheet_id, std::uint64_t row, std::size_t column, const std::string& rows_json) {
   return "{\"updateCells\":{\"start\":{\"sheetId\":" + std::to_string(sheet_id) + ",\"rowIndex\":" +
          std::to_string(row) + ",\"columnIndex\":" + std::to_string(column) + "},\"rows\":[" + rows_json +
@@ -48,7 +60,7 @@ std::string sheet_location(std::int64_t sheet_id) { return "{\"sheetId\":" + std
 // ~700 runs (soak run 7), after which every write to the tab was refused.
 void finish_markers(std::vector<std::string>& req, std::int64_t sheet_id, std::string_view delivery_id,
                     std::uint64_t seq, std::uint64_t last_row) {
-  for (std::uint64_t s = 0; s < seq; ++s) req.push_back(delete_metadata(kBatchKey, batch_tag(delivery_id, s)));
+  delete_batch_markers(req, delivery_id, seq);
   if (seq > 0) req.push_back(delete_key(intent_key(delivery_id, seq - 1)));  // each batch deletes the one before
   req.push_back(create_metadata(kDoneKey, delivery_id, row_range(sheet_id, last_row)));
 }
@@ -120,10 +132,7 @@ std::string batch_update_body(const BatchPlan& p, const std::vector<std::string>
     // Nothing inserted (upsert rewrote rows in place): the row above is the table's last, which
     // every such run would tag; it keeps the latest run's done marker only (30,000 characters
     // per location; an upsert run replayed rewrites the same rows, it adds none).
-    if (inserted == 0)
-      req.push_back("{\"deleteDeveloperMetadata\":{\"dataFilter\":{\"developerMetadataLookup\":{\"metadataKey\":" +
-                    json::quote(kDoneKey) + ",\"metadataLocation\":" + row_range(p.sheet_id, last_row) +
-                    ",\"locationMatchingStrategy\":\"EXACT_LOCATION\"}}}}");
+    if (inserted == 0) req.push_back(delete_key_at(kDoneKey, row_range(p.sheet_id, last_row)));
     finish_markers(req, p.sheet_id, p.delivery_id, p.seq, last_row);
     return requests_body(req);
   }
@@ -140,7 +149,7 @@ std::string batch_update_body(const BatchPlan& p, const std::vector<std::string>
 // it); the earlier ones and the last intent go.
 std::string cleanup_body(std::string_view delivery_id, std::uint64_t seq) {
   std::vector<std::string> req;
-  for (std::uint64_t s = 0; s + 1 < seq; ++s) req.push_back(delete_metadata(kBatchKey, batch_tag(delivery_id, s)));
+  delete_batch_markers(req, delivery_id, seq > 0 ? seq - 1 : 0);
   req.push_back(delete_key(intent_key(delivery_id, seq - 1)));
   req.push_back("{\"updateDeveloperMetadata\":{\"dataFilters\":[{\"developerMetadataLookup\":{\"metadataKey\":" +
                 json::quote(kBatchKey) + ",\"metadataValue\":" + json::quote(batch_tag(delivery_id, seq - 1)) +
@@ -185,9 +194,7 @@ std::string swap_body(const SwapPlan& p) {
   if (p.staging_id >= 0) req.push_back("{\"deleteSheet\":{\"sheetId\":" + std::to_string(p.staging_id) + "}}");
   req.push_back(delete_metadata(kTailKey, target));  // where an earlier append ended: no longer true
   // The tab's location keeps one done marker, the latest run's (30,000 characters per location).
-  req.push_back("{\"deleteDeveloperMetadata\":{\"dataFilter\":{\"developerMetadataLookup\":{\"metadataKey\":" +
-                json::quote(kDoneKey) + ",\"metadataLocation\":{\"sheetId\":" + target +
-                "},\"locationMatchingStrategy\":\"EXACT_LOCATION\"}}}}");
+  req.push_back(delete_key_at(kDoneKey, sheet_location(p.target_id)));
   req.push_back(create_metadata(kDoneKey, p.delivery_id, sheet_location(p.target_id)));
   return requests_body(req);
 }
