@@ -39,7 +39,7 @@ int claim_histogram() {
 // claiming is passed over, not waited for), leased in the same statement. A running one whose
 // lease expired is a takeover: its lost attempt goes into the history as "crashed" (the same
 // words as SQLite's) and counts in crashes (delivery/takeover.hpp). `which` picks by $1: a
-// sink (an array of one) or a delivery id. $2 now, $3 limit, $4 owner, $5 lease_ms, $6 the
+// sink or a delivery id. $2 now, $3 limit, $4 owner, $5 lease_ms, $6 the
 // outcome name "crashed".
 std::string claim_sql(const char* which) {
   return std::string("WITH picked AS (SELECT id, next_attempt_at, state = 'running' AS taken_over, lease_owner AS "
@@ -62,7 +62,7 @@ std::string claim_sql(const char* which) {
          "e.finished_at, e.body, e.received_at, COALESCE(e.verified, -1), d.replayed, picked.next_attempt_at, "
          "d.crashes, picked.taken_over";
 }
-const std::string kClaimOfSink = claim_sql("sink = ANY($1::text[])");
+const std::string kClaimOfSink = claim_sql("sink = $1");
 const std::string kClaimOfId = claim_sql("id = $1");
 
 Claim claim_at(const pg::Result& r, int i) {
@@ -98,7 +98,7 @@ std::vector<Claim> PostgresLedger::claim(const std::string& owner, std::int64_t 
   for (const auto& sink : sinks) {
     if (out.size() >= static_cast<std::size_t>(limit)) break;
     const pg::Result r = run(kClaimOfSink.c_str(), pg::Params()
-                                         .text(sink_array({sink}))
+                                         .text(sink)
                                          .integer(util::unix_ms())
                                          .integer(limit - static_cast<int>(out.size()))
                                          .text(owner)
